@@ -1,0 +1,97 @@
+/*
+ * main.c - the `vigil` program: git-style dispatch to subcommands.
+ *
+ * Each subcommand is one entry in the table below and one file
+ * src/cli/cmd_<name>.c.  Exit codes are in cli.h and docs/exit-codes.md.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/version.h"
+
+static const struct cli_command commands[] = {
+    {"read", "print packets from captures or an interface (tcpdump-like)", cmd_read},
+    {"stats", "capture summary, protocol hierarchy, top talkers, throughput", cmd_stats},
+    {"estimate", "storage needed to keep full content", cmd_estimate},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("vigil: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return 0;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+char *cli_join_args(int argc, char **argv, int from)
+{
+    size_t len = 0;
+    if (from >= argc)
+        return NULL;
+    for (int i = from; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len + 1);
+    if (!s)
+        return NULL;
+    size_t off = 0;
+    for (int i = from; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        memcpy(s + off, argv[i], n);
+        off += n;
+        s[off++] = (i + 1 < argc) ? ' ' : '\0';
+    }
+    s[off] = '\0';
+    return s;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: vigil <command> [options]\n\n"
+                 "Vigil %s - network security monitoring: capture, sessions, full content,\n"
+                 "transactions, extracted files and alerts in one program.\n\ncommands:\n",
+            VIGIL_VERSION);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'vigil <command> --help' tells more; docs/ has a page per command.\n"
+                 "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input (see docs/exit-codes.md)\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return VIGIL_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return VIGIL_EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("vigil %s\n", VIGIL_VERSION);
+        return VIGIL_EXIT_OK;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    cli_error("'%s' is not a vigil command; 'vigil --help' lists them", name);
+    return VIGIL_EXIT_USAGE;
+}

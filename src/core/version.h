@@ -1,0 +1,4 @@
+#ifndef VIGIL_CORE_VERSION_H
+#define VIGIL_CORE_VERSION_H
+#define VIGIL_VERSION "0.1.0"
+#endif
