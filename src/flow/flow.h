@@ -1,0 +1,111 @@
+/*
+ * flow.h - the flow table: one entry per session (Zeek's "connection").
+ *
+ * A flow is keyed on (tunnel/VLAN context, IP protocol, address pair, port
+ * pair), stored in canonical order so both directions find the same entry.
+ * Entries come from a pool preallocated up to a memory cap; the hash is
+ * seeded (random per process unless flow_config.hash_seed_set) so traffic
+ * cannot choose collisions.  Each flow keeps Zeek's per-endpoint TCP state,
+ * history letters, packet/byte counters and times; when it ends (timeout,
+ * eviction, end of input, or a new SYN after it closed) the table hands a
+ * struct conn_record to the caller's callback.
+ *
+ * Originator/responder follow Zeek: the sender of the first packet, flipped
+ * when that packet was a SYN-ACK (or a bare SYN-ACK-like reply), and for UDP
+ * when only the first packet's destination port is not a well-known server
+ * port but its source port is (Zeek's likely_server_ports heuristic).
+ *
+ * Timeouts (seconds of packet time, Zeek's defaults in init-bare.zeek):
+ *   tcp_inactivity_timeout 300, udp_inactivity_timeout 60,
+ *   icmp_inactivity_timeout 60, unknown_ip_inactivity_timeout 60,
+ *   tcp_attempt_delay 5 (S0 with no answer), tcp_close_delay 5,
+ *   tcp_reset_delay 5, tcp_partial_close_delay 3.
+ */
+#ifndef VIGIL_FLOW_H
+#define VIGIL_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/packet.h"
+#include "flow/conn_record.h"
+
+#define FLOW_MAX_LOCAL_NETS 64
+
+struct flow_local_net {
+    uint8_t family;  /* 4 or 6 */
+    uint8_t prefix;
+    uint8_t addr[16];
+};
+
+struct flow_config {
+    /* Inactivity timeouts in nanoseconds of packet time. */
+    int64_t tcp_inactivity_timeout;   /* 300 s */
+    int64_t udp_inactivity_timeout;   /* 60 s */
+    int64_t icmp_inactivity_timeout;  /* 60 s */
+    int64_t other_inactivity_timeout; /* 60 s (unknown_ip_inactivity_timeout) */
+    int64_t tcp_attempt_delay;        /* 5 s */
+    int64_t tcp_close_delay;          /* 5 s */
+    int64_t tcp_reset_delay;          /* 5 s */
+    int64_t tcp_partial_close_delay;  /* 3 s */
+    size_t memcap;                    /* bytes for the table and its flows (default 256 MiB) */
+    uint64_t hash_seed;               /* used when hash_seed_set, else random per process */
+    bool hash_seed_set;
+    uint16_t community_id_seed;       /* Community ID v1 seed (default 0) */
+    int n_local_nets;                 /* 0: local_orig/local_resp unset, as Zeek */
+    struct flow_local_net local_nets[FLOW_MAX_LOCAL_NETS];
+};
+
+struct flow_counters {
+    uint64_t created;
+    uint64_t expired;   /* ended by an inactivity timeout or close delay */
+    uint64_t evicted;   /* ended early because the memory cap was reached */
+    uint64_t flushed;   /* ended at the end of input */
+    uint64_t reused;    /* ended because a new SYN reused a closed connection's ports */
+    uint64_t active;    /* flows in the table now */
+    uint64_t peak;      /* most flows in the table at once */
+};
+
+struct flow_table;
+
+/* Called once for each finished session; the record is valid during the call only. */
+typedef void (*flow_emit_fn)(void *ctx, const struct conn_record *rec);
+
+void flow_config_default(struct flow_config *cfg);
+
+/* Parse "10.0.0.0/8,192.168.0.0/16,fd00::/8" into cfg->local_nets.
+ * 0 or <0 with a sentence in err. */
+int flow_config_parse_local_nets(struct flow_config *cfg, const char *list, char *err,
+                                 size_t errlen);
+
+/* sensor is copied; emit receives every finished session.  NULL on error
+ * (sentence in err). */
+struct flow_table *flow_table_new(const struct flow_config *cfg, const char *sensor,
+                                  flow_emit_fn emit, void *ctx, char *err, size_t errlen);
+void flow_table_free(struct flow_table *t);
+
+/* Account one decoded packet (all its IP layers: outer tunnel sessions and
+ * the inner one).  Expires idle flows by the packet's time first. */
+void flow_table_packet(struct flow_table *t, const struct packet *pkt);
+
+/* Expire flows idle at packet time now_ns (called by flow_table_packet;
+ * exposed for live capture's idle ticks). */
+void flow_table_expire(struct flow_table *t, int64_t now_ns);
+
+/* End every flow (end of input), oldest first. */
+void flow_table_flush(struct flow_table *t);
+
+void flow_table_counters(const struct flow_table *t, struct flow_counters *c);
+
+/* Bytes of table memory per flow slot (entry + hash bucket share). */
+size_t flow_table_bytes_per_flow(void);
+
+/* Community ID v1 of a flow: "1:" + base64(SHA-1(seed, saddr, daddr, proto,
+ * 0, sport, dport)).  addr_len is 4 or 16.  out holds >= 64 bytes.
+ * Returns the string length, or <0. */
+int community_id_v1(uint16_t seed, const uint8_t *saddr, const uint8_t *daddr, int addr_len,
+                    uint8_t proto, uint16_t sport, uint16_t dport, bool has_ports, char *out,
+                    size_t outlen);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * pipeline.h - one owner for ARCHITECTURE.md §2's chain:
+ * source -> decode -> flow table -> (later: reassembly, app parsers,
+ * detection) -> records -> outputs.
+ *
+ * Why a module of its own: every command that analyses traffic (`vigil
+ * analyze` over files now, `vigil run`/`vigil sensor` over live interfaces
+ * later, `vigil sessions` over pcaps) needs the same chain wired the same
+ * way, with the same counters and the same end-of-input flush.  Keeping it
+ * here keeps cli/ thin and gives live capture the same code path.  Nothing
+ * in it assumes the input is a file: it only calls the capture_source
+ * operations, expires flows by packet time, and stops on end of input or
+ * on pipeline_stop() (safe from a signal handler).
+ */
+#ifndef VIGIL_PIPELINE_H
+#define VIGIL_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "decode/decode.h"
+#include "flow/flow.h"
+#include "store/output.h"
+
+struct pipeline_config {
+    const char *sensor;          /* default "vigil"; part of every uid */
+    struct decode_config decode;
+    struct flow_config flow;     /* local nets, timeouts, memcap, community id seed, ... */
+    int progress;                /* show progress on a TTY (stderr) */
+};
+
+struct pipeline_counters {
+    uint64_t packets;            /* frames read from the source */
+    uint64_t bytes;              /* captured bytes read */
+    uint64_t decode_failed;      /* frames the decoder could not use */
+    uint64_t decode_anomalies;   /* anomalies raised by the decoder */
+    uint64_t non_ip;             /* frames without IP (ARP, other link payloads) */
+    uint64_t flows_created;
+    uint64_t flows_expired;
+    uint64_t flows_evicted;      /* shed because of the flow memory cap */
+    uint64_t flows_flushed;      /* ended at the end of input */
+    uint64_t records;            /* records handed to the outputs */
+    uint64_t output_errors;
+};
+
+void pipeline_config_default(struct pipeline_config *cfg);
+
+/* outs: the outputs every record goes to (not owned: the caller closes
+ * them after pipeline_free).  NULL on error, sentence in err. */
+struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct output *const *outs,
+                              int nouts, char *err, size_t errlen);
+
+/* Reads to the end of the source (or until pipeline_stop), expires flows
+ * by packet time, flushes every flow at the end and hands every record to
+ * every output.  0, or <0 on a fatal error (sentence via pipeline_error). */
+int pipeline_run(struct pipeline *p, struct capture_source *src);
+
+/* Async-signal-safe request to stop: pipeline_run returns after the
+ * current packet, flushing flows as at end of input. */
+void pipeline_stop(struct pipeline *p);
+
+const char *pipeline_error(const struct pipeline *p);
+void pipeline_counters(const struct pipeline *p, struct pipeline_counters *c);
+void pipeline_free(struct pipeline *p);
+
+#endif
