@@ -14,7 +14,7 @@
 
 BUILD      ?= release
 CC         ?= cc
-PKGS       := libpcap jansson
+PKGS       := libpcap jansson libcrypto
 CORPUS     ?= $(abspath ../shared/corpus)
 FUZZ_SECONDS ?= 30
 
