@@ -41,12 +41,16 @@ struct capture_source_ops {
     int (*next)(struct capture_source *src, struct packet *pkt);
     int (*stats)(struct capture_source *src, struct capture_stats *st);
     void (*close)(struct capture_source *src);
+    /* Bytes of input consumed so far and in all (files); both 0 for live. */
+    void (*progress)(struct capture_source *src, uint64_t *done, uint64_t *total);
 };
 
 struct capture_source {
     const struct capture_source_ops *ops;
     char err[512];   /* last error sentence */
-    int damaged;     /* a file input ended early on damage */
+    int damaged;     /* number of file inputs that ended early on damage */
+    char *damage_log; /* every damage sentence so far, one a line; owned by the source */
+    size_t damage_len;
 };
 
 struct capture_file_opts {
@@ -74,6 +78,10 @@ struct capture_source *capture_open_files(const char *const *paths, int npaths,
 struct capture_source *capture_open_live(const char *iface, const struct capture_live_opts *opts,
                                          char *err, size_t errlen);
 
+/* The pcap_t of a live source (NULL for files): a signal handler may call
+ * pcap_breakloop() on it to make next() return 0. */
+void *capture_live_handle(struct capture_source *src);
+
 /* Expand file/dir/glob arguments into a sorted, de-duplicated list of files. */
 int capture_expand_paths(const char *const *paths, int npaths, char ***out, int *nout, char *err,
                          size_t errlen);
@@ -89,6 +97,22 @@ static inline void capture_close(struct capture_source *s)
     if (s)
         s->ops->close(s);
 }
+
+static inline void capture_progress(struct capture_source *s, uint64_t *done, uint64_t *total)
+{
+    *done = *total = 0;
+    if (s && s->ops->progress)
+        s->ops->progress(s, done, total);
+}
+
+static inline int capture_stats(struct capture_source *s, struct capture_stats *st)
+{
+    return s->ops->stats(s, st);
+}
+
+/* Compile bpf for link type dlt only to check it: 0 when it compiles,
+ * otherwise -1 and a sentence naming the expression in err. */
+int capture_filter_check(const char *bpf, int dlt, char *err, size_t errlen);
 
 const char *capture_error(const struct capture_source *s);
 int capture_damaged(const struct capture_source *s);
