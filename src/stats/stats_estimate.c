@@ -61,12 +61,12 @@ int stats_number_parse(const char *s, double *out)
 
 struct size_unit {
     const char *name;
-    double mb; /* megabytes in one unit */
+    double bytes; /* bytes in one unit */
 };
 
 static const struct size_unit size_units[] = {
-    {"", 1e-6},  {"B", 1e-6}, {"K", 1e-3}, {"KB", 1e-3}, {"M", 1.0},   {"MB", 1.0},
-    {"G", 1e3},  {"GB", 1e3}, {"T", 1e6},  {"TB", 1e6},  {"P", 1e9},   {"PB", 1e9},
+    {"", 1.0},   {"B", 1.0},   {"K", 1e3},   {"KB", 1e3},  {"M", 1e6},   {"MB", 1e6},
+    {"G", 1e9},  {"GB", 1e9},  {"T", 1e12},  {"TB", 1e12}, {"P", 1e15},  {"PB", 1e15},
 };
 
 int stats_size_parse(const char *s, double *mb)
@@ -79,7 +79,7 @@ int stats_size_parse(const char *s, double *mb)
         end++;
     for (size_t i = 0; i < sizeof(size_units) / sizeof(size_units[0]); i++) {
         if (strcasecmp(end, size_units[i].name) == 0) {
-            double r = v * size_units[i].mb;
+            double r = v * size_units[i].bytes / 1e6;
             if (!(r > 0) || !isfinite(r))
                 return -1;
             *mb = r;
