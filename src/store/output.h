@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/record.h"
 
@@ -42,6 +43,15 @@ enum zeek_log_format { ZEEK_LOG_TSV, ZEEK_LOG_JSON };
  */
 struct output *output_zeek_open(const char *dir, enum zeek_log_format fmt, char *err,
                                 size_t errlen);
+
+/*
+ * The same writer on one stream that the caller owns (standard output for
+ * `vigil sessions --zeek`): every record type goes to f, each type's rows
+ * under its own header block.  close() writes the #close trailers and
+ * flushes f but does not close it.
+ */
+struct output *output_zeek_open_stream(FILE *f, enum zeek_log_format fmt, char *err,
+                                       size_t errlen);
 
 static inline int output_write(struct output *o, const struct record_hdr *r)
 {
