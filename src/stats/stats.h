@@ -7,9 +7,11 @@
  * "CLI + console".  `vigil stats` and `vigil estimate` print it today and
  * the console (src/server) will show the same numbers tomorrow, so the
  * computations live here, behind this header, and know nothing of terminals
- * or JSON; src/cli only formats what this module computes.  It depends on
- * struct packet (src/core/packet.h) alone: the caller reads and decodes the
- * frames (src/capture, src/decode) and hands them over one at a time.
+ * or JSON; src/cli only formats what this module computes.  The counting
+ * depends on struct packet (src/core/packet.h) alone: the caller reads and
+ * decodes the frames and hands them over one at a time.  One convenience
+ * driver, stats_read_files() (stats_read.c), does that reading through
+ * src/capture and src/decode for the commands that start from files.
  *
  * What is counted (the anchors are capinfos and tshark -z io,phs):
  *   - summary: packets, captured bytes (capinfos "Data size"), wire bytes,
@@ -201,6 +203,25 @@ struct stats_bucket {
  */
 const struct stats_bucket *stats_buckets(const struct stats *st, size_t *n, int64_t *start_ns,
                                          uint64_t *interval_ns);
+
+/* ---------- reading files ---------- */
+
+enum {
+    STATS_READ_OK = 0,
+    STATS_READ_DAMAGED = 1,     /* read to the end, but some file was damaged */
+    STATS_READ_ERROR = -1,      /* could not read: err says why */
+    STATS_READ_BAD_FILTER = -2, /* the BPF expression does not compile: err says why */
+};
+
+/*
+ * Read every packet of paths (files, directories, globs; merged by time),
+ * matching bpf when not NULL, decode it and count it into st.  Draws the
+ * progress line on stderr when show_progress and stderr is a terminal.
+ * Returns a STATS_READ_* value; on damage *damage_log (when not NULL) gets
+ * the damage sentences, one a line, for the caller to free.
+ */
+int stats_read_files(struct stats *st, const char *const *paths, int npaths, const char *bpf,
+                     int show_progress, char **damage_log, char *err, size_t errlen);
 
 /* ---------- storage estimate (The Practice of NSM, ch. 2) ---------- */
 
