@@ -88,6 +88,30 @@ struct pkt_ip {
     uint32_t l4_len;          /* captured bytes from l4 to the end of the datagram */
     struct pkt_l4 t;
     enum pkt_encap encap;     /* how layer[i+1] is carried in this layer */
+    /* Added by decode/ (additive): */
+    uint16_t ip_options;      /* IPv4 options seen: PKT_IPOPT_* bits */
+    bool has_encap_id;        /* encap_id is set */
+    uint32_t encap_id;        /* GRE key, VXLAN/Geneve VNI or GTP TEID of the tunnel to layer[i+1] */
+    uint8_t teredo_flags;     /* PKT_TEREDO_* when encap is PKT_ENCAP_TEREDO */
+    uint16_t teredo_origin_port;   /* origin indication (de-obfuscated), host order */
+    uint8_t teredo_origin_addr[4]; /* origin indication address (de-obfuscated), network order */
+};
+
+/* pkt_ip.ip_options bits */
+enum {
+    PKT_IPOPT_RR = 1u << 0,    /* record route (7) */
+    PKT_IPOPT_TS = 1u << 1,    /* timestamp (68) */
+    PKT_IPOPT_LSRR = 1u << 2,  /* loose source route (131) */
+    PKT_IPOPT_SSRR = 1u << 3,  /* strict source route (137) */
+    PKT_IPOPT_RA = 1u << 4,    /* router alert (148) */
+    PKT_IPOPT_OTHER = 1u << 5, /* any other option */
+};
+
+/* pkt_ip.teredo_flags bits */
+enum {
+    PKT_TEREDO_ORIGIN = 1u << 0, /* origin indication present */
+    PKT_TEREDO_AUTH = 1u << 1,   /* authentication indicator present */
+    PKT_TEREDO_BUBBLE = 1u << 2, /* inner IPv6 has no next header (a bubble) */
 };
 
 struct pkt_arp {

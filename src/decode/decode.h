@@ -26,28 +26,68 @@
  * counters.  Names are in decode_anomaly_name(). */
 enum decode_anomaly {
     DECODE_ANOM_NONE = 0,
-    DECODE_ANOM_UNKNOWN_LINKTYPE,        /* "unknown_link_type" */
-    DECODE_ANOM_TRUNCATED_LINK,          /* "truncated_link_header" */
-    DECODE_ANOM_TRUNCATED_IP,            /* "truncated_IP" */
-    DECODE_ANOM_TRUNCATED_IPV6,          /* "truncated_IPv6" */
-    DECODE_ANOM_TRUNCATED_HEADER,        /* "truncated_header" (transport) */
-    DECODE_ANOM_IP_HDR_LEN_TOO_SMALL,    /* "bad_IP_header_length"? see decode_anomaly_name */
-    DECODE_ANOM_IP_LEN_TOO_SMALL,
-    DECODE_ANOM_IP_VERSION_MISMATCH,
-    DECODE_ANOM_BAD_TCP_HDR_LEN,
-    DECODE_ANOM_FRAG_OVERLAP,
-    DECODE_ANOM_FRAG_INCONSISTENT_OVERLAP,
-    DECODE_ANOM_FRAG_TOO_BIG,
-    DECODE_ANOM_FRAG_TIMEOUT,
-    DECODE_ANOM_FRAG_MEMCAP,
-    DECODE_ANOM_COUNT_V0 /* placeholder: the decoder module appends real entries above this */
+    DECODE_ANOM_UNKNOWN_LINKTYPE,        /* "unknown_link_type" (ours) */
+    DECODE_ANOM_TRUNCATED_LINK,          /* "truncated_link_header" (MPLS, generic link) */
+    DECODE_ANOM_TRUNCATED_IP,            /* "truncated_IP": fewer bytes than a fixed IP header */
+    DECODE_ANOM_TRUNCATED_IPV6,          /* "truncated_IPv6": extension header chain cut short */
+    DECODE_ANOM_TRUNCATED_HEADER,        /* "truncated_header": IP length too short for the transport header */
+    DECODE_ANOM_IP_HDR_LEN_TOO_SMALL,    /* "IPv4_min_header_size": IHL < 5 */
+    DECODE_ANOM_IP_LEN_TOO_SMALL,        /* "invalid_IP_header_size": total length < header length */
+    DECODE_ANOM_IP_VERSION_MISMATCH,     /* "unknown_ip_version": version nibble neither 4 nor 6 */
+    DECODE_ANOM_BAD_TCP_HDR_LEN,         /* "bad_TCP_header_len": data offset < 5 */
+    DECODE_ANOM_FRAG_OVERLAP,            /* "fragment_overlap": overlap with the same bytes */
+    DECODE_ANOM_FRAG_INCONSISTENT_OVERLAP, /* "fragment_inconsistency": overlap with different bytes */
+    DECODE_ANOM_FRAG_TOO_BIG,            /* "excessively_large_fragment": data beyond 65535 */
+    DECODE_ANOM_FRAG_TIMEOUT,            /* "fragment_timeout" (ours): partial datagram expired */
+    DECODE_ANOM_FRAG_MEMCAP,             /* "fragment_memcap_eviction" (ours) */
+    DECODE_ANOM_INTERNALLY_TRUNCATED,    /* "internally_truncated_header": capture cut a header */
+    DECODE_ANOM_IP_HDR_LEN_ZERO,         /* "ip_hdr_len_zero": total length 0 (TSO) */
+    DECODE_ANOM_TRUNCATED_IP_LEN,        /* "truncated_IP_len": frame shorter on the wire than the IP length */
+    DECODE_ANOM_BAD_IP_CHECKSUM,         /* "bad_IP_checksum" */
+    DECODE_ANOM_BAD_TCP_CHECKSUM,        /* "bad_TCP_checksum" */
+    DECODE_ANOM_BAD_UDP_CHECKSUM,        /* "bad_UDP_checksum" */
+    DECODE_ANOM_BAD_ICMP_CHECKSUM,       /* "bad_ICMP_checksum" */
+    DECODE_ANOM_INCOMPLETE_FRAGMENT,     /* "incompletely_captured_fragment" */
+    DECODE_ANOM_FRAG_SIZE_INCONSISTENT,  /* "fragment_size_inconsistency" */
+    DECODE_ANOM_FRAG_PROTO_INCONSISTENT, /* "fragment_protocol_inconsistency" */
+    DECODE_ANOM_FRAG_WITH_DF,            /* "fragment_with_DF" */
+    DECODE_ANOM_FRAG_TOO_SMALL,          /* "excessively_small_fragment" */
+    DECODE_ANOM_IPV6_NO_NEXT,            /* "ipv6_no_next" */
+    DECODE_ANOM_ROUTING0_HDR,            /* "routing0_hdr": deprecated type 0 routing header */
+    DECODE_ANOM_ODD_ROUTING0_LEN,        /* "odd_routing0_len" */
+    DECODE_ANOM_UDP_LEN_MISMATCH,        /* "UDP_datagram_length_mismatch" */
+    DECODE_ANOM_TCP_OPTION_LEN,          /* "bad_TCP_option_length" (ours) */
+    DECODE_ANOM_TRUNCATED_ETHERNET,      /* "truncated_ethernet_frame" */
+    DECODE_ANOM_TRUNCATED_VLAN,          /* "truncated_VLAN_header" */
+    DECODE_ANOM_TRUNCATED_PPPOE,         /* "truncated_pppoe_header" */
+    DECODE_ANOM_TRUNCATED_SLL,           /* "truncated_Linux_SLL_header" */
+    DECODE_ANOM_NULL_FAILED,             /* "null_analyzer_failed" */
+    DECODE_ANOM_TRUNCATED_ARP,           /* "truncated_ARP" */
+    DECODE_ANOM_TOO_MANY_TAGS,           /* "too_many_link_tags" (ours): VLAN/MPLS stack beyond 16 */
+    DECODE_ANOM_TRUNCATED_GRE,           /* "truncated_GRE" */
+    DECODE_ANOM_UNKNOWN_GRE_VERSION,     /* "unknown_gre_version" */
+    DECODE_ANOM_UNKNOWN_GRE_FLAGS,       /* "unknown_gre_flags" */
+    DECODE_ANOM_GRE_ROUTING,             /* "gre_routing" */
+    DECODE_ANOM_EGRE_PROTOCOL_TYPE,      /* "egre_protocol_type" */
+    DECODE_ANOM_NON_IP_IN_ENCAP,         /* "non_ip_packet_in_encap" */
+    DECODE_ANOM_TUNNEL_MAX_DEPTH,        /* "exceeded_tunnel_max_depth" */
+    DECODE_ANOM_INVALID_INNER_IP_VERSION, /* "invalid_inner_IP_version" */
+    DECODE_ANOM_TRUNCATED_TUNNEL,        /* "truncated_tunnel_header" (ours): capture cut a tunnel header */
+    DECODE_ANOM_TEREDO_BUBBLE_PAYLOAD,   /* "Teredo_bubble_with_payload" */
+    DECODE_ANOM_VXLAN_EMPTY,             /* "vxlan_empty_packet" */
+    DECODE_ANOM_GENEVE_EMPTY,            /* "geneve_empty_packet" */
+    DECODE_ANOM_GENEVE_VERSION,          /* "geneve_invalid_version" */
+    DECODE_ANOM_AYIYA_EMPTY,             /* "ayiya_empty_packet" */
+    DECODE_ANOM_BAD_IP_OPTION,           /* "bad_IP_option_length" (ours) */
+    DECODE_ANOM_COUNT
 };
 
 struct decode_config {
     int reassemble;            /* reassemble IP fragments (off for tcpdump-like printing) */
     size_t frag_memcap;        /* bytes held by fragment tables at most (default 32 MiB) */
     uint32_t frag_timeout;     /* seconds a partial datagram is kept (default 60, as Zeek) */
-    int max_tunnel_depth;      /* <= PKT_MAX_LAYERS - 1 */
+    int max_tunnel_depth;      /* encapsulations followed, <= PKT_MAX_LAYERS - 1 (default 2, as Zeek) */
+    int check_checksums;       /* verify IP/TCP/UDP/ICMP checksums (default off, like zeek -C) */
 };
 
 struct decoder;
