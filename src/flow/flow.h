@@ -53,7 +53,10 @@ struct flow_config {
     uint64_t hash_seed;               /* used when hash_seed_set, else random per process */
     bool hash_seed_set;
     uint16_t community_id_seed;       /* Community ID v1 seed (default 0) */
-    int n_local_nets;                 /* 0: local_orig/local_resp unset, as Zeek */
+    bool vlan_in_key;                 /* sessions on different VLANs are different (default) */
+    bool private_is_local;            /* with no local nets given, private address space is
+                                         local (Zeek 8's Site::private_address_space_is_local) */
+    int n_local_nets;                 /* configured local networks */
     struct flow_local_net local_nets[FLOW_MAX_LOCAL_NETS];
 };
 

@@ -1,0 +1,350 @@
+/*
+ * flow_conn.c - turns a finished flow into a conn.log record (Zeek 8's
+ * base/protocols/conn/main.zeek set_conn() and conn_state()), and makes
+ * uids.
+ *
+ * Owns: uid derivation, local-network matching, the record's string
+ * storage (conn_record.buf).  Zeek rules kept here: duration, orig_bytes
+ * and resp_bytes are set only when the duration is > 0; missed_bytes is
+ * always set; history only when not empty; local_orig/local_resp only when
+ * local networks exist (Zeek 8 counts private address space as local by
+ * default, Site::private_address_space_is_local); tunnel_parents lists the
+ * uids of the enclosing tunnels.
+ *
+ * uid: "C" + 17 base62 digits of the first 96 bits of
+ * SHA-256(sensor, 0, first packet time (ns, big endian), flow key, salt),
+ * so the same input gives the same uids; the salt separates sessions of
+ * one key that start in the same nanosecond (port reuse).
+ */
+#include <arpa/inet.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow/flow_int.h"
+
+static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+static void uid_from_digest(const uint8_t *d, char *out, size_t outlen)
+{
+    /* 96 bits as three 32-bit limbs, repeatedly divided by 62 */
+    uint32_t limb[3];
+    for (int i = 0; i < 3; i++)
+        limb[i] = (uint32_t)d[4 * i] << 24 | (uint32_t)d[4 * i + 1] << 16 |
+                  (uint32_t)d[4 * i + 2] << 8 | d[4 * i + 3];
+    char tmp[18];
+    for (int k = 16; k >= 0; k--) {
+        uint64_t rem = 0;
+        for (int i = 0; i < 3; i++) {
+            uint64_t cur = (rem << 32) | limb[i];
+            limb[i] = (uint32_t)(cur / 62);
+            rem = cur % 62;
+        }
+        tmp[k] = b62[rem];
+    }
+    snprintf(out, outlen, "C%.17s", tmp);
+}
+
+static void sha256_parts(const void *const *parts, const size_t *lens, int n, uint8_t *md)
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    unsigned int mdlen = 0;
+    memset(md, 0, 32);
+    if (!c)
+        return;
+    if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1) {
+        for (int i = 0; i < n; i++)
+            EVP_DigestUpdate(c, parts[i], lens[i]);
+        EVP_DigestFinal_ex(c, md, &mdlen);
+    }
+    EVP_MD_CTX_free(c);
+}
+
+void flow_uid_make(const char *sensor, int64_t first_ns, const struct flow_key *k, uint8_t salt,
+                   char *out, size_t outlen)
+{
+    uint8_t ts[8];
+    for (int i = 0; i < 8; i++)
+        ts[i] = (uint8_t)((uint64_t)first_ns >> (56 - 8 * i));
+    const void *parts[] = {sensor, "", ts, k, &salt};
+    size_t lens[] = {strlen(sensor), 1, 8, sizeof(*k), 1};
+    uint8_t md[32];
+    sha256_parts(parts, lens, 5, md);
+    uid_from_digest(md, out, outlen);
+}
+
+void flow_tunnel_uid(const char *sensor, const struct pkt_ip *outer, char *out, size_t outlen)
+{
+    size_t alen = outer->version == 6 ? 16 : 4;
+    const uint8_t *a = outer->src, *b = outer->dst;
+    if (memcmp(a, b, alen) > 0) {
+        a = outer->dst;
+        b = outer->src;
+    }
+    uint8_t kind = (uint8_t)outer->encap;
+    const void *parts[] = {sensor, "\0tunnel", a, b, &kind};
+    size_t lens[] = {strlen(sensor), 7, alen, alen, 1};
+    uint8_t md[32];
+    sha256_parts(parts, lens, 5, md);
+    uid_from_digest(md, out, outlen);
+}
+
+/* ---- local networks ------------------------------------------------------ */
+
+static int inet_pton_any(const char *s, uint8_t *addr, uint8_t *family)
+{
+    if (inet_pton(AF_INET, s, addr) == 1) {
+        *family = 4;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, s, addr) == 1) {
+        *family = 6;
+        return 0;
+    }
+    return -1;
+}
+
+static int parse_net(const char *s, size_t n, struct flow_local_net *net)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof(buf))
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    char *slash = strchr(buf, '/');
+    long prefix = -1;
+    if (slash) {
+        char *end;
+        *slash = 0;
+        prefix = strtol(slash + 1, &end, 10);
+        if (*end || end == slash + 1)
+            return -1;
+    }
+    memset(net, 0, sizeof(*net));
+    if (inet_pton_any(buf, net->addr, &net->family) < 0)
+        return -1;
+    int max = net->family == 6 ? 128 : 32;
+    if (prefix < 0)
+        prefix = max;
+    if (prefix > max)
+        return -1;
+    net->prefix = (uint8_t)prefix;
+    return 0;
+}
+
+int flow_config_parse_local_nets(struct flow_config *cfg, const char *list, char *err,
+                                 size_t errlen)
+{
+    cfg->n_local_nets = 0;
+    const char *p = list;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        while (n && *p == ' ') {
+            p++;
+            n--;
+        }
+        if (n) {
+            if (cfg->n_local_nets >= FLOW_MAX_LOCAL_NETS) {
+                snprintf(err, errlen, "too many local networks (at most %d)", FLOW_MAX_LOCAL_NETS);
+                return -1;
+            }
+            if (parse_net(p, n, &cfg->local_nets[cfg->n_local_nets]) < 0) {
+                snprintf(err, errlen, "'%.*s' is not a network (expected CIDR such as 10.0.0.0/8 "
+                         "or fd00::/8)", (int)n, p);
+                return -1;
+            }
+            cfg->n_local_nets++;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+static bool net_match(const struct flow_local_net *n, int family, const uint8_t *a)
+{
+    if (n->family != family)
+        return false;
+    int bits = n->prefix, i = 0;
+    for (; bits >= 8; bits -= 8, i++)
+        if (a[i] != n->addr[i])
+            return false;
+    if (bits) {
+        uint8_t m = (uint8_t)(0xff << (8 - bits));
+        if ((a[i] & m) != (n->addr[i] & m))
+            return false;
+    }
+    return true;
+}
+
+/* Zeek's Site::private_address_space (the common part). */
+static const char *const private_nets[] = {
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
+    "169.254.0.0/16", "fc00::/7", "fe80::/10", "::1/128",
+};
+
+static bool is_local(const struct flow_table *t, int family, const uint8_t *a)
+{
+    for (int i = 0; i < t->cfg.n_local_nets; i++)
+        if (net_match(&t->cfg.local_nets[i], family, a))
+            return true;
+    if (t->cfg.n_local_nets == 0 && t->cfg.private_is_local) {
+        for (size_t i = 0; i < sizeof(private_nets) / sizeof(private_nets[0]); i++) {
+            struct flow_local_net n;
+            if (parse_net(private_nets[i], strlen(private_nets[i]), &n) == 0 &&
+                net_match(&n, family, a))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* ---- the record ---------------------------------------------------------------- */
+
+static struct rstr rs(const char *s)
+{
+    struct rstr r = {s, strlen(s)};
+    return r;
+}
+
+static const char *proto_name(uint8_t p)
+{
+    switch (p) {
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 1:
+    case 58: return "icmp";
+    default: return "unknown_transport";
+    }
+}
+
+static const char *udp_state(const struct flow *f)
+{
+    bool o = f->pkts[f->orig_side] > 0, r = f->pkts[f->orig_side ^ 1] > 0;
+    if (o)
+        return r ? "SF" : "S0";
+    return r ? "SHR" : "OTH";
+}
+
+static void set(struct conn_record *r, int field)
+{
+    record_set_unset(&r->hdr, (size_t)field, false);
+}
+
+static void conn_fill_ids(struct flow_table *t, struct flow *f, struct conn_record *r)
+{
+    int o = f->orig_side;
+    const struct flow_key *k = &f->key;
+    r->orig_h.family = r->resp_h.family = k->family;
+    memcpy(r->orig_h.a, o ? k->b : k->a, 16);
+    memcpy(r->resp_h.a, o ? k->a : k->b, 16);
+    r->orig_p = o ? k->pb : k->pa;
+    r->resp_p = o ? k->pa : k->pb;
+    set(r, CONN_ORIG_H);
+    set(r, CONN_ORIG_P);
+    set(r, CONN_RESP_H);
+    set(r, CONN_RESP_P);
+    r->proto = rs(proto_name(k->proto));
+    set(r, CONN_PROTO);
+    r->ip_proto = k->proto;
+    set(r, CONN_IP_PROTO);
+    if (t->cfg.n_local_nets > 0 || t->cfg.private_is_local) {
+        r->local_orig = is_local(t, k->family, r->orig_h.a);
+        r->local_resp = is_local(t, k->family, r->resp_h.a);
+        set(r, CONN_LOCAL_ORIG);
+        set(r, CONN_LOCAL_RESP);
+    }
+    if (k->vlan != 0xffff) {
+        r->vlan = k->vlan;
+        set(r, CONN_VLAN);
+    }
+    if (k->inner_vlan != 0xffff) {
+        r->inner_vlan = k->inner_vlan;
+        set(r, CONN_INNER_VLAN);
+    }
+}
+
+static void conn_fill_cid(struct flow_table *t, struct flow *f, struct conn_record *r, char *buf,
+                          size_t len)
+{
+    const struct flow_key *k = &f->key;
+    bool ports = k->proto == 6 || k->proto == 17 || k->proto == 132 || k->proto == 1 ||
+                 k->proto == 58;
+    int n = community_id_v1(t->cfg.community_id_seed, r->orig_h.a, r->resp_h.a,
+                            k->family == 6 ? 16 : 4, k->proto, (uint16_t)r->orig_p,
+                            (uint16_t)r->resp_p, ports, buf, len);
+    if (n > 0) {
+        r->community_id.p = buf;
+        r->community_id.len = (size_t)n;
+        set(r, CONN_COMMUNITY_ID);
+    }
+}
+
+void flow_conn_emit(struct flow_table *t, struct flow *f)
+{
+    struct conn_record r;
+    conn_record_init(&r);
+    int o = f->orig_side;
+    r.ts = f->first_ns;
+    set(&r, CONN_TS);
+    char *uid = r.buf;
+    flow_uid_make(t->sensor, f->first_ns, &f->key, f->uid_salt, uid, 24);
+    r.uid = rs(uid);
+    set(&r, CONN_UID);
+    conn_fill_ids(t, f, &r);
+    if (f->ext && f->ext->service) {
+        r.service = rs(f->ext->service);
+        set(&r, CONN_SERVICE);
+    }
+    int64_t dur = f->last_ns - f->first_ns;
+    if (dur > 0) {
+        r.duration = dur;
+        if (f->key.proto == 6) {
+            r.orig_bytes = flow_tcp_size(f, o);
+            r.resp_bytes = flow_tcp_size(f, o ^ 1);
+        } else {
+            r.orig_bytes = f->u.bytes[o];
+            r.resp_bytes = f->u.bytes[o ^ 1];
+        }
+        set(&r, CONN_DURATION);
+        set(&r, CONN_ORIG_BYTES);
+        set(&r, CONN_RESP_BYTES);
+    }
+    const char *hist = f->hist_len > FLOW_HIST_INLINE && f->ext ? f->ext->history : f->hist;
+    char hbuf[FLOW_HIST_MAX];
+    snprintf(hbuf, sizeof(hbuf), "%.*s", (int)f->hist_len, hist);
+    r.conn_state = rs(f->key.proto == 6 ? flow_tcp_conn_state(f, hbuf)
+                      : f->key.proto == 17 ? udp_state(f) : "OTH");
+    set(&r, CONN_CONN_STATE);
+    r.missed_bytes = f->ext ? f->ext->missed : 0;
+    set(&r, CONN_MISSED_BYTES);
+    if (f->hist_len) {
+        r.history.p = hbuf;
+        r.history.len = f->hist_len;
+        set(&r, CONN_HISTORY);
+    }
+    r.orig_pkts = f->pkts[o];
+    r.orig_ip_bytes = f->ip_bytes[o];
+    r.resp_pkts = f->pkts[o ^ 1];
+    r.resp_ip_bytes = f->ip_bytes[o ^ 1];
+    set(&r, CONN_ORIG_PKTS);
+    set(&r, CONN_ORIG_IP_BYTES);
+    set(&r, CONN_RESP_PKTS);
+    set(&r, CONN_RESP_IP_BYTES);
+    struct rstr parents[2];
+    size_t np = 0;
+    for (int i = 0; f->ext && i < 2; i++)
+        if (f->ext->tunnel_uid[i][0])
+            parents[np++] = rs(f->ext->tunnel_uid[i]);
+    if (np) {
+        r.tunnel_parents.v = parents;
+        r.tunnel_parents.n = np;
+        set(&r, CONN_TUNNEL_PARENTS);
+    }
+    conn_fill_cid(t, f, &r, r.buf + 24, sizeof(r.buf) - 24);
+    if (t->emit)
+        t->emit(t->emit_ctx, &r);
+}
