@@ -27,6 +27,7 @@ struct cli_command {
 int cmd_read(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_estimate(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 
 /* "vigil: " + message to stderr. */

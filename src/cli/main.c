@@ -14,6 +14,7 @@
 
 static const struct cli_command commands[] = {
     {"read", "print packets from captures or an interface (tcpdump-like)", cmd_read},
+    {"analyze", "run the analysis pipeline over captures, write Zeek-style logs", cmd_analyze},
     {"stats", "capture summary, protocol hierarchy, top talkers, throughput", cmd_stats},
     {"sessions", "session records from captures or conn.logs, racluster-style", cmd_sessions},
     {"estimate", "storage needed to keep full content", cmd_estimate},

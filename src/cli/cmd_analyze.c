@@ -1,0 +1,176 @@
+/*
+ * cmd_analyze.c - `vigil analyze`: run the analysis pipeline over captures
+ * and write Zeek-style logs (conn.log now; later issues add their logs)
+ * into a directory (docs/analyze.md).
+ *
+ * Owns: the command line only.  The chain itself is src/pipeline; logs go
+ * through output_zeek_open() (src/store).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "pipeline/pipeline.h"
+
+static struct pipeline *analyze_running;
+
+static void analyze_on_signal(int sig)
+{
+    (void)sig;
+    if (analyze_running)
+        pipeline_stop(analyze_running);
+}
+
+static void analyze_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: vigil analyze -r PCAP [-r PCAP ...] -l DIR [--json] [--sensor NAME]\n"
+            "                     [--local-nets CIDR,...] [-q] [BPF expression]\n\n"
+            "Run the analysis pipeline over captures (files, directories or globs, merged in\n"
+            "time order) and write Zeek-compatible logs into DIR: conn.log, one session per\n"
+            "connection, with Community ID.\n\n"
+            "  -r, --read PCAP         capture file, directory or glob (repeatable)\n"
+            "  -l, --log-dir DIR       where the logs go (created if missing)\n"
+            "  -j, --json              Zeek's JSON lines instead of TSV\n"
+            "      --sensor NAME       sensor name, part of every uid (default vigil)\n"
+            "      --local-nets LIST   local networks for local_orig/local_resp\n"
+            "                          (default: private address space, as Zeek 8)\n"
+            "      --seed N            Community ID seed (default 0)\n"
+            "  -q, --quiet             no progress line\n"
+            "  BPF                     libpcap filter, as tcpdump takes it\n\n"
+            "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input (processed up to the damage)\n"
+            "docs/analyze.md and docs/conn-log.md tell more.\n");
+}
+
+struct analyze_opts {
+    const char **inputs;
+    int ninputs;
+    const char *dir;
+    int json;
+    int quiet;
+    char *bpf;
+};
+
+static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct pipeline_config *cfg)
+{
+    static const struct option longs[] = {
+        {"read", required_argument, 0, 'r'},   {"log-dir", required_argument, 0, 'l'},
+        {"json", no_argument, 0, 'j'},         {"sensor", required_argument, 0, 'S'},
+        {"local-nets", required_argument, 0, 'L'}, {"seed", required_argument, 0, 'E'},
+        {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    char err[256];
+    int c;
+    o->inputs = calloc((size_t)argc + 1, sizeof(*o->inputs));
+    if (!o->inputs)
+        return VIGIL_EXIT_ERROR;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+r:l:jqh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'r': o->inputs[o->ninputs++] = optarg; break;
+        case 'l': o->dir = optarg; break;
+        case 'j': o->json = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'S': cfg->sensor = optarg; break;
+        case 'L':
+            if (flow_config_parse_local_nets(&cfg->flow, optarg, err, sizeof(err)) < 0) {
+                cli_error("analyze: --local-nets: %s", err);
+                return VIGIL_EXIT_USAGE;
+            }
+            break;
+        case 'E': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 0);
+            if (errno || *end || v < 0 || v > 65535) {
+                cli_error("analyze: --seed wants a number from 0 to 65535, not '%s'", optarg);
+                return VIGIL_EXIT_USAGE;
+            }
+            cfg->flow.community_id_seed = (uint16_t)v;
+            break;
+        }
+        case 'h': analyze_usage(stdout); return -1;
+        default:
+            fprintf(stderr, "'vigil analyze --help' lists the options\n");
+            return VIGIL_EXIT_USAGE;
+        }
+    }
+    if (o->ninputs == 0 || !o->dir) {
+        cli_error("analyze: %s", o->ninputs == 0 ? "no capture given (-r PCAP)"
+                                                : "no log directory given (-l DIR)");
+        fprintf(stderr, "'vigil analyze --help' lists the options\n");
+        return VIGIL_EXIT_USAGE;
+    }
+    o->bpf = cli_join_args(argc, argv, optind);
+    return 0;
+}
+
+static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
+{
+    char err[512];
+    if (mkdir(o->dir, 0755) < 0 && errno != EEXIST) {
+        cli_error("analyze: cannot create the log directory %s: %s", o->dir, strerror(errno));
+        return VIGIL_EXIT_ERROR;
+    }
+    struct capture_file_opts fo = {.bpf = o->bpf};
+    struct capture_source *src = capture_open_files(o->inputs, o->ninputs, &fo, err, sizeof(err));
+    if (!src) {
+        cli_error("analyze: %s", err);
+        return VIGIL_EXIT_ERROR;
+    }
+    struct output *out = output_zeek_open(o->dir, o->json ? ZEEK_LOG_JSON : ZEEK_LOG_TSV, err,
+                                          sizeof(err));
+    if (!out) {
+        cli_error("analyze: %s", err);
+        capture_close(src);
+        return VIGIL_EXIT_ERROR;
+    }
+    cfg->progress = !o->quiet;
+    struct output *outs[1] = {out};
+    struct pipeline *p = pipeline_new(cfg, outs, 1, err, sizeof(err));
+    if (!p) {
+        cli_error("analyze: %s", err);
+        output_close(out);
+        capture_close(src);
+        return VIGIL_EXIT_ERROR;
+    }
+    analyze_running = p;
+    signal(SIGINT, analyze_on_signal);
+    signal(SIGTERM, analyze_on_signal);
+    int rc = pipeline_run(p, src) < 0 ? VIGIL_EXIT_ERROR : VIGIL_EXIT_OK;
+    if (rc != VIGIL_EXIT_OK)
+        cli_error("analyze: %s", pipeline_error(p));
+    else if (capture_damaged(src))
+        rc = VIGIL_EXIT_DAMAGED;
+    if (capture_damaged(src) && capture_error(src)[0])
+        cli_error("analyze: %s", capture_error(src));
+    analyze_running = NULL;
+    pipeline_free(p);
+    output_close(out);
+    capture_close(src);
+    return rc;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+    struct analyze_opts o = {0};
+    struct pipeline_config cfg;
+    pipeline_config_default(&cfg);
+    if (cli_wants_help(argc, argv)) {
+        analyze_usage(stdout);
+        return VIGIL_EXIT_OK;
+    }
+    int rc = analyze_parse(argc, argv, &o, &cfg);
+    if (rc == 0)
+        rc = analyze_run(&o, &cfg);
+    else if (rc < 0)
+        rc = VIGIL_EXIT_OK;
+    free(o.bpf);
+    free(o.inputs);
+    return rc;
+}

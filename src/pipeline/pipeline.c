@@ -1,0 +1,169 @@
+/*
+ * pipeline.c - the analysis chain of ARCHITECTURE.md §2 for one worker:
+ * source -> decode -> flow table -> records -> outputs.
+ *
+ * Owns: the decoder, the flow table, the progress line and the counters
+ * of one run.  It reads packets only through the capture_source
+ * operations, so a file and a live interface look the same; flows expire
+ * by packet time (flow_table_packet), every flow is flushed when the
+ * source ends or pipeline_stop() is called, and every record goes to
+ * every output in the order the flows end.  Later stages (reassembly,
+ * app-layer parsers, detection) hook in between the flow table and the
+ * outputs here.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/progress.h"
+#include "pipeline/pipeline.h"
+
+struct pipeline {
+    struct pipeline_config cfg;
+    struct output *const *outs;
+    int nouts;
+    struct decoder *dec;
+    struct flow_table *flows;
+    struct pipeline_counters ctr;
+    volatile sig_atomic_t stop;
+    char err[512];
+    int out_failed;
+};
+
+void pipeline_config_default(struct pipeline_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->sensor = "vigil";
+    decode_config_default(&cfg->decode);
+    cfg->decode.reassemble = 1;
+    flow_config_default(&cfg->flow);
+    cfg->progress = 1;
+}
+
+static void pipeline_emit(void *ctx, const struct conn_record *rec)
+{
+    struct pipeline *p = ctx;
+    p->ctr.records++;
+    for (int i = 0; i < p->nouts; i++) {
+        if (output_write(p->outs[i], &rec->hdr) < 0) {
+            p->ctr.output_errors++;
+            if (!p->out_failed) {
+                snprintf(p->err, sizeof(p->err), "%s", p->outs[i]->err);
+                p->out_failed = 1;
+            }
+        }
+    }
+}
+
+struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct output *const *outs,
+                              int nouts, char *err, size_t errlen)
+{
+    struct pipeline *p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(err, errlen, "out of memory creating the pipeline");
+        return NULL;
+    }
+    p->cfg = *cfg;
+    if (!p->cfg.sensor || !*p->cfg.sensor)
+        p->cfg.sensor = "vigil";
+    p->outs = outs;
+    p->nouts = nouts;
+    p->dec = decoder_new(&p->cfg.decode);
+    if (!p->dec) {
+        snprintf(err, errlen, "out of memory creating the decoder");
+        free(p);
+        return NULL;
+    }
+    p->flows = flow_table_new(&p->cfg.flow, p->cfg.sensor, pipeline_emit, p, err, errlen);
+    if (!p->flows) {
+        decoder_free(p->dec);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void pipeline_finish(struct pipeline *p)
+{
+    flow_table_flush(p->flows);
+    struct flow_counters fc;
+    flow_table_counters(p->flows, &fc);
+    p->ctr.flows_created = fc.created;
+    p->ctr.flows_expired = fc.expired + fc.reused;
+    p->ctr.flows_evicted = fc.evicted;
+    p->ctr.flows_flushed = fc.flushed;
+    uint64_t an = 0;
+    for (int i = 1; i < decode_anomaly_count(); i++)
+        an += decoder_anomaly_count(p->dec, i);
+    p->ctr.decode_anomalies = an;
+    for (int i = 0; i < p->nouts; i++)
+        if (p->outs[i]->ops->flush && p->outs[i]->ops->flush(p->outs[i]) < 0 && !p->out_failed) {
+            snprintf(p->err, sizeof(p->err), "%s", p->outs[i]->err);
+            p->out_failed = 1;
+        }
+}
+
+int pipeline_run(struct pipeline *p, struct capture_source *src)
+{
+    struct packet pkt;
+    struct progress pg;
+    progress_begin(&pg, "packets", p->cfg.progress);
+    int rc = 0;
+    while (!p->stop) {
+        memset(&pkt, 0, sizeof(pkt));
+        int n = capture_next(src, &pkt);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            snprintf(p->err, sizeof(p->err), "%s", capture_error(src));
+            rc = -1;
+            break;
+        }
+        p->ctr.packets++;
+        p->ctr.bytes += pkt.caplen;
+        if (decode_packet(p->dec, &pkt) < 0)
+            p->ctr.decode_failed++;
+        if (!(pkt.flags & PKT_F_IP))
+            p->ctr.non_ip++;
+        flow_table_packet(p->flows, &pkt);
+        if (p->out_failed) {
+            rc = -1;
+            break;
+        }
+        if (progress_due(&pg)) {
+            uint64_t d, t;
+            capture_progress(src, &d, &t);
+            progress_update_now(&pg, d, t, p->ctr.packets);
+        }
+    }
+    progress_end(&pg);
+    pipeline_finish(p);
+    if (p->out_failed)
+        rc = -1;
+    return rc;
+}
+
+void pipeline_stop(struct pipeline *p)
+{
+    p->stop = 1;
+}
+
+const char *pipeline_error(const struct pipeline *p)
+{
+    return p->err;
+}
+
+void pipeline_counters(const struct pipeline *p, struct pipeline_counters *c)
+{
+    *c = p->ctr;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+    if (!p)
+        return;
+    flow_table_free(p->flows);
+    decoder_free(p->dec);
+    free(p);
+}
