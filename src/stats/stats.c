@@ -201,12 +201,12 @@ void stats_summary_get(const struct stats *st, struct stats_summary *out)
     out->duration_ns = st->last_ns - st->first_ns;
     if (out->duration_ns > 0) {
         double secs = (double)out->duration_ns / 1e9;
-        out->data_bit_rate = (double)st->bytes * 8.0 / secs;
-        out->wire_bit_rate = (double)st->wire_bytes * 8.0 / secs;
+        out->data_bit_rate = (double)st->wire_bytes * 8.0 / secs;
+        out->captured_bit_rate = (double)st->bytes * 8.0 / secs;
         out->packet_rate = (double)st->packets / secs;
     }
     if (st->packets)
-        out->avg_packet_size = (double)st->bytes / (double)st->packets;
+        out->avg_packet_size = (double)st->wire_bytes / (double)st->packets;
     out->caplen_max = st->caplen_max;
     out->snaplen_min = out->snaplen_max = -1;
     out->strict_order = 1;

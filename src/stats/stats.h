@@ -14,7 +14,8 @@
  * src/capture and src/decode for the commands that start from files.
  *
  * What is counted (the anchors are capinfos and tshark -z io,phs):
- *   - summary: packets, captured bytes (capinfos "Data size"), wire bytes,
+ *   - summary: packets, wire bytes (capinfos "Data size": Wireshark sums the
+ *     original lengths), captured bytes,
  *     first/last packet time, link types seen, snaplen per file (given by
  *     the caller with stats_file_note(): libpcap's file header value), and
  *     whether every file was in strict time order;
@@ -92,15 +93,15 @@ struct stats_linktype {
 
 struct stats_summary {
     uint64_t packets;
-    uint64_t bytes;      /* captured bytes: capinfos "Data size" */
-    uint64_t wire_bytes; /* original lengths on the wire */
+    uint64_t bytes;      /* captured bytes (sum of caplen) */
+    uint64_t wire_bytes; /* original lengths on the wire: capinfos "Data size" */
     int64_t first_ns;    /* time of the earliest packet, ns since the epoch (0 when none) */
     int64_t last_ns;     /* time of the latest packet */
     int64_t duration_ns; /* last - first */
-    double data_bit_rate; /* captured bits/s over the duration (capinfos "Data bit rate"); 0 if no duration */
-    double wire_bit_rate; /* wire bits/s over the duration */
+    double data_bit_rate; /* wire bits/s over the duration (capinfos "Data bit rate"); 0 if no duration */
+    double captured_bit_rate; /* captured bits/s over the duration */
     double packet_rate;  /* packets/s; 0 if no duration */
-    double avg_packet_size; /* captured bytes per packet (capinfos "Average packet size") */
+    double avg_packet_size; /* wire bytes per packet (capinfos "Average packet size") */
     uint32_t caplen_max; /* longest captured frame */
     int snaplen_min, snaplen_max; /* from the file headers; -1 when unknown */
     int strict_order;    /* 1 when no file had a packet earlier than the one before it */
