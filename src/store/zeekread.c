@@ -239,7 +239,7 @@ static int parse_u64(const char *s, uint64_t *v)
 static int parse_scalar(struct zeek_reader *r, enum rtype t, const char *s, size_t n, void *dst)
 {
     char tmp[128];
-    if (t != RT_STRING && t != RT_ENUM) {
+    if (t != RT_STRING && t != RT_ENUM && t != RT_SET_STRING && t != RT_VEC_STRING) {
         struct rstr u;
         if (unescape(r, s, n, &u) < 0 || u.len >= sizeof(tmp))
             return -1;
