@@ -62,12 +62,26 @@ static int has_glob(const char *s)
     return strpbrk(s, "*?[") != NULL;
 }
 
+/* Words of libpcap's filter language (pcap-filter(7)) that start or join
+ * primitives: never taken for a capture path after -r, even when a file
+ * or directory has that name (write ./tcp to read one). */
+static const char *const bpf_words[] = {
+    "and", "arp", "broadcast", "dst", "ether", "gateway", "greater", "host", "icmp", "icmp6",
+    "inbound", "ip", "ip6", "less", "mpls", "multicast", "net", "not", "or", "outbound", "port",
+    "portrange", "pppoes", "proto", "rarp", "sctp", "src", "tcp", "udp", "vlan", "geneve",
+};
+
 /* After -r, a word that names an existing file/directory or is a pattern
  * is one more input (a shell-expanded glob); anything else starts the BPF. */
 static int looks_like_input(const char *s)
 {
     struct stat sb;
-    return s[0] != '-' && (stat(s, &sb) == 0 || has_glob(s));
+    if (s[0] == '-' || s[0] == '(' || s[0] == '!')
+        return 0;
+    for (size_t i = 0; i < sizeof(bpf_words) / sizeof(bpf_words[0]); i++)
+        if (strcmp(s, bpf_words[i]) == 0)
+            return 0;
+    return stat(s, &sb) == 0 || has_glob(s);
 }
 
 static int stats_parse_option(int argc, char **argv, int *i, struct stats_args *a)
@@ -105,23 +119,28 @@ static int stats_parse_option(int argc, char **argv, int *i, struct stats_args *
     return 0;
 }
 
+/* Options may come anywhere before "--"; the other words, and every word
+ * after "--", make up the BPF expression (as tcpdump takes it). */
 static int stats_parse(int argc, char **argv, struct stats_args *a)
 {
     memset(a, 0, sizeof(*a));
     a->top = 10;
     a->inputs = calloc((size_t)argc, sizeof(*a->inputs));
-    if (!a->inputs)
-        return -1;
-    int i;
+    char **words = calloc((size_t)argc + 1, sizeof(*words));
+    int nwords = 0, rc = -1;
+    if (!a->inputs || !words)
+        goto out;
+    int i, dashdash = 0;
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        if (strcmp(arg, "--") == 0) {
-            i++;
-            break;
+        if (dashdash || arg[0] != '-' || arg[1] == '\0') {
+            words[nwords++] = argv[i];
+        } else if (strcmp(arg, "--") == 0) {
+            dashdash = 1;
         } else if (strcmp(arg, "-r") == 0) {
             if (i + 1 >= argc) {
                 cli_error("stats: -r needs a capture file, directory or pattern");
-                return -1;
+                goto out;
             }
             a->inputs[a->ninputs++] = argv[++i];
             while (i + 1 < argc && looks_like_input(argv[i + 1]))
@@ -134,19 +153,19 @@ static int stats_parse(int argc, char **argv, struct stats_args *a)
             a->view = VIEW_CHART;
         } else if (strcmp(arg, "--table") == 0) {
             a->view = VIEW_TABLE;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            if (stats_parse_option(argc, argv, &i, a) < 0)
-                return -1;
-        } else {
-            break; /* the BPF expression starts here */
+        } else if (stats_parse_option(argc, argv, &i, a) < 0) {
+            goto out;
         }
     }
-    a->bpf = cli_join_args(argc, argv, i);
     if (a->ninputs == 0) {
         cli_error("stats: give the captures to read with -r FILE|DIR|GLOB");
-        return -1;
+        goto out;
     }
-    return 0;
+    a->bpf = cli_join_args(nwords, words, 0);
+    rc = 0;
+out:
+    free(words);
+    return rc;
 }
 
 /* ---------- text ---------- */
@@ -309,6 +328,16 @@ static int terminal_width(void)
     return v >= 40 && v <= 1000 ? (int)v : 80;
 }
 
+/* A bucket's offset from the start: whole seconds when the width is. */
+static char *fmt_offset(double w, size_t i, char *buf, size_t len)
+{
+    if (w >= 1 && floor(w) == w)
+        snprintf(buf, len, "%.0f", w * (double)i);
+    else
+        snprintf(buf, len, "%.6f", w * (double)i);
+    return buf;
+}
+
 static void print_throughput(const struct stats *st, const struct stats_args *a)
 {
     size_t n;
@@ -317,7 +346,7 @@ static void print_throughput(const struct stats *st, const struct stats_args *a)
     const struct stats_bucket *b = stats_buckets(st, &n, &start, &width_ns);
     double w = (double)width_ns / 1e9;
     int chart = a->view == VIEW_CHART || (a->view == VIEW_AUTO && isatty(STDOUT_FILENO));
-    char t[64], r[32];
+    char t[64], r[32], off[40];
     printf("\nThroughput every %g s from %s UTC (wire bits/s)\n", w,
            n ? fmt_time(start, t, sizeof(t)) : "-");
     uint64_t max = 0;
@@ -325,19 +354,19 @@ static void print_throughput(const struct stats *st, const struct stats_args *a)
         if (b[i].wire_bytes > max)
             max = b[i].wire_bytes;
     if (!chart) {
-        printf("  %12s %12s %16s %16s\n", "offset_s", "packets", "bytes", "bits_per_s");
+        printf("  %14s %12s %16s %16s\n", "offset_s", "packets", "bytes", "bits_per_s");
         for (size_t i = 0; i < n; i++)
-            printf("  %12.6g %12llu %16llu %16.2f\n", w * (double)i,
+            printf("  %14s %12llu %16llu %16.2f\n", fmt_offset(w, i, off, sizeof(off)),
                    (unsigned long long)b[i].packets, (unsigned long long)b[i].wire_bytes,
                    (double)b[i].wire_bytes * 8.0 / w);
         return;
     }
-    int bar_max = terminal_width() - 44;
+    int bar_max = terminal_width() - 46;
     if (bar_max < 10)
         bar_max = 10;
     for (size_t i = 0; i < n; i++) {
         int len = max ? (int)((double)b[i].wire_bytes / (double)max * bar_max + 0.5) : 0;
-        printf("  %10.6gs %14s %9llu pkts |", w * (double)i,
+        printf("  %12ss %14s %9llu pkts |", fmt_offset(w, i, off, sizeof(off)),
                fmt_rate((double)b[i].wire_bytes * 8.0 / w, r, sizeof(r)),
                (unsigned long long)b[i].packets);
         for (int k = 0; k < len; k++)

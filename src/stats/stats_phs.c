@@ -163,6 +163,7 @@ static const char *ipproto_name(uint8_t proto, char *buf, size_t len)
     case 50: return "esp";
     case 51: return "ah";
     case 58: return "icmpv6";
+    case 59: return "ipv6-nonxt";
     case 89: return "ospf";
     case 103: return "pim";
     case 112: return "vrrp";
