@@ -49,8 +49,9 @@ void flow_config_default(struct flow_config *cfg)
     cfg->tcp_close_delay = 5 * NS;
     cfg->tcp_reset_delay = 5 * NS;
     cfg->tcp_partial_close_delay = 3 * NS;
+    cfg->dns_session_timeout = 10 * NS;
     cfg->memcap = (size_t)256 << 20;
-    cfg->vlan_in_key = true;
+    cfg->vlan_in_key = false;
     cfg->private_is_local = true;
 }
 
@@ -171,6 +172,7 @@ static int64_t class_delay(const struct flow_table *t, int c)
     case TC_TCP: return t->cfg.tcp_inactivity_timeout;
     case TC_UDP: return t->cfg.udp_inactivity_timeout;
     case TC_ICMP: return t->cfg.icmp_inactivity_timeout;
+    case TC_DNS: return t->cfg.dns_session_timeout;
     default: return t->cfg.other_inactivity_timeout;
     }
 }
@@ -419,6 +421,14 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *k, 
     return f;
 }
 
+/* Zeek's DNS analyzer (ports 53, 137, 5353, 5355) shortens the UDP
+ * session timeout to dns_session_timeout. */
+static int udp_class(const struct flow *f)
+{
+    uint16_t rp = f->orig_side ? f->key.pa : f->key.pb;
+    return (rp == 53 || rp == 137 || rp == 5353 || rp == 5355) ? TC_DNS : TC_UDP;
+}
+
 /* Put f in the timer list its state asks for. */
 static void flow_rearm(struct flow_table *t, struct flow *f, int64_t now)
 {
@@ -427,8 +437,8 @@ static void flow_rearm(struct flow_table *t, struct flow *f, int64_t now)
     if (f->key.proto == 6) {
         flow_tcp_timer(t, f, &c, &anchor);
     } else {
-        c = f->key.proto == 17 ? TC_UDP : (f->key.proto == 1 || f->key.proto == 58) ? TC_ICMP
-                                                                                  : TC_OTHER;
+        c = f->key.proto == 17 ? udp_class(f)
+            : (f->key.proto == 1 || f->key.proto == 58) ? TC_ICMP : TC_OTHER;
         anchor = now;
     }
     if (c == f->tclass && anchor == f->anchor_ns)
@@ -449,7 +459,7 @@ void flow_table_expire(struct flow_table *t, int64_t now)
             if (f->anchor_ns + d > now)
                 break;
             /* Inactivity: Zeek reschedules when there was activity since. */
-            if ((c >= TC_TCP) && f->last_ns + d > now) {
+            if (c >= TC_TCP && f->last_ns + d > now) {
                 tlist_unlink(t, f, c);
                 f->anchor_ns = f->last_ns;
                 tlist_append(t, f, c);

@@ -18,6 +18,7 @@
  * Timeouts (seconds of packet time, Zeek's defaults in init-bare.zeek):
  *   tcp_inactivity_timeout 300, udp_inactivity_timeout 60,
  *   icmp_inactivity_timeout 60, unknown_ip_inactivity_timeout 60,
+ *   dns_session_timeout 10 (UDP sessions on the DNS analyzer's ports),
  *   tcp_attempt_delay 5 (S0 with no answer), tcp_close_delay 5,
  *   tcp_reset_delay 5, tcp_partial_close_delay 3.
  */
@@ -49,11 +50,13 @@ struct flow_config {
     int64_t tcp_close_delay;          /* 5 s */
     int64_t tcp_reset_delay;          /* 5 s */
     int64_t tcp_partial_close_delay;  /* 3 s */
+    int64_t dns_session_timeout;      /* 10 s: UDP to 53, 137, 5353, 5355 (Zeek's DNS analyzer) */
     size_t memcap;                    /* bytes for the table and its flows (default 256 MiB) */
     uint64_t hash_seed;               /* used when hash_seed_set, else random per process */
     bool hash_seed_set;
     uint16_t community_id_seed;       /* Community ID v1 seed (default 0) */
-    bool vlan_in_key;                 /* sessions on different VLANs are different (default) */
+    bool vlan_in_key;                 /* sessions on different VLANs are different (default off:
+                                         Zeek 8's default conn key ignores VLANs) */
     bool private_is_local;            /* with no local nets given, private address space is
                                          local (Zeek 8's Site::private_address_space_is_local) */
     int n_local_nets;                 /* configured local networks */

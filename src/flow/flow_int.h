@@ -38,6 +38,7 @@ enum flow_tclass {
     TC_UDP,         /* udp_inactivity_timeout */
     TC_ICMP,        /* icmp_inactivity_timeout */
     TC_OTHER,       /* unknown_ip_inactivity_timeout */
+    TC_DNS,         /* dns_session_timeout: UDP sessions the DNS analyzer takes */
     TC_N
 };
 
