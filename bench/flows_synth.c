@@ -1,0 +1,206 @@
+/*
+ * flows_synth.c - a synthetic capture with many concurrent flows, for
+ * measuring flow-table memory per flow and peak RSS (bench/README.md).
+ *
+ *   flows_synth OUT.pcap [FLOWS [TCP_PERCENT]]     (defaults 1000000, 50)
+ *
+ * Every flow is opened before any flow sees its second packet, and none is
+ * ever closed, so at the end of the capture all FLOWS flows are alive at once
+ * and idle - the worst case for the flow table.  The file is written in four
+ * phases, each spanning 10 s of capture time (all 40 s are well inside Zeek's
+ * default inactivity timeouts: TCP 5 min, UDP 1 min):
+ *
+ *   phase  TCP flow (client -> server:5001)   UDP flow (client -> server:5001)
+ *   0      SYN                                 request, 32 bytes
+ *   1      SYN-ACK                             response, 32 bytes
+ *   2      ACK+PSH, 32 bytes of payload        request, 32 bytes
+ *   3      ACK+PSH, 32 bytes of reply          response, 32 bytes
+ *
+ * Flow i comes from 10.0.0.0 + i/64 + 1 port 10000 + 7*(i%64) and goes to
+ * 172.16.(i%16).10, so every 5-tuple is distinct.  Frames are Ethernet/IPv4
+ * with correct IP, TCP and UDP checksums; the file is a classic
+ * microsecond pcap (LINKTYPE_ETHERNET), 4 packets per flow (about 400 MB for
+ * a million flows).  Output is deterministic.
+ *
+ * Exit codes: 0 ok, 1 I/O error, 2 usage.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAYLOAD 32
+#define PHASE_US 10000000ull
+#define T0 1700000000ull
+
+struct flow_spec {
+    uint32_t cli, srv;
+    uint16_t cport, sport;
+    int tcp;
+};
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, (uint16_t)(v >> 16));
+    put16(p + 2, (uint16_t)v);
+}
+
+static void le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        s += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (n & 1)
+        s += (uint32_t)p[n - 1] << 8;
+    return s;
+}
+
+static uint16_t fold(uint32_t s)
+{
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+static struct flow_spec flow_of(uint64_t i, int tcp_percent)
+{
+    struct flow_spec f;
+    f.cli = 0x0A000000u + (uint32_t)(i / 64) + 1;
+    f.cport = (uint16_t)(10000 + 7 * (i % 64));
+    f.srv = 0xAC10000Au | (uint32_t)(i % 16) << 8;
+    f.tcp = (int)(i % 100) < tcp_percent;
+    f.sport = 5001; /* iperf: no application-layer analyzer to wake */
+    return f;
+}
+
+/* Builds the frame of flow f in phase ph into buf; returns its length. */
+static size_t frame_build(uint8_t *buf, const struct flow_spec *f, int ph)
+{
+    static const uint8_t mac_c[6] = {0x02, 0, 0, 0, 0, 0x01};
+    static const uint8_t mac_s[6] = {0x02, 0, 0, 0, 0, 0x02};
+    int to_srv = (ph % 2) == 0;
+    uint32_t src = to_srv ? f->cli : f->srv, dst = to_srv ? f->srv : f->cli;
+    uint16_t sp = to_srv ? f->cport : f->sport, dp = to_srv ? f->sport : f->cport;
+    size_t l4hdr = f->tcp ? 20 : 8;
+    size_t pay = (f->tcp && ph < 2) ? 0 : PAYLOAD;
+    size_t iplen = 20 + l4hdr + pay;
+    uint8_t *ip = buf + 14, *l4 = ip + 20;
+
+    memcpy(buf, to_srv ? mac_s : mac_c, 6);
+    memcpy(buf + 6, to_srv ? mac_c : mac_s, 6);
+    put16(buf + 12, 0x0800);
+
+    memset(ip, 0, 20);
+    ip[0] = 0x45;
+    put16(ip + 2, (uint16_t)iplen);
+    put16(ip + 4, (uint16_t)(ph + 1));
+    ip[6] = 0x40; /* DF */
+    ip[8] = 64;
+    ip[9] = f->tcp ? 6 : 17;
+    put32(ip + 12, src);
+    put32(ip + 16, dst);
+    put16(ip + 10, fold(sum16(ip, 20, 0)));
+
+    memset(l4, 0, l4hdr);
+    put16(l4, sp);
+    put16(l4 + 2, dp);
+    for (size_t k = 0; k < pay; k++)
+        l4[l4hdr + k] = (uint8_t)('a' + (k + (size_t)ph) % 26);
+    if (f->tcp) {
+        /* client ISN 1000, server ISN 5000 */
+        static const uint32_t seq[4] = {1000, 5000, 1001, 5001};
+        static const uint32_t ack[4] = {0, 1001, 5001, 1001 + PAYLOAD};
+        static const uint8_t flags[4] = {0x02, 0x12, 0x18, 0x18};
+        put32(l4 + 4, seq[ph]);
+        put32(l4 + 8, ack[ph]);
+        l4[12] = 5 << 4;
+        l4[13] = flags[ph];
+        put16(l4 + 14, 64240);
+    } else {
+        put16(l4 + 4, (uint16_t)(8 + pay));
+    }
+    uint8_t pseudo[12];
+    put32(pseudo, src);
+    put32(pseudo + 4, dst);
+    pseudo[8] = 0;
+    pseudo[9] = ip[9];
+    put16(pseudo + 10, (uint16_t)(l4hdr + pay));
+    uint16_t ck = fold(sum16(l4, l4hdr + pay, sum16(pseudo, 12, 0)));
+    if (!f->tcp && ck == 0)
+        ck = 0xffff;
+    put16(l4 + (f->tcp ? 16 : 6), ck);
+    return 14 + iplen;
+}
+
+static int parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t flows = 1000000, tcp_percent = 50;
+    uint8_t hdr[24], rec[16], frame[128];
+
+    if (argc < 2 || argc > 4 || (argc > 2 && parse_count(argv[2], 1, 1u << 24, &flows) < 0) ||
+        (argc > 3 && parse_count(argv[3], 0, 100, &tcp_percent) < 0)) {
+        fprintf(stderr, "usage: flows_synth OUT.pcap [FLOWS (1..16777216) [TCP_PERCENT]]\n");
+        return 2;
+    }
+    FILE *out = fopen(argv[1], "wb");
+    if (!out) {
+        fprintf(stderr, "flows_synth: %s: %s\n", argv[1], strerror(errno));
+        return 1;
+    }
+    static char obuf[1 << 20];
+    setvbuf(out, obuf, _IOFBF, sizeof(obuf));
+
+    le32(hdr, 0xa1b2c3d4);
+    hdr[4] = 2, hdr[5] = 0, hdr[6] = 4, hdr[7] = 0; /* version 2.4 */
+    le32(hdr + 8, 0);
+    le32(hdr + 12, 0);
+    le32(hdr + 16, 65535);
+    le32(hdr + 20, 1); /* LINKTYPE_ETHERNET */
+    fwrite(hdr, 1, sizeof(hdr), out);
+
+    for (int ph = 0; ph < 4; ph++) {
+        for (uint64_t i = 0; i < flows; i++) {
+            struct flow_spec f = flow_of(i, (int)tcp_percent);
+            size_t n = frame_build(frame, &f, ph);
+            uint64_t t = T0 * 1000000ull + (uint64_t)ph * PHASE_US + i * PHASE_US / flows;
+            le32(rec, (uint32_t)(t / 1000000ull));
+            le32(rec + 4, (uint32_t)(t % 1000000ull));
+            le32(rec + 8, (uint32_t)n);
+            le32(rec + 12, (uint32_t)n);
+            fwrite(rec, 1, sizeof(rec), out);
+            fwrite(frame, 1, n, out);
+        }
+    }
+    if (fclose(out) != 0) {
+        fprintf(stderr, "flows_synth: %s: %s\n", argv[1], strerror(errno));
+        return 1;
+    }
+    printf("flows %llu (tcp %llu%%) packets %llu\n", (unsigned long long)flows,
+           (unsigned long long)tcp_percent, (unsigned long long)(flows * 4));
+    return 0;
+}
