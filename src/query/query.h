@@ -49,8 +49,10 @@ struct query_sql_param {
     enum query_sql_kind kind;
     int64_t i;
     double d;
-    const void *p; /* TEXT/BLOB: points into the query (valid while it lives) */
+    const void *p; /* TEXT: the bytes (into the query, or `owned`); BLOB: points at blob */
     size_t len;
+    uint8_t blob[16]; /* BLOB: an address (IPv4 as ::ffff:a.b.c.d) */
+    char *owned;      /* TEXT made for the SQL (freed by query_sql_free) */
 };
 
 struct query_sql {
