@@ -183,6 +183,15 @@ static int estimate_observe(const struct estimate_args *a, double *mbps, struct 
     return rc == STATS_READ_DAMAGED ? VIGIL_EXIT_DAMAGED : VIGIL_EXIT_OK;
 }
 
+/* Megabytes with thousands separators, or 3 significant digits under 100. */
+static char *fmt_mb_count(double mb, char *buf, size_t len)
+{
+    if (mb >= 100)
+        return stats_format_thousands(mb, buf, len);
+    snprintf(buf, len, "%.3g", mb);
+    return buf;
+}
+
 static void estimate_print_text(const struct estimate_args *a, double mbps,
                                 const struct observed *ob)
 {
@@ -198,14 +207,14 @@ static void estimate_print_text(const struct estimate_args *a, double mbps,
         printf("%-19s%.6g Mbps\n", "Link rate:", mbps);
     }
     printf("%-19s%s MB/day (%s/day)\n", "Full content:",
-           stats_format_thousands(per_day, n1, sizeof(n1)),
+           fmt_mb_count(per_day, n1, sizeof(n1)),
            stats_format_mb(per_day, n2, sizeof(n2)));
-    printf("%-19s%s MB (%s)\n", "Per hour:", stats_format_thousands(per_day / 24, n1, sizeof(n1)),
+    printf("%-19s%s MB (%s)\n", "Per hour:", fmt_mb_count(per_day / 24, n1, sizeof(n1)),
            stats_format_mb(per_day / 24, n2, sizeof(n2)));
     if (a->days > 0) {
         snprintf(label, sizeof(label), "For %g day%s:", a->days, a->days == 1 ? "" : "s");
         printf("%-19s%s MB (%s)\n", label,
-               stats_format_thousands(per_day * a->days, n1, sizeof(n1)),
+               fmt_mb_count(per_day * a->days, n1, sizeof(n1)),
                stats_format_mb(per_day * a->days, n2, sizeof(n2)));
     }
     if (a->disk_mb > 0) {

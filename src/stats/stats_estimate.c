@@ -122,7 +122,7 @@ char *stats_format_mb(double mb, char *buf, size_t len)
         u++;
     }
     char num[64];
-    snprintf(num, sizeof(num), "%.2f", mb);
+    snprintf(num, sizeof(num), fabs(mb) < 1 && mb != 0 ? "%.3g" : "%.2f", mb);
     char *dot = strchr(num, '.');
     if (dot) {
         char *e = num + strlen(num) - 1;
