@@ -623,8 +623,8 @@ static int check_op(struct qparser *ps, int col, enum qop op, enum rtype ft, con
     else if (op != QOP_EQ && op != QOP_NE)
         ok = !(ft == RT_ADDR || ft == RT_SET_ADDR || ft == RT_SUBNET || ft == RT_BOOL);
     if (!ok)
-        perr(ps, col, "the operator '%s' does not apply to %s (a %s field).", op_name(op), fname,
-             rtype_zeek_name(ft));
+        perr(ps, col, "the operator '%s' does not apply to %s, a field of type %s.", op_name(op),
+             fname, rtype_zeek_name(ft));
     return ok ? 0 : -1;
 }
 
@@ -871,11 +871,12 @@ static struct qnode *prim_proto(struct qparser *ps, int col)
         return NULL;
     }
     int k = -1;
+    bool named = *end != '\0';
     for (int i = 0; i < (int)(sizeof(protos) / sizeof(protos[0])); i++)
-        if ((*end && !strcasecmp(s, protos[i].name)) || (!*end && num == protos[i].num))
+        if ((named && !strcasecmp(s, protos[i].name)) || (!named && num == protos[i].num))
             k = i;
     free(s);
-    if (*end && k < 0) {
+    if (named && k < 0) {
         perr(ps, vt->col, "unknown protocol name %s; use a number or tcp, udp, icmp, icmp6, sctp.",
              tok_desc(vt, desc, sizeof(desc)));
         return NULL;
