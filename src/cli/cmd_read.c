@@ -347,10 +347,15 @@ static void read_print_addr(FILE *out, const struct pkt_ip *ip, const uint8_t *a
     fputs(buf, out);
 }
 
-static int read_has_ports(const struct pkt_ip *ip)
+/* Ports straight from the transport header bytes, as tcpdump prints them
+ * even when the rest of the header was cut off by the snaplen. */
+static int read_ports(const struct pkt_ip *ip, uint16_t *sport, uint16_t *dport)
 {
-    return ip->l4 && ip->t.valid &&
-           (ip->proto == 6 || ip->proto == 17 || ip->proto == 132 || ip->proto == 33);
+    struct cursor c;
+    if (!ip->l4 || !(ip->proto == 6 || ip->proto == 17 || ip->proto == 132 || ip->proto == 33))
+        return 0;
+    cursor_init(&c, ip->l4, ip->l4_len);
+    return cursor_u16be(&c, sport) == 0 && cursor_u16be(&c, dport) == 0;
 }
 
 static const char *read_proto_name(uint8_t proto)
@@ -568,18 +573,26 @@ static void read_print_ip(struct read_printer *pr, const struct packet *p, int i
 {
     FILE *out = pr->out;
     const struct pkt_ip *ip = &p->layer[i];
-    int ports = read_has_ports(ip);
+    uint16_t sport = 0, dport = 0;
+    int ports = read_ports(ip, &sport, &dport);
+    /* The addresses as the header has them (for IPv6 the decoder may have
+     * put a routing header's final destination in ip->dst). */
+    const uint8_t *src = ip->src, *dst = ip->dst;
+    if (ip->version == 6 && ip->hdr) {
+        src = ip->hdr + 8;
+        dst = ip->hdr + 24;
+    }
     if (!bare)
         fputs(ip->version == 6 ? "IP6 " : "IP ", out);
     if (pr->o->verbose)
         read_print_ip_verbose(out, ip);
-    read_print_addr(out, ip, ip->src);
+    read_print_addr(out, ip, src);
     if (ports)
-        fprintf(out, ".%u", ip->t.sport);
+        fprintf(out, ".%u", sport);
     fputs(" > ", out);
-    read_print_addr(out, ip, ip->dst);
+    read_print_addr(out, ip, dst);
     if (ports)
-        fprintf(out, ".%u", ip->t.dport);
+        fprintf(out, ".%u", dport);
     fputs(": ", out);
     if (i + 1 < p->n_layers) {
         read_print_encap(out, ip);
