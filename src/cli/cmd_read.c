@@ -686,11 +686,17 @@ static void read_print_packet(struct read_printer *pr, struct packet *p)
 /* Print damage sentences that appeared since the last call. */
 static void read_report_damage(struct capture_source *src, size_t *shown)
 {
-    if (src->damage_len > *shown && src->damage_log) {
-        fflush(stdout);
-        fprintf(stderr, "vigil: %s", src->damage_log + *shown);
-        *shown = src->damage_len;
+    if (src->damage_len <= *shown || !src->damage_log)
+        return;
+    fflush(stdout);
+    const char *p = src->damage_log + *shown, *end = src->damage_log + src->damage_len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        fprintf(stderr, "vigil: %.*s\n", (int)n, p);
+        p += n + 1;
     }
+    *shown = src->damage_len;
 }
 
 struct read_writer {
