@@ -1,0 +1,229 @@
+/*
+ * pcapindex.h - the full-content archive's per-file flow index: its
+ * on-disk format and the reader API (`vigil pcap`, crash recovery, tests).
+ *
+ * ARCHIVE LAYOUT (ARCHITECTURE.md §5, Security Onion's):
+ *
+ *   DATA/sensor_data/<sensor>/dailylogs/<YYYY-MM-DD>/<sensor>.<epoch>.pcap
+ *   DATA/sensor_data/<sensor>/dailylogs/<YYYY-MM-DD>/<sensor>.<epoch>.pcap.idx
+ *   DATA/sensor_data/<sensor>/dailylogs/<YYYY-MM-DD>/<sensor>.<epoch>.pcap.idx.open
+ *
+ * <YYYY-MM-DD> is the UTC day of the file's first packet; <epoch> its
+ * second (UTC).  A file never spans a UTC midnight.  The pcap is classic
+ * libpcap format, NANOSECOND magic (0xa1b23c4d, host byte order - little
+ * endian on the machines we build for; readers here accept both orders and
+ * both magics), snaplen 262144, link type of the source (a change of link
+ * type starts a new file).  Records are whole: the writer only ever writes
+ * whole records, and recovery cuts a crashed file after its last whole one.
+ *
+ * .idx    the index of a CLOSED file, written once when the file closes
+ *         (temp file + fsync + rename, so it is either absent or whole).
+ * .idx.open  the journal of the OPEN file (append-only, flushed every
+ *         second with the pcap data); removed when the .idx is in place.
+ *         A pcap with neither is a file a crash left open (or a foreign
+ *         pcap): pcapindex_open() rebuilds its index from the packets.
+ *
+ * .idx FORMAT (all integers little endian):
+ *
+ *   0       8       12      16              24              32
+ *   +-------+-------+-------+---------------+---------------+
+ *   | magic |version| flags |   first_ns    |    last_ns    |
+ *   +-------+-------+-------+---------------+---------------+
+ *   32              40              48              56
+ *   +---------------+---------------+---------------+
+ *   |  pcap_bytes   |    packets    |   sessions    |
+ *   +---------------+---------------+---------------+
+ *   56              64              72      76      80
+ *   +---------------+---------------+-------+-------+------------------+
+ *   |   body_len    |    raw_len    | link  | crc32 | body (body_len)  |
+ *   +---------------+---------------+-------+-------+------------------+
+ *
+ *   magic "VGLIDX\0\1"; version 1; flags bit 0: body is zlib (deflate)
+ *   compressed, raw_len bytes once inflated; crc32 (zlib's) of the stored
+ *   body.  first_ns/last_ns: first and last packet time of the file (ns
+ *   since the epoch); pcap_bytes: size of the pcap the index covers;
+ *   packets: records in it (including those of no session: ARP, non-IP).
+ *
+ *   Body: `sessions` session entries, sorted by uid (strcmp order):
+ *
+ *     u8 uid_len, uid bytes (no NUL)
+ *     u8 proto (IP protocol), u8 family (4 or 6)
+ *     addr a (4 or 16 bytes), addr b, u16 port a, u16 port b (big endian)
+ *     varint n_packets
+ *     n_packets x { varint offset delta, varint zigzag(ts delta ns) }
+ *
+ *   a/b are the source/destination of the session's first packet in the
+ *   file (not necessarily Zeek's originator).  Offsets are byte offsets of
+ *   the pcap record header, delta to the previous packet of the session
+ *   (the first to 0); timestamps delta to the previous one (the first to
+ *   first_ns).  Varints are LEB128 (7 bits a byte, low first).  A packet
+ *   carried in a tunnel appears under the tunnel session(s) and the inner
+ *   one.  ICMP sessions store type/code-derived ports as the flow table
+ *   keys them.
+ *
+ * .idx.open FORMAT: a header frame then frames appended every second:
+ *     u32 payload_len, u32 crc32(payload), payload
+ *   payload = sequence of entries:
+ *     'H' u32 linktype, i64 first_ns, u8 sensor_len, sensor   (first frame)
+ *     'S' varint session_no, session key as in .idx (uid, proto, family,
+ *         a, b, port a, port b)                     (first use in the file)
+ *     'P' varint offset, i64 ts_ns, u8 n, n x varint session_no
+ *   A reader stops at the first short or bad-CRC frame (a crash mid-write).
+ */
+#ifndef VIGIL_STORE_PCAPINDEX_H
+#define VIGIL_STORE_PCAPINDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCAPINDEX_MAGIC "VGLIDX\0\1"
+#define PCAPINDEX_VERSION 1
+#define PCAPINDEX_HDR_LEN 80
+#define PCAPINDEX_F_ZLIB 1u
+
+/* pcap file header and record header sizes (classic libpcap format). */
+#define PCAPFILE_HDR_LEN 24
+#define PCAPFILE_REC_LEN 16
+#define PCAPFILE_SNAPLEN 262144
+
+/* Session key, as stored. */
+struct pcapindex_key {
+    uint8_t proto;           /* IP protocol */
+    uint8_t family;          /* 4 or 6 */
+    uint8_t a[16], b[16];    /* network order; IPv4 in the first 4 bytes */
+    uint16_t port_a, port_b; /* host order */
+};
+
+/* One packet of a session: where its record header starts in the pcap. */
+struct pcapindex_pkt {
+    uint64_t offset; /* byte offset of the pcap record header */
+    int64_t ts_ns;   /* packet time, ns since the epoch */
+};
+
+struct pcapindex_session {
+    char uid[24];
+    struct pcapindex_key key;
+    uint32_t n_pkts;
+    const struct pcapindex_pkt *pkts; /* n_pkts, in file order; owned by the index */
+};
+
+/* What one file's index says about the file (cheap: header only). */
+struct pcapindex_info {
+    int64_t first_ns, last_ns; /* packet time range; last_ns INT64_MAX for the open file */
+    uint64_t pcap_bytes;       /* bytes covered */
+    uint64_t packets;
+    uint64_t sessions;
+    uint32_t linktype;
+    bool open;                 /* from the journal of a file being written */
+    bool rebuilt;              /* no usable index: rebuilt from the packets */
+};
+
+struct pcapindex;
+
+struct pcapindex_open_opts {
+    const char *sensor;  /* sensor name for uids when the index must be rebuilt
+                            (default: taken from the file name <sensor>.<epoch>.pcap) */
+    bool write_rebuilt;  /* write a rebuilt index to <pcap>.idx (atomic) */
+};
+
+/*
+ * Open the index of pcap_path: <pcap_path>.idx, else the open file's
+ * journal <pcap_path>.idx.open, else (or when either is damaged) rebuild it
+ * by reading the pcap and re-running decoder + flow table (uids are then
+ * those `vigil analyze` of that one file would give; sessions that began in
+ * an earlier file get a new uid).  opts may be NULL.  0, or <0 with a
+ * sentence naming the file in err.
+ */
+int pcapindex_open(const char *pcap_path, const struct pcapindex_open_opts *opts,
+                   struct pcapindex **out, char *err, size_t errlen);
+void pcapindex_free(struct pcapindex *ix);
+
+/* Header only (no body read): time range etc.  For the open file (journal)
+ * last_ns is INT64_MAX.  0, or <0 (no usable index: caller may treat the
+ * file as overlapping any range, or call pcapindex_open). */
+int pcapindex_read_info(const char *pcap_path, struct pcapindex_info *info, char *err,
+                        size_t errlen);
+
+void pcapindex_get_info(const struct pcapindex *ix, struct pcapindex_info *info);
+
+/* Sessions, sorted by uid. */
+size_t pcapindex_session_count(const struct pcapindex *ix);
+const struct pcapindex_session *pcapindex_session_at(const struct pcapindex *ix, size_t i);
+
+/* The session with this uid, or NULL (binary search). */
+const struct pcapindex_session *pcapindex_find_uid(const struct pcapindex *ix, const char *uid);
+
+/* Host/port/5-tuple selection.  Unset members match anything; a host or
+ * port matches either side; with both host and host2 (or port and port2)
+ * set, one must be on each side (a 5-tuple is host+port, host2+port2,
+ * proto: matched in either direction). */
+struct pcapindex_match {
+    bool has_host, has_host2;
+    uint8_t host_family, host2_family; /* 4 or 6 */
+    uint8_t host[16], host2[16];
+    bool has_port, has_port2;
+    uint16_t port, port2;
+    bool has_proto;
+    uint8_t proto;
+};
+
+bool pcapindex_session_matches(const struct pcapindex_session *s, const struct pcapindex_match *m);
+
+/* Every packet of every matching session, de-duplicated (a tunnelled
+ * packet is in two sessions) and in file order.  *pkts is malloc'd, caller
+ * frees; *n may be 0.  Also the matching uids when uids != NULL (malloc'd
+ * array of pointers into the index, caller frees the array only). */
+int pcapindex_select(const struct pcapindex *ix, const struct pcapindex_match *m,
+                     struct pcapindex_pkt **pkts, size_t *n, const char ***uids, size_t *nuids);
+
+/* --- pcap files --- */
+
+/* One record header, as read from a pcap. */
+struct pcapfile_rec {
+    int64_t ts_ns;
+    uint32_t caplen, wirelen;
+};
+
+struct pcapfile_hdr {
+    bool swapped; /* file in the other byte order */
+    bool nano;    /* nanosecond magic */
+    uint32_t snaplen;
+    uint32_t linktype;
+};
+
+/* Parse a 24-byte pcap file header.  0, or <0 when it is not a pcap. */
+int pcapfile_parse_hdr(const uint8_t *b, size_t len, struct pcapfile_hdr *h);
+/* Parse a 16-byte record header. */
+void pcapfile_parse_rec(const struct pcapfile_hdr *h, const uint8_t *b, struct pcapfile_rec *r);
+
+/* Walk a pcap's records: cb for each whole record (offset of its header,
+ * the record header, the caplen bytes).  *good_end: byte offset just after
+ * the last whole record (where a crashed file is cut).  Returns 0 when the
+ * file ended on a whole record, 1 when a partial/garbage tail follows
+ * *good_end, <0 on an I/O error or a bad file header (sentence in err). */
+typedef int (*pcapfile_rec_fn)(void *ctx, uint64_t offset, const struct pcapfile_rec *r,
+                               const uint8_t *data);
+int pcapfile_walk(const char *path, struct pcapfile_hdr *hdr, pcapfile_rec_fn cb, void *ctx,
+                  uint64_t *good_end, char *err, size_t errlen);
+
+/* --- the archive --- */
+
+/* One pcap file of the archive. */
+struct pcapindex_file {
+    char *path;       /* full path of the .pcap */
+    int64_t epoch;    /* from the name: first packet second */
+    char day[11];     /* YYYY-MM-DD directory */
+};
+
+/* Every <sensor>.<epoch>.pcap under DATA/sensor_data/<sensor>/dailylogs/
+ * (all sensors when sensor is NULL), sorted by epoch then path.  0, or <0
+ * with a sentence.  *n may be 0 (no archive yet). */
+int pcapindex_archive_list(const char *data_dir, const char *sensor,
+                           struct pcapindex_file **files, size_t *n, char *err, size_t errlen);
+void pcapindex_archive_free(struct pcapindex_file *files, size_t n);
+
+/* DATA dir: --data value if given, else $VIGIL_DATA, else "/nsm". */
+const char *pcapindex_data_dir(const char *flag_value);
+
+#endif
