@@ -57,7 +57,13 @@ void flow_config_default(struct flow_config *cfg)
 
 size_t flow_table_bytes_per_flow(void)
 {
-    /* One pool slot plus its share of the bucket array (one bucket per slot). */
+    /* All-in for an idle flow: its pool slot plus its share of the bucket
+     * array.  flow_table_new makes at most one bucket per slot (a power of
+     * two <= the slot count), so the share is at most one uint32_t; the
+     * table header is a constant a few hundred bytes for the whole table.
+     * The side block (struct flow_ext: history past 16 letters, gap ranges,
+     * tunnel parents) is allocated only by flows that need it and is not
+     * part of an idle flow's cost. */
     return sizeof(struct flow) + sizeof(uint32_t);
 }
 
@@ -569,7 +575,28 @@ static void tunnel_parent_add(struct flow *f, const char *uid)
 
 void flow_table_packet(struct flow_table *t, const struct packet *pkt)
 {
+    flow_table_packet_refs(t, pkt, NULL);
+}
+
+/* refs (optional): the uid of every session the packet was accounted to,
+ * outer tunnel sessions first (for the full-content index). */
+static void flow_refs_add(struct flow_table *t, struct flow_packet_refs *refs,
+                          const struct flow *f, int layer)
+{
+    if (!refs || refs->n >= PKT_MAX_LAYERS)
+        return;
+    flow_uid_make(t->sensor, f->first_ns, &f->key, f->uid_salt, refs->ref[refs->n].uid,
+                  sizeof(refs->ref[refs->n].uid));
+    refs->ref[refs->n].layer = (uint8_t)layer;
+    refs->n++;
+}
+
+void flow_table_packet_refs(struct flow_table *t, const struct packet *pkt,
+                            struct flow_packet_refs *refs)
+{
     int64_t now = pkt->ts_sec * NS + pkt->ts_nsec;
+    if (refs)
+        refs->n = 0;
     flow_table_expire(t, now);
     if (!(pkt->flags & PKT_F_IP) || (pkt->flags & PKT_F_FRAG_HELD) || pkt->n_layers == 0)
         return;
@@ -591,6 +618,7 @@ void flow_table_packet(struct flow_table *t, const struct packet *pkt)
             return;
         if (parent[0])
             tunnel_parent_add(f, parent);
+        flow_refs_add(t, refs, f, i);
         if (svc) {
             struct flow_ext *x = flow_ext_get(f);
             if (x)

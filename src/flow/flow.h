@@ -95,6 +95,23 @@ void flow_table_free(struct flow_table *t);
  * the inner one).  Expires idle flows by the packet's time first. */
 void flow_table_packet(struct flow_table *t, const struct packet *pkt);
 
+/* The sessions one packet was accounted to (full-content index): outer
+ * tunnel session(s) first, innermost last; n = 0 for a packet of no
+ * session (non-IP, ARP, a fragment held for reassembly).  layer is the
+ * packet layer (pkt->layer[]) whose addresses and ports key the session. */
+struct flow_packet_refs {
+    uint8_t n;
+    struct {
+        char uid[24];
+        uint8_t layer;
+    } ref[PKT_MAX_LAYERS];
+};
+
+/* flow_table_packet, also telling which sessions got the packet (refs may
+ * be NULL). */
+void flow_table_packet_refs(struct flow_table *t, const struct packet *pkt,
+                            struct flow_packet_refs *refs);
+
 /* Expire flows idle at packet time now_ns (called by flow_table_packet;
  * exposed for live capture's idle ticks). */
 void flow_table_expire(struct flow_table *t, int64_t now_ns);
@@ -104,7 +121,8 @@ void flow_table_flush(struct flow_table *t);
 
 void flow_table_counters(const struct flow_table *t, struct flow_counters *c);
 
-/* Bytes of table memory per flow slot (entry + hash bucket share). */
+/* Bytes of table memory per idle flow, all in: the pool slot plus its hash
+ * bucket share (252 today; the budget is 256). */
 size_t flow_table_bytes_per_flow(void);
 
 /* Community ID v1 of a flow: "1:" + base64(SHA-1(seed, saddr, daddr, proto,

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/progress.h"
 #include "pipeline/pipeline.h"
@@ -27,6 +28,7 @@ struct pipeline {
     struct flow_table *flows;
     struct pipeline_counters ctr;
     volatile sig_atomic_t stop;
+    time_t last_tick;
     char err[512];
     int out_failed;
 };
@@ -104,6 +106,18 @@ static void pipeline_finish(struct pipeline *p)
         }
 }
 
+/* Wall-clock tick at most once a second (checked every 1024 packets and
+ * when a live read times out with no packet). */
+static void pipeline_tick(struct pipeline *p)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec != p->last_tick) {
+        p->last_tick = now.tv_sec;
+        p->cfg.tick(p->cfg.tick_ctx);
+    }
+}
+
 int pipeline_run(struct pipeline *p, struct capture_source *src)
 {
     struct packet pkt;
@@ -126,7 +140,15 @@ int pipeline_run(struct pipeline *p, struct capture_source *src)
             p->ctr.decode_failed++;
         if (!(pkt.flags & PKT_F_IP))
             p->ctr.non_ip++;
-        flow_table_packet(p->flows, &pkt);
+        if (p->cfg.packet_sink) {
+            struct flow_packet_refs refs;
+            flow_table_packet_refs(p->flows, &pkt, &refs);
+            p->cfg.packet_sink(p->cfg.packet_sink_ctx, &pkt, &refs);
+        } else {
+            flow_table_packet(p->flows, &pkt);
+        }
+        if (p->cfg.tick && (p->ctr.packets & 1023) == 0)
+            pipeline_tick(p);
         if (p->out_failed) {
             rc = -1;
             break;

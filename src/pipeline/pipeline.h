@@ -28,6 +28,15 @@ struct pipeline_config {
     struct decode_config decode;
     struct flow_config flow;     /* local nets, timeouts, memcap, community id seed, ... */
     int progress;                /* show progress on a TTY (stderr) */
+    /* Optional: called for EVERY packet read (non-IP and held fragments
+     * too, with refs->n = 0), after the flow table accounted it and before
+     * the next packet expires flows - the full-content writer's hook. */
+    void (*packet_sink)(void *ctx, const struct packet *pkt, const struct flow_packet_refs *refs);
+    void *packet_sink_ctx;
+    /* Optional: called about once a second of wall time while reading
+     * (live capture's drop accounting, archive flushes, retention). */
+    void (*tick)(void *ctx);
+    void *tick_ctx;
 };
 
 struct pipeline_counters {
