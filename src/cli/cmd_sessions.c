@@ -35,14 +35,6 @@
 #include "store/output.h"
 #include "store/zeeklog.h"
 
-/* The pipeline is written in a parallel change: until its object is linked,
- * these weak references are NULL and capture input says so. */
-#pragma weak pipeline_config_default
-#pragma weak pipeline_new
-#pragma weak pipeline_run
-#pragma weak pipeline_error
-#pragma weak pipeline_free
-
 #define SESS_MAX_COLS 64
 #define SESS_MAX_FILES 4096
 
@@ -352,11 +344,6 @@ static const struct output_ops sessions_output_ops = {
 static int load_pcaps(struct sess *s, const char **paths, int n)
 {
     char err[512];
-    if (!pipeline_new) {
-        cli_error("%s is a capture, and this build has no analysis pipeline yet; give a "
-                  "conn.log instead.", paths[0]);
-        return VIGIL_EXIT_ERROR;
-    }
     struct pipeline_config cfg;
     pipeline_config_default(&cfg);
     struct sessions_output so = {.base = {.ops = &sessions_output_ops}, .s = s};
