@@ -49,6 +49,8 @@ struct file_input {
     int linktype;
     uint64_t size;     /* file size at open */
     uint64_t npackets; /* records read, including filtered out */
+    int64_t next_off;  /* pcap: offset of the next record, kept here (ftello costs a syscall) */
+    int rec_hdr_len;   /* pcap: 16, or 24 for Kuznetzov's format; 0: pcapng, use ftello */
     /* the read-ahead packet */
     struct pcap_pkthdr *hdr;
     const u_char *data;
@@ -171,10 +173,11 @@ static void file_input_read_error(struct file_source *fs, struct file_input *in,
 static int file_input_advance(struct file_source *fs, struct file_input *in)
 {
     for (;;) {
-        int64_t off = (int64_t)ftello(in->fp);
+        int64_t off = in->rec_hdr_len ? in->next_off : (int64_t)ftello(in->fp);
         int rc = pcap_next_ex(in->p, &in->hdr, &in->data);
         if (rc == 1) {
             in->npackets++;
+            in->next_off = off + in->rec_hdr_len + in->hdr->caplen;
             if (in->has_prog && !pcap_offline_filter(&in->prog, in->hdr, in->data)) {
                 fs->st.filtered_out++;
                 continue;
@@ -213,6 +216,22 @@ static void file_input_open_error(struct file_source *fs, struct file_input *in,
         file_input_damaged(fs, in, "damaged file header at byte offset 0: %s", msg);
 }
 
+/* Bytes before each record's data in a pcap file (16; 24 in Kuznetzov's
+ * modified format), or 0 for pcapng, whose block lengths vary. */
+static int file_record_header_len(const char *path)
+{
+    unsigned char m[4] = {0};
+    FILE *f = fopen(path, "rb");
+    size_t got = f ? fread(m, 1, 4, f) : 0;
+    if (f)
+        fclose(f);
+    if (got < 4 || (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a))
+        return 0;
+    if ((m[0] == 0x34 && m[1] == 0xcd) || (m[2] == 0xcd && m[3] == 0x34))
+        return 24;
+    return 16;
+}
+
 /* Open one input.  0: opened (or found damaged, which is not fatal);
  * -1: fatal (unreadable file, filter that does not fit), sentence in err. */
 static int file_input_open(struct file_source *fs, struct file_input *in, const char *bpf,
@@ -242,6 +261,8 @@ static int file_input_open(struct file_source *fs, struct file_input *in, const 
         return 0;
     }
     in->linktype = pcap_datalink(in->p);
+    in->next_off = (int64_t)ftello(in->fp);
+    in->rec_hdr_len = file_record_header_len(in->path);
     if (bpf) {
         if (pcap_compile(in->p, &in->prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
             /* A filter that is fine on Ethernet but cannot match this link
