@@ -30,7 +30,8 @@ static void analyze_usage(FILE *out)
 {
     fprintf(out,
             "usage: vigil analyze -r PCAP [-r PCAP ...] -l DIR [--json] [--sensor NAME]\n"
-            "                     [--local-nets CIDR,...] [-q] [BPF expression]\n\n"
+            "                     [--local-nets CIDR,... | --no-local-nets] [--vlan-key]\n"
+            "                     [--seed N] [-q] [BPF expression]\n\n"
             "Run the analysis pipeline over captures (files, directories or globs, merged in\n"
             "time order) and write Zeek-compatible logs into DIR: conn.log, one session per\n"
             "connection, with Community ID.\n\n"
@@ -40,6 +41,13 @@ static void analyze_usage(FILE *out)
             "      --sensor NAME       sensor name, part of every uid (default vigil)\n"
             "      --local-nets LIST   local networks for local_orig/local_resp\n"
             "                          (default: private address space, as Zeek 8)\n"
+            "      --no-local-nets     nothing is local: local_orig/local_resp are left\n"
+            "                          unset (Zeek with an empty Site::local_nets and\n"
+            "                          private_address_space_is_local=F)\n"
+            "      --vlan-key          VLAN ids are part of the session key: the same\n"
+            "                          5-tuple on two VLANs is two sessions, and conn.log\n"
+            "                          gets vlan/inner_vlan (Zeek's vlan_fivetuple conn\n"
+            "                          key; default off, as Zeek 8)\n"
             "      --seed N            Community ID seed (default 0)\n"
             "  -q, --quiet             no progress line\n"
             "  BPF                     libpcap filter, as tcpdump takes it\n\n"
@@ -63,6 +71,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         {"json", no_argument, 0, 'j'},         {"sensor", required_argument, 0, 'S'},
         {"local-nets", required_argument, 0, 'L'}, {"seed", required_argument, 0, 'E'},
         {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
+        {"vlan-key", no_argument, 0, 'V'},     {"no-local-nets", no_argument, 0, 'N'},
         {0, 0, 0, 0}};
     char err[256];
     int c;
@@ -77,6 +86,11 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         case 'j': o->json = 1; break;
         case 'q': o->quiet = 1; break;
         case 'S': cfg->sensor = optarg; break;
+        case 'V': cfg->flow.vlan_in_key = true; break;
+        case 'N':
+            cfg->flow.n_local_nets = 0;
+            cfg->flow.private_is_local = false;
+            break;
         case 'L':
             if (flow_config_parse_local_nets(&cfg->flow, optarg, err, sizeof(err)) < 0) {
                 cli_error("analyze: --local-nets: %s", err);

@@ -78,7 +78,7 @@ struct flow_endp {
     uint32_t rxmt_cnt, gap_cnt, win0_cnt;
     uint8_t state, prev_state;
     uint8_t fin_cnt : 1, rst_cnt : 1, did_close : 1, skip : 1, did_eof : 1;
-    int8_t wscale;
+    uint8_t spare;        /* free (56 bytes either way) */
 };
 
 struct flow_ooo {          /* out-of-order ranges above reassem (relative seqs) */
@@ -86,7 +86,7 @@ struct flow_ooo {          /* out-of-order ranges above reassem (relative seqs) 
 };
 
 #define FLOW_OOO_MAX 8
-#define FLOW_HIST_INLINE 14
+#define FLOW_HIST_INLINE 16
 #define FLOW_HIST_MAX 64
 
 struct flow_ext {
@@ -99,20 +99,26 @@ struct flow_ext {
     uint64_t missed;                     /* missed_bytes (content gaps) */
 };
 
+/* Layout: ordered so that no padding is left (8-byte members first, then
+ * 4-, 2- and 1-byte ones) and sizeof(struct flow) is 248: with the hash
+ * bucket share (one uint32_t per slot at most) a flow costs 252 bytes of
+ * table memory, under the 256-byte budget of issue 3.  Rare extras live in
+ * flow->ext.  test_flow.c asserts flow_table_bytes_per_flow() <= 256;
+ * check it after changing anything here. */
 struct flow {
-    struct flow_key key;
+    struct flow_key key;                 /* 44 bytes */
     uint32_t hnext;                      /* hash chain (slot index + 1, 0 = end) */
     uint32_t tprev, tnext;               /* timer list (slot index + 1) */
     int64_t first_ns, last_ns;
     int64_t anchor_ns;                   /* timer anchor: deadline = anchor + class delay */
     uint64_t ip_bytes[2];                /* per key side */
-    uint32_t pkts[2];
-    uint32_t hist_seen;
     union {
         struct flow_endp tcp[2];         /* per key side */
         uint64_t bytes[2];               /* UDP/ICMP/other payload bytes per key side */
     } u;
     struct flow_ext *ext;
+    uint32_t pkts[2];
+    uint32_t hist_seen;
     char hist[FLOW_HIST_INLINE];
     uint8_t hist_len;
     uint8_t orig_side : 1;               /* key side (0 = a, 1 = b) of the originator */
@@ -121,10 +127,10 @@ struct flow {
     uint8_t is_partial : 1;
     uint8_t first_seen : 2;              /* bit0 orig, bit1 resp (Zeek first_packet_seen) */
     uint8_t close_armed : 1;             /* close/reset delete timer set */
-    uint8_t uid_salt;                    /* disambiguates uids of flows with equal key and start */
     uint8_t attempt_armed : 1;
     uint8_t partial_armed : 1;
     uint8_t established_once : 1;
+    uint8_t uid_salt;                    /* disambiguates uids of flows with equal key and start */
 };
 
 struct flow_table {
