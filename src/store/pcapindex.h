@@ -58,8 +58,8 @@
  *   (the first to 0); timestamps delta to the previous one (the first to
  *   first_ns).  Varints are LEB128 (7 bits a byte, low first).  A packet
  *   carried in a tunnel appears under the tunnel session(s) and the inner
- *   one.  ICMP sessions store type/code-derived ports as the flow table
- *   keys them.
+ *   one.  ICMP sessions store the first packet's type and code as port a
+ *   and port b; protocols without ports store 0.
  *
  * .idx.open FORMAT: a header frame then frames appended every second:
  *     u32 payload_len, u32 crc32(payload), payload
@@ -77,6 +77,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/packet.h"
+
+#define PCAPINDEX_MAX_REFS PKT_MAX_LAYERS
 #define PCAPINDEX_MAGIC "VGLIDX\0\1"
 #define PCAPINDEX_VERSION 1
 #define PCAPINDEX_HDR_LEN 80
@@ -176,6 +179,47 @@ bool pcapindex_session_matches(const struct pcapindex_session *s, const struct p
  * array of pointers into the index, caller frees the array only). */
 int pcapindex_select(const struct pcapindex *ix, const struct pcapindex_match *m,
                      struct pcapindex_pkt **pkts, size_t *n, const char ***uids, size_t *nuids);
+
+/* --- writer side: building an index (src/store/pcapstore.c, rebuilds) --- */
+
+/* A session a packet belongs to: its uid and (used at first sight) key. */
+struct pcapindex_ref {
+    const char *uid;
+    struct pcapindex_key key;
+};
+
+struct pcapindex_builder;
+
+/* The key of the session of pkt->layer[layer], as the archive stores it. */
+void pcapindex_key_from_layer(const struct packet *pkt, int layer, struct pcapindex_key *k);
+
+/* journal: also keep the .idx.open entries for pcapindex_builder_journal. */
+struct pcapindex_builder *pcapindex_builder_new(uint32_t linktype, int64_t first_ns,
+                                                const char *sensor, bool journal);
+void pcapindex_builder_free(struct pcapindex_builder *b);
+
+/* One packet (record header at offset) of sessions refs[0..n) (n may be 0). */
+int pcapindex_builder_add(struct pcapindex_builder *b, uint64_t offset, int64_t ts_ns,
+                          const struct pcapindex_ref *refs, int n);
+
+/* The journal bytes pending since the last call, as one whole frame
+ * (len, crc, payload) ready to append to .idx.open; *len 0 when none.
+ * The pointer is valid until the next builder call. */
+void pcapindex_builder_journal(struct pcapindex_builder *b, const uint8_t **frame, size_t *len);
+
+/* Write the closed file's index atomically (idx_path.tmp, fsync, rename,
+ * fsync of the directory).  pcap_bytes: size of the finished pcap.
+ * *idx_bytes: size written.  0, or <0 with a sentence. */
+int pcapindex_builder_write(struct pcapindex_builder *b, const char *idx_path,
+                            uint64_t pcap_bytes, bool compress, uint64_t *idx_bytes, char *err,
+                            size_t errlen);
+
+/* Crash recovery of a file left open: cut the pcap after its last whole
+ * record (truncate(2)), index it from its journal (when there is one) and
+ * from the packets past the journal, write <pcap>.idx, remove the journal.
+ * *cut_bytes: bytes removed.  0, or <0 with a sentence. */
+int pcapindex_recover(const char *pcap_path, const char *sensor, uint64_t *cut_bytes,
+                      char *err, size_t errlen);
 
 /* --- pcap files --- */
 
