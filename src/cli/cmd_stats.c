@@ -335,6 +335,14 @@ static char *fmt_offset(double w, size_t i, char *buf, size_t len)
         snprintf(buf, len, "%.0f", w * (double)i);
     else
         snprintf(buf, len, "%.6f", w * (double)i);
+    char *dot = strchr(buf, '.');
+    if (dot) { /* 1.500000 -> 1.5, 2.000000 -> 2 */
+        char *e = buf + strlen(buf) - 1;
+        while (e > dot && *e == '0')
+            *e-- = '\0';
+        if (e == dot)
+            *e = '\0';
+    }
     return buf;
 }
 
