@@ -380,7 +380,7 @@ static const char *read_proto_name(uint8_t proto)
 static void read_print_ip_verbose(FILE *out, const struct pkt_ip *ip)
 {
     if (ip->version == 4)
-        fprintf(out, "(tos 0x%x, ttl %u, id %u, offset %u, flags [%s], proto %s (%u), length %u) ",
+        fprintf(out, "(tos 0x%x, ttl %u, id %u, offset %u, flags [%s], proto %s (%u), length %u)\n    ",
                 ip->tos, ip->ttl, ip->id, ip->frag_offset,
                 ip->df ? (ip->mf ? "DF+" : "DF") : (ip->mf ? "+" : "none"),
                 read_proto_name(ip->proto), ip->proto, ip->total_len);
