@@ -29,6 +29,9 @@ int cmd_stats(int argc, char **argv);
 int cmd_estimate(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
+int cmd_pcap(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
 
 /* "vigil: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -40,5 +43,30 @@ int cli_wants_help(int argc, char **argv);
  * expression given as trailing words, as tcpdump takes it).  NULL when
  * there are no words.  Caller frees. */
 char *cli_join_args(int argc, char **argv, int from);
+
+struct pcapstore;
+struct output;
+
+/* What `vigil capture` and `vigil ingest` share (cmd_capture.c): the
+ * archive options, and opening the archive and the logs for a run. */
+struct cli_archive {
+    const char *data;        /* --data, else VIGIL_DATA, else /nsm */
+    const char *sensor;      /* --sensor (default: the host name for capture, "vigil" for ingest) */
+    const char *log_dir;     /* -l: default DATA/sensor_data/<sensor>/logs/<YYYY-MM-DD> */
+    int json, quiet;
+    unsigned long long rotate_size;
+    double max_disk_pct;
+    int max_age_days;
+    struct pcapstore *store;
+    struct output *out;
+};
+
+/* Handle one archive option (getopt's c and optarg): 1 taken, 0 not an
+ * archive option, <0 bad value (message printed). */
+int cli_archive_opt(struct cli_archive *a, const char *cmd, int c, const char *arg);
+/* Open the archive (recovery, retention) and the log output.  0 or exit code. */
+int cli_archive_open(struct cli_archive *a, const char *cmd);
+/* Close both; 0 or exit code. */
+int cli_archive_close(struct cli_archive *a, const char *cmd);
 
 #endif

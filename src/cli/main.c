@@ -18,6 +18,9 @@ static const struct cli_command commands[] = {
     {"stats", "capture summary, protocol hierarchy, top talkers, throughput", cmd_stats},
     {"sessions", "session records from captures or conn.logs, racluster-style", cmd_sessions},
     {"estimate", "storage needed to keep full content", cmd_estimate},
+    {"pcap", "packets of a session, host or filter from the archive (index-driven)", cmd_pcap},
+    {"capture", "capture an interface into the pcap archive (+ logs)", cmd_capture},
+    {"ingest", "import captures into the pcap archive (+ logs)", cmd_ingest},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
