@@ -1,0 +1,153 @@
+/*
+ * proto.h - application-layer parsers behind one small interface.
+ *
+ * Every application protocol (dns, http, ssl, smtp, ftp, ssh, dhcp, ...)
+ * is one file in src/proto/ that fills one struct proto_parser and one
+ * line in the registry table (proto_registry.c).  A parser never sees
+ * packets, flows or storage: the app layer (src/stream) hands it in-order
+ * bytes per direction of a TCP stream (after reassembly) or one UDP
+ * datagram at a time, and the parser hands back records and anomalies
+ * through the struct proto_ctx functions below.  That is the whole contract.
+ *
+ *   probe ──► state_new ──► parse(dir, chunk) ... gap(dir, n) ... eof(dir) ──► state_free
+ *              (once the app layer picked the parser)               (flow ended: flush)
+ *
+ * Resumable: parse() gets whatever bytes arrived - a header may be split
+ * over any number of chunks, or several messages may share one - and must
+ * give the same records either way.  It keeps what it needs between calls
+ * in its own state (with caps on every buffer, length, count and depth),
+ * and reads bytes only through struct cursor (src/core/cursor.h).
+ *
+ * Results (Suricata's three-way result): PROTO_OK (consumed, go on),
+ * PROTO_ERROR (this is not my protocol or the stream is beyond repair:
+ * the app layer reports a protocol violation, stops feeding this parser
+ * and frees it), PROTO_DONE (nothing more of interest, e.g. after an SSH
+ * key exchange: stop feeding, keep the state until the flow ends).
+ *
+ * Records: a parser builds its log's record (a struct that begins with
+ * struct record_hdr, described by a struct record_type table in the
+ * parser's file) and calls proto_emit().  The record and everything it
+ * points to need only live during that call: outputs copy or format what
+ * they keep.  Every record carries ts, uid, the connection id fields and
+ * community_id: proto_conn() gives them (proto_fill_id() copies them).
+ *
+ * Ownership: the app layer owns the ctx and calls state_free(); the parser
+ * owns its state and everything hanging off it.
+ */
+#ifndef VIGIL_PROTO_H
+#define VIGIL_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/record.h"
+
+enum proto_dir {
+    PROTO_ORIG = 0, /* originator -> responder ("client", Zeek's is_orig) */
+    PROTO_RESP = 1,
+};
+
+enum proto_result {
+    PROTO_OK = 0,
+    PROTO_DONE = 1,
+    PROTO_ERROR = -1,
+};
+
+enum proto_probe {
+    PROTO_PROBE_NO = 0,    /* not this protocol */
+    PROTO_PROBE_YES = 1,   /* this protocol: start the parser */
+    PROTO_PROBE_MAYBE = 2, /* cannot tell yet: ask again with more bytes */
+};
+
+/* What the parser may know of its connection (read-only). */
+struct proto_conn {
+    const char *uid;          /* the session's uid ("C...") */
+    const char *community_id; /* "1:..." */
+    struct raddr orig_h, resp_h;
+    uint16_t orig_p, resp_p;
+    uint8_t ip_proto;         /* 6 TCP, 17 UDP */
+    int64_t start_ts;         /* first packet of the session, ns */
+};
+
+/* The id fields every Zeek log carries, in this order, after ts and uid. */
+struct proto_id {
+    struct raddr orig_h;
+    uint64_t orig_p;
+    struct raddr resp_h;
+    uint64_t resp_p;
+};
+
+struct proto_ctx; /* owned by the app layer */
+
+struct proto_parser {
+    const char *name;      /* Zeek's analyzer/service name: "dns", "http", "ssl", "ftp-data" ... */
+    uint8_t ip_proto;      /* 6 (TCP) or 17 (UDP); a protocol on both has two descriptors */
+    const uint16_t *ports; /* well-known responder ports (tried first), 0-terminated */
+
+    /*
+     * Does this look like my protocol?  data/len: the first bytes seen in
+     * direction dir (for UDP: the first datagram); ports of the session.
+     * Pure function: no state.  NULL: port-only detection.
+     */
+    enum proto_probe (*probe)(const uint8_t *data, size_t len, enum proto_dir dir,
+                              uint16_t orig_p, uint16_t resp_p);
+
+    /* New parser state for one session; NULL when out of memory. */
+    void *(*state_new)(struct proto_ctx *ctx);
+
+    /* In-order bytes of direction dir (TCP), or one datagram (UDP); ts = packet time (ns). */
+    enum proto_result (*parse)(void *state, struct proto_ctx *ctx, enum proto_dir dir,
+                               const uint8_t *data, size_t len, int64_t ts);
+
+    /* len bytes of direction dir are missing (capture loss): resynchronise or give up.
+     * NULL: the app layer stops feeding the parser after a gap. */
+    enum proto_result (*gap)(void *state, struct proto_ctx *ctx, enum proto_dir dir, uint64_t len);
+
+    /* Direction dir has ended (FIN or RST).  May be NULL. */
+    void (*eof)(void *state, struct proto_ctx *ctx, enum proto_dir dir, int64_t ts);
+
+    /* The session has ended: emit what is still pending (e.g. a DNS query with no
+     * reply, an HTTP request with no response), then free the state. */
+    void (*state_free)(void *state, struct proto_ctx *ctx);
+};
+
+/* ---- what the app layer gives a parser (implemented in src/stream) ---- */
+
+const struct proto_conn *proto_conn(const struct proto_ctx *ctx);
+
+/* Copy the connection's id fields into *id. */
+void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id);
+
+/* Hand one finished record to every output.  The record is only read during the call. */
+void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec);
+
+/* The parser has seen valid protocol traffic: the session's conn.log
+ * service gets this parser's name (Zeek's protocol confirmation). */
+void proto_confirm(struct proto_ctx *ctx);
+
+/* Raise a named anomaly for weird.log (Zeek's weird name where it has one);
+ * addl may be NULL.  Counted; also rate-limited per session as Zeek does. */
+void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts);
+
+/* Hand the rest of the stream, both directions, to another parser by name
+ * (STARTTLS: smtp/ftp/imap/pop3 -> "ssl"; HTTP CONNECT -> content probing
+ * again with name NULL).  Bytes after the current chunk go to the new
+ * parser; the current parser's state_free() runs when the session ends. */
+int proto_switch(struct proto_ctx *ctx, const char *name);
+
+/* Expect a new session (FTP data channel, ...): the next session from orig
+ * (NULL = any address) to resp:resp_p within timeout_ns gets the parser
+ * named name (e.g. "ftp-data") and its service set.  0 or <0. */
+int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct raddr *resp,
+                 uint16_t resp_p, const char *name, int64_t timeout_ns);
+
+/* ---- the registry (proto_registry.c) ---- */
+
+/* Every parser, NULL-terminated, in detection priority order. */
+extern const struct proto_parser *const proto_parsers[];
+
+/* The parser named name for ip_proto, or NULL. */
+const struct proto_parser *proto_find(const char *name, uint8_t ip_proto);
+
+#endif
