@@ -199,6 +199,7 @@ struct bsess {
 struct pcapindex_builder {
     uint32_t linktype;
     int64_t first_ns, last_ns;
+    int64_t base_ns; /* what the first ts delta of each session is relative to while building */
     int has_ts;
     uint64_t packets;
     char sensor[64];
@@ -256,7 +257,7 @@ struct pcapindex_builder *pcapindex_builder_new(uint32_t linktype, int64_t first
     if (!b)
         return NULL;
     b->linktype = linktype;
-    b->first_ns = b->last_ns = first_ns;
+    b->first_ns = b->last_ns = b->base_ns = first_ns;
     snprintf(b->sensor, sizeof(b->sensor), "%s", sensor ? sensor : "vigil");
     b->journal = journal;
     if (builder_grow_tab(b) < 0) {
@@ -303,7 +304,7 @@ static long builder_session(struct pcapindex_builder *b, const struct pcapindex_
     memset(s, 0, sizeof(*s));
     snprintf(s->uid, sizeof(s->uid), "%s", r->uid);
     s->key = r->key;
-    s->last_ts = b->first_ns;
+    s->last_ts = b->base_ns;
     b->tab[h] = (uint32_t)++b->ns;
     if (b->journal) {
         uint8_t t = 'S';
@@ -392,8 +393,15 @@ static int builder_serialize(struct pcapindex_builder *b, uint64_t pcap_bytes, b
     memset(b->tab, 0, b->tabcap * sizeof(*b->tab));
     for (size_t i = 0; i < b->ns; i++) {
         struct bsess *s = &b->s[i];
-        if (key_put(&body, s->uid, &s->key) < 0 || bbuf_varint(&body, s->n) < 0 ||
-            bbuf_put(&body, s->pk.p, s->pk.len) < 0)
+        if (key_put(&body, s->uid, &s->key) < 0 || bbuf_varint(&body, s->n) < 0)
+            goto fail;
+        /* the first packet's time: rebased from base_ns to the file's first_ns */
+        struct rd r = {s->pk.p, s->pk.p + s->pk.len, 0};
+        uint64_t off0 = rd_varint(&r);
+        int64_t ts0 = b->base_ns + unzigzag(rd_varint(&r));
+        if (s->n && (r.bad || bbuf_varint(&body, off0) < 0 ||
+                     bbuf_varint(&body, zigzag(ts0 - b->first_ns)) < 0 ||
+                     bbuf_put(&body, r.p, (size_t)(r.end - r.p)) < 0))
             goto fail;
     }
     const uint8_t *stored = body.p;
@@ -654,7 +662,7 @@ static long journal_replay(const uint8_t *p, size_t len, struct pcapindex_builde
         while (r.p < r.end && !r.bad) {
             uint8_t t = rd_u8(&r);
             if (t == 'H') {
-                const uint8_t *h = rd_bytes(&r, 13);
+                const uint8_t *h = rd_bytes(&r, 12);
                 uint8_t sl = rd_u8(&r);
                 const uint8_t *sn = rd_bytes(&r, sl);
                 if (!h || !sn || *bp)
