@@ -14,7 +14,7 @@
 
 BUILD      ?= release
 CC         ?= cc
-PKGS       := libpcap jansson libpcre2-8 libcrypto zlib
+PKGS       := libpcap jansson libpcre2-8 libcrypto zlib libmagic
 CORPUS     ?= $(abspath ../shared/corpus)
 FUZZ_SECONDS ?= 30
 
@@ -125,8 +125,12 @@ $(FZ)/%.o: %.c
 	clang $(FZ_CFLAGS) -c $< -o $@
 $(FZ)/%: fuzz/%.c $(FZ_OBJ)
 	clang $(FZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FZ_OBJ) $(LDLIBS)
-fuzz: deps-test $(FUZZ_SRC:fuzz/%.c=$(FZ)/%)
+fuzz: deps-fuzz
+	$(MAKE) $(FUZZ_SRC:fuzz/%.c=$(FZ)/%)
 	scripts/fuzz.sh $(FZ) $(FUZZ_SECONDS)
+
+deps-fuzz:
+	@scripts/deps.sh fuzz
 
 bench: deps
 	$(MAKE) BUILD=release all
@@ -137,5 +141,8 @@ format:
 
 clean:
 	rm -rf build vigil
+
+# Keep intermediate objects (pattern-rule chains would delete them).
+.SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -4,22 +4,24 @@
 #   scripts/deps.sh build   compiler and libraries to build vigil
 #   scripts/deps.sh test    the above plus what the test suites run
 #                           (cmocka, tcpdump and capinfos as peers, python3)
+#   scripts/deps.sh fuzz    the above plus clang and its libFuzzer runtime
 #   scripts/deps.sh bench   the above plus the peer tools of bench/
 #
 # Only missing packages are installed (apt-get, non-interactive); run as
 # root or with sudo available.  Nothing is downloaded from anywhere else.
 set -euo pipefail
 
-build_pkgs=(gcc make pkg-config libc6-dev libpcap-dev libjansson-dev libssl-dev zlib1g-dev libpcre2-dev)
-test_pkgs=(libcmocka-dev tcpdump wireshark-common tshark python3)
+build_pkgs=(gcc make pkg-config libc6-dev libpcap-dev libjansson-dev libssl-dev zlib1g-dev libpcre2-dev libmagic-dev)
+test_pkgs=(libcmocka-dev tcpdump wireshark-common tshark python3 tcpreplay iproute2)
 bench_pkgs=(argus-server argus-client tcpreplay time clang)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
   build) ;;
   test) want+=("${test_pkgs[@]}") ;;
+  fuzz) want+=("${test_pkgs[@]}" clang libclang-rt-14-dev) ;;
   bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "usage: scripts/deps.sh build|test|bench" >&2; exit 2 ;;
+  *) echo "usage: scripts/deps.sh build|test|fuzz|bench" >&2; exit 2 ;;
 esac
 
 missing=()

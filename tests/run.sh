@@ -72,7 +72,7 @@ for b in "${builds[@]}"; do
     "$h" "fuzz/corpus/$name" "fuzz/regress/$name" >"$out" 2>&1; rc=$?
     count_output "$bname fuzz-replay $name" "$out" "$rc"
   done
-  for s in tests/pcap/*.sh tests/compat/*.sh tests/compat/*.py; do
+  for s in tests/pcap/*.sh tests/compat/*.sh tests/compat/*.py tests/e2e/*.sh; do
     [ -x "$s" ] || continue
     [ -n "$only" ] && [[ "$s" != *$only* ]] && continue
     work="$tmproot/$bname-$(basename "$s")"; mkdir -p "$work"
