@@ -114,7 +114,7 @@ static void ingest_summary(struct ingest_opts *o, struct pipeline *p, double sec
             "packets, %llu not archived, %llu files closed; index %.2f%% of the pcap bytes\n",
             (unsigned long long)pc.packets, (unsigned long long)pc.bytes, secs,
             secs > 0 ? (double)sc.bytes / secs / 1e6 : 0.0, (unsigned long long)sc.packets,
-            (unsigned long long)sc.not_written, (unsigned long long)sc.files_closed + 1,
+            (unsigned long long)sc.not_written, (unsigned long long)sc.files_closed,
             sc.pcap_bytes_closed ? 100.0 * (double)sc.index_bytes / (double)sc.pcap_bytes_closed
                                  : 0.0);
 }
@@ -163,6 +163,11 @@ static int ingest_run(struct ingest_opts *o)
     if (capture_damaged(src) && capture_error(src)[0])
         cli_error("ingest: %s", capture_error(src));
     ingest_running = NULL;
+    if (pcapstore_finish(o->ar.store, err, sizeof(err)) < 0) {
+        cli_error("ingest: %s", err);
+        rc = VIGIL_EXIT_ERROR;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     ingest_summary(o, p, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     pipeline_free(p);
     int crc = cli_archive_close(&o->ar, "ingest");

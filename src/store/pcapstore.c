@@ -457,6 +457,11 @@ const char *pcapstore_sensor_dir(const struct pcapstore *s)
     return s->sensor_dir;
 }
 
+int pcapstore_finish(struct pcapstore *s, char *err, size_t errlen)
+{
+    return store_close_file(s, err, errlen);
+}
+
 int pcapstore_close(struct pcapstore *s, char *err, size_t errlen)
 {
     if (!s)

@@ -65,6 +65,10 @@ void pcapstore_counters(const struct pcapstore *s, struct pcapstore_counters *c)
 /* The directory DATA/sensor_data/<sensor> (for state files). */
 const char *pcapstore_sensor_dir(const struct pcapstore *s);
 
+/* Close the open file (index written) now, so the counters are final;
+ * packets written later open a new file.  0, or <0 with a sentence. */
+int pcapstore_finish(struct pcapstore *s, char *err, size_t errlen);
+
 /* Close the open file (index written) and free.  0, or <0 with a sentence. */
 int pcapstore_close(struct pcapstore *s, char *err, size_t errlen);
 
