@@ -819,7 +819,7 @@ static int read_loop(struct read_opts *o, struct capture_source *src)
     struct packet pkt;
     struct progress pg;
     size_t shown = 0;
-    int rc = VIGIL_EXIT_OK, n;
+    int rc = VIGIL_EXIT_OK, n = 0;
     long long done = 0;
     if (o->wfile) {
         if (read_open_writer(&w, o->wfile) < 0)
