@@ -141,6 +141,9 @@ declare -A LABEL CMD CPU RSS WALL FAIL DETAIL
 tool() { IDS+=("$1"); LABEL[$1]=$2; CMD[$1]=$3; }
 
 tool floor "libpcap floor (pcap_next_ex only)" "@T1@ $FLOOR $W >/dev/null"
+# Not the floor: the same loop on a stream with a 1 MiB buffer, which shows
+# how much of the floor is 4 KiB read(2) calls (bench/pcap_floor.c).
+tool floor_1m "libpcap loop, 1 MiB stdio buffer (pcap_floor -b)" "@T1@ $FLOOR -b 1048576 $W >/dev/null"
 if [[ -n $DECODE_CMD ]]; then
     tool decode "$DECODE_NAME -r W" "$DECODE_CMD"
 fi
