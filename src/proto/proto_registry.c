@@ -9,8 +9,10 @@
 #include "proto/proto.h"
 
 /* One extern line and one table line per parser. */
+extern const struct proto_parser proto_http;
 
 const struct proto_parser *const proto_parsers[] = {
+    &proto_http,
     NULL,
 };
 

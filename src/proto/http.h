@@ -1,0 +1,200 @@
+/*
+ * http.h - the HTTP/1.x parser's internal interface (http.c, http_parse.c,
+ * http_body.c, http_mime.c) and the body sink that file extraction plugs
+ * into.
+ *
+ * One struct http_state per session holds two struct http_msg (one per
+ * direction: the resumable message state machine) and the table of pending
+ * transactions (struct http_txn, one http.log row each), paired the way
+ * Zeek's base/protocols/http/main.zeek pairs them (current_request,
+ * current_response, trans_depth).
+ *
+ * Decoded body bytes (after de-chunking and gzip/deflate) flow through
+ * http_body_deliver() to the MIME sniffer and to the process-wide body
+ * sink (struct http_body_ops), which file extraction (issue 6) installs
+ * with http_body_ops_set().  No sink: bodies are only counted and typed.
+ */
+#ifndef VIGIL_PROTO_HTTP_H
+#define VIGIL_PROTO_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
+
+#include "core/record.h"
+#include "proto/proto.h"
+
+/* ---- caps ---- */
+#define HTTP_LINE_MAX (16 * 1024)           /* one request/status/header line */
+#define HTTP_HEADERS_MAX 256                /* header lines per message */
+#define HTTP_PENDING_MAX 100                /* Zeek's HTTP::max_pending_requests */
+#define HTTP_FIELD_MAX (8 * 1024)           /* bytes kept of one logged string */
+#define HTTP_PROXIED_MAX 16                 /* entries of proxied */
+#define HTTP_MIMES_MAX 8                    /* entries of orig/resp_mime_types */
+#define HTTP_INFLATE_MAX (64u * 1024 * 1024) /* decompressed bytes per body */
+#define HTTP_SNIFF_MAX 4096                 /* bytes typed (Zeek's bof buffer) */
+#define HTTP_METHODS_MAX 128                /* unanswered requests remembered */
+
+/* ---- the body sink (file extraction hangs off this) ---- */
+
+/* What a sink knows about the body it is about to receive. */
+struct http_entity {
+    enum proto_dir dir;
+    uint64_t trans_depth;
+    int64_t content_length;     /* -1: not given */
+    struct rstr content_type;   /* the header's value, may be empty */
+    struct rstr content_disposition;
+    unsigned status_code;       /* responses; 0 for requests */
+};
+
+struct http_body_ops {
+    /* A body begins: return a handle (NULL: not interested). */
+    void *(*open)(struct proto_ctx *ctx, const struct http_entity *e, int64_t ts);
+    /* Decoded bytes, in order. */
+    void (*data)(void *h, const uint8_t *p, size_t n);
+    /* n bytes of the body are missing (capture loss). */
+    void (*gap)(void *h, uint64_t n);
+    /* The body ended (complete=false: interrupted).  Frees h.  May return
+     * the file's id for orig_fuids/resp_fuids (static until the next call),
+     * or NULL. */
+    const char *(*close)(void *h, bool complete);
+};
+
+/* Install the process-wide body sink (NULL: none).  Call before traffic. */
+void http_body_ops_set(const struct http_body_ops *ops);
+
+/* ---- configuration ---- */
+
+/* Zeek's HTTP::default_capture_password (default false). */
+void http_config_capture_password(bool on);
+
+/* ---- internals ---- */
+
+struct hstr {
+    char *p;
+    size_t len;
+    bool set;
+};
+
+struct http_txn {
+    uint64_t key;            /* index in Zeek's pending table */
+    int64_t ts;
+    uint64_t trans_depth;
+    struct hstr method, host, uri, referrer, version, user_agent, origin;
+    struct hstr status_msg, info_msg, username, password;
+    uint64_t req_body_len, resp_body_len;
+    uint64_t status_code, info_code;
+    bool has_status, has_info;
+    struct hstr proxied[HTTP_PROXIED_MAX];
+    size_t n_proxied;
+    struct hstr mimes[2][HTTP_MIMES_MAX]; /* [dir] */
+    size_t n_mimes[2];
+    struct hstr fuids[2][HTTP_MIMES_MAX];
+    size_t n_fuids[2];
+};
+
+enum http_msg_state {
+    HTTP_S_FIRST,      /* request or status line */
+    HTTP_S_HEADERS,    /* header lines up to the empty line */
+    HTTP_S_BODY,       /* Content-Length bytes, or until close */
+    HTTP_S_CHUNK_SIZE, /* hex size [; ext] line */
+    HTTP_S_CHUNK_DATA,
+    HTTP_S_CHUNK_CRLF, /* the line ending a chunk's data */
+    HTTP_S_TRAILERS,   /* trailer lines after the last chunk */
+    HTTP_S_RAW09,      /* HTTP/0.9 response: raw body until close */
+    HTTP_S_NOTHING,    /* gave up on this direction */
+};
+
+enum http_encoding { HTTP_ENC_IDENTITY, HTTP_ENC_GZIP, HTTP_ENC_DEFLATE };
+
+/* Decoding and typing of one message body. */
+struct http_body {
+    bool open;
+    enum http_encoding enc;
+    z_stream z;
+    bool z_init, z_raw, z_dead;
+    uint64_t inflated;
+    uint64_t len;           /* Zeek's body_length: decoded bytes + gaps */
+    uint8_t sniff[HTTP_SNIFF_MAX];
+    size_t sniff_len;
+    bool typed;
+    void *sink;             /* handle from http_body_ops.open */
+};
+
+/* One direction's message parser. */
+struct http_msg {
+    enum proto_dir dir;
+    enum http_msg_state st;
+    bool ongoing;           /* a message is in progress (Zeek's request/reply_ongoing) */
+    bool cr;                /* the line so far ended with CR: LF may follow */
+    bool over;              /* the line passed HTTP_LINE_MAX: rest dropped */
+    uint8_t *line;          /* current line (no EOL) */
+    size_t line_len, line_cap;
+    uint8_t *hdr;           /* pending header (folded lines appended) */
+    size_t hdr_len, hdr_cap;
+    bool hdr_pending;
+    unsigned n_headers;
+    int64_t content_length; /* -1 unknown */
+    bool chunked_hdr, multipart, expect_body, close_body;
+    enum http_encoding enc;
+    uint64_t remaining;     /* of Content-Length or of the current chunk */
+    struct hstr ctype, cdisp;
+    struct http_body body;
+};
+
+struct http_state {
+    struct proto_ctx *ctx;
+    int64_t last_ts;        /* newest packet time seen (for weirds and session end) */
+    struct http_msg msg[2];
+    struct http_txn *pending[HTTP_PENDING_MAX + 2];
+    size_t n_pending;
+    uint64_t cur_req, cur_resp, depth;
+    int req_version, resp_version; /* major*10+minor, -1 unset */
+    unsigned reply_code;
+    struct hstr reason;
+    bool reason_set;
+    uint64_t n_requests;
+    bool keep_alive, connection_close, connect_request, upgrade_conn, upgrade_proto;
+    bool upgraded, tunnel, http09_reply;
+    bool methods_head[HTTP_METHODS_MAX]; /* ring of unanswered requests: HEAD? */
+    size_t methods_first, methods_n;
+};
+
+/* http.c: transactions */
+struct http_txn *http_txn_get(struct http_state *s, uint64_t key, int64_t ts);
+void http_txn_emit(struct http_state *s, struct http_txn *t);
+void http_txn_drop(struct http_state *s, uint64_t key);
+void http_on_request(struct http_state *s, const uint8_t *method, size_t mlen, const uint8_t *uri,
+                     size_t ulen, int64_t ts);
+void http_on_reply(struct http_state *s, int64_t ts);
+void http_on_header(struct http_state *s, enum proto_dir dir, const uint8_t *name, size_t nlen,
+                    const uint8_t *value, size_t vlen, int64_t ts);
+void http_on_message_done(struct http_state *s, enum proto_dir dir, int64_t ts);
+void hstr_set(struct hstr *h, const void *p, size_t n);
+void hstr_free(struct hstr *h);
+void http_weird(struct http_state *s, const char *name, const char *addl, int64_t ts);
+
+/* http_parse.c: lines, request/status lines, headers */
+size_t http_msg_feed(struct http_state *s, struct http_msg *m, const uint8_t *p, size_t n,
+                     int64_t ts);
+void http_msg_reset(struct http_msg *m);
+void http_msg_free(struct http_msg *m);
+void http_msg_finish(struct http_state *s, enum proto_dir dir, bool complete, int64_t ts);
+void http_msg_flush_line(struct http_state *s, struct http_msg *m, int64_t ts);
+bool http_unanswered_head(const struct http_state *s);
+void http_methods_pop(struct http_state *s);
+void http_set_version(struct http_state *s, int *slot, int v, int64_t ts);
+
+/* http_body.c: bodies */
+void http_body_begin(struct http_state *s, struct http_msg *m, int64_t ts);
+void http_body_input(struct http_state *s, struct http_msg *m, const uint8_t *p, size_t n);
+void http_body_gap(struct http_state *s, struct http_msg *m, uint64_t n);
+void http_body_end(struct http_state *s, struct http_msg *m, bool complete);
+void http_body_free(struct http_body *b);
+bool http_chunk_size_parse(const uint8_t *p, size_t n, uint64_t *size);
+
+/* http_mime.c: Zeek-style content sniffing */
+const char *http_mime_sniff(const uint8_t *p, size_t n);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * http_body.c - HTTP message bodies after framing: content codings, length
+ * as Zeek counts it, typing, and the body sink.
+ *
+ * RFC 9110 §8.4 content codings gzip, x-gzip and deflate are decoded with
+ * zlib: inflateInit2(15 + 32) takes gzip and zlib streams; when the first
+ * bytes are neither (servers that send raw deflate for "deflate", as
+ * browsers and Zeek's ZIP analyzer allow) the stream restarts as raw
+ * deflate (-15).  When even that fails before any output, the body is
+ * taken as it is (Zeek 8 logs such bodies at their wire size).  Decoded
+ * output is capped at HTTP_INFLATE_MAX per body (weird
+ * "HTTP_inflate_cap_exceeded").  chunk sizes are parsed here too (RFC 9112
+ * §7.1: hex digits, then extensions after ';', which are ignored).
+ *
+ *   framed bytes ─► [inflate] ─► http_body_deliver ─┬─► length (Zeek's body_length)
+ *                                                   ├─► sniff buffer (first 4 KiB) ─► mime type
+ *                                                   └─► body sink (file extraction)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cursor.h"
+#include "proto/http.h"
+
+static const struct http_body_ops *http_ops;
+
+void http_body_ops_set(const struct http_body_ops *ops)
+{
+    http_ops = ops;
+}
+
+bool http_chunk_size_parse(const uint8_t *p, size_t n, uint64_t *size)
+{
+    struct cursor c;
+    uint8_t b;
+    uint64_t v = 0;
+    size_t digits = 0;
+    cursor_init(&c, p, n);
+    while (cursor_peek_u8(&c, 0, &b) == 0 && (b == ' ' || b == '\t'))
+        cursor_skip(&c, 1);
+    while (cursor_u8(&c, &b) == 0) {
+        int d;
+        if (b >= '0' && b <= '9')
+            d = b - '0';
+        else if (b >= 'a' && b <= 'f')
+            d = b - 'a' + 10;
+        else if (b >= 'A' && b <= 'F')
+            d = b - 'A' + 10;
+        else
+            break; /* ';' extensions, blanks, anything else: ignored */
+        if (v >> 59)
+            return false; /* cap: no chunk is 2^63 bytes */
+        v = v << 4 | (uint64_t)d;
+        digits++;
+    }
+    if (digits == 0)
+        return false;
+    *size = v;
+    return true;
+}
+
+static uint64_t http_body_depth(struct http_state *s, enum proto_dir dir)
+{
+    uint64_t key = dir == PROTO_ORIG ? s->cur_req : s->cur_resp;
+    for (size_t i = 0; i < s->n_pending; i++)
+        if (s->pending[i]->key == key)
+            return s->pending[i]->trans_depth;
+    return 0;
+}
+
+void http_body_begin(struct http_state *s, struct http_msg *m, int64_t ts)
+{
+    struct http_body *b = &m->body;
+    http_body_free(b);
+    memset(b, 0, sizeof(*b));
+    b->open = true;
+    b->enc = m->enc;
+    if (http_ops && http_ops->open) {
+        struct http_entity e = {
+            .dir = m->dir,
+            .trans_depth = http_body_depth(s, m->dir),
+            .content_length = m->content_length,
+            .content_type = {m->ctype.p, m->ctype.len},
+            .content_disposition = {m->cdisp.p, m->cdisp.len},
+            .status_code = m->dir == PROTO_RESP ? s->reply_code : 0,
+        };
+        b->sink = http_ops->open(s->ctx, &e, ts);
+    }
+}
+
+/* Decoded bytes: counted, sniffed, handed to the sink. */
+static void http_body_deliver(struct http_body *b, const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return;
+    b->len += n;
+    if (b->sniff_len < HTTP_SNIFF_MAX) {
+        size_t k = HTTP_SNIFF_MAX - b->sniff_len;
+        if (k > n)
+            k = n;
+        memcpy(b->sniff + b->sniff_len, p, k);
+        b->sniff_len += k;
+    }
+    if (b->sink && http_ops && http_ops->data)
+        http_ops->data(b->sink, p, n);
+}
+
+static int http_inflate_init(struct http_body *b, bool raw)
+{
+    if (b->z_init)
+        inflateEnd(&b->z);
+    memset(&b->z, 0, sizeof(b->z));
+    b->z_init = inflateInit2(&b->z, raw ? -15 : 15 + 32) == Z_OK;
+    b->z_raw = raw;
+    return b->z_init ? 0 : -1;
+}
+
+static void http_body_inflate(struct http_state *s, struct http_body *b, const uint8_t *p, size_t n)
+{
+    uint8_t out[16384];
+    bool restart = true;
+    if (!b->z_init && http_inflate_init(b, false) < 0) {
+        b->z_dead = true;
+        return;
+    }
+    b->z.next_in = (Bytef *)(uintptr_t)p;
+    b->z.avail_in = (uInt)n;
+    while (b->z.avail_in > 0) {
+        b->z.next_out = out;
+        b->z.avail_out = sizeof(out);
+        int r = inflate(&b->z, Z_SYNC_FLUSH);
+        if (r == Z_OK || r == Z_STREAM_END || r == Z_BUF_ERROR) {
+            size_t have = sizeof(out) - b->z.avail_out;
+            restart = false;
+            if (b->inflated + have > HTTP_INFLATE_MAX) {
+                http_weird(s, "HTTP_inflate_cap_exceeded", NULL, 0);
+                b->z_dead = true;
+                return;
+            }
+            b->inflated += have;
+            http_body_deliver(b, out, have);
+            if (r == Z_STREAM_END) {
+                b->z_dead = true; /* what follows the stream is ignored, as Zeek does */
+                return;
+            }
+            if (r == Z_BUF_ERROR && have == 0)
+                return;
+            continue;
+        }
+        if (restart && r == Z_DATA_ERROR && !b->z_raw && b->inflated == 0) {
+            if (http_inflate_init(b, true) < 0)
+                break;
+            b->z.next_in = (Bytef *)(uintptr_t)p;
+            b->z.avail_in = (uInt)n;
+            restart = false;
+            continue;
+        }
+        http_weird(s, "inflate_failed", NULL, 0);
+        if (b->inflated == 0) {
+            b->enc = HTTP_ENC_IDENTITY; /* not compressed after all: take it as it is */
+            http_body_deliver(b, p, n);
+        } else {
+            b->z_dead = true;
+        }
+        return;
+    }
+}
+
+void http_body_input(struct http_state *s, struct http_msg *m, const uint8_t *p, size_t n)
+{
+    struct http_body *b = &m->body;
+    if (!b->open || n == 0)
+        return;
+    if (b->enc == HTTP_ENC_IDENTITY) {
+        http_body_deliver(b, p, n);
+        return;
+    }
+    if (b->z_dead)
+        return;
+    /* zlib takes at most UINT_MAX at once */
+    while (n > 0) {
+        size_t k = n > (1u << 30) ? (1u << 30) : n;
+        http_body_inflate(s, b, p, k);
+        if (b->enc == HTTP_ENC_IDENTITY || b->z_dead)
+            return;
+        p += k;
+        n -= k;
+    }
+}
+
+void http_body_gap(struct http_state *s, struct http_msg *m, uint64_t n)
+{
+    (void)s;
+    struct http_body *b = &m->body;
+    if (!b->open)
+        return;
+    b->len += n; /* Zeek counts skipped body bytes in body_length */
+    if (b->sink && http_ops && http_ops->gap)
+        http_ops->gap(b->sink, n);
+}
+
+/* Add a string to one of the txn's vectors, unless already at the cap. */
+static void http_vec_add(struct hstr *v, size_t *n, const char *str)
+{
+    if (*n >= HTTP_MIMES_MAX)
+        return;
+    hstr_set(&v[*n], str, strlen(str));
+    (*n)++;
+}
+
+void http_body_end(struct http_state *s, struct http_msg *m, bool complete)
+{
+    struct http_body *b = &m->body;
+    if (!b->open)
+        return;
+    struct http_txn *t = NULL;
+    uint64_t key = m->dir == PROTO_ORIG ? s->cur_req : s->cur_resp;
+    for (size_t i = 0; i < s->n_pending; i++)
+        if (s->pending[i]->key == key)
+            t = s->pending[i];
+    if (t && b->len > 0 && b->sniff_len > 0) {
+        const char *mime = http_mime_sniff(b->sniff, b->sniff_len);
+        if (mime)
+            http_vec_add(t->mimes[m->dir], &t->n_mimes[m->dir], mime);
+    }
+    if (b->sink && http_ops && http_ops->close) {
+        const char *fuid = http_ops->close(b->sink, complete);
+        if (t && fuid)
+            http_vec_add(t->fuids[m->dir], &t->n_fuids[m->dir], fuid);
+    }
+    b->sink = NULL;
+    b->open = false;
+    if (b->z_init) {
+        inflateEnd(&b->z);
+        b->z_init = false;
+    }
+}
+
+void http_body_free(struct http_body *b)
+{
+    if (b->sink && http_ops && http_ops->close)
+        http_ops->close(b->sink, false);
+    b->sink = NULL;
+    if (b->z_init)
+        inflateEnd(&b->z);
+    b->z_init = false;
+    b->open = false;
+}
