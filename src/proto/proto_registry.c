@@ -9,9 +9,11 @@
 #include "proto/proto.h"
 
 /* One extern line and one table line per parser. */
+extern const struct proto_parser proto_dns_udp, proto_dns_tcp;
 extern const struct proto_parser proto_http;
 
 const struct proto_parser *const proto_parsers[] = {
+    &proto_dns_udp, &proto_dns_tcp,
     &proto_http,
     NULL,
 };
