@@ -208,6 +208,53 @@ static void tlist_append(struct flow_table *t, struct flow *f, int c)
     t->ttail[c] = i;
 }
 
+/* ---- app-layer hooks ------------------------------------------------------ */
+
+void flow_table_set_app(struct flow_table *t, const struct flow_app_hooks *h)
+{
+    if (h)
+        t->app = *h;
+    else
+        memset(&t->app, 0, sizeof(t->app));
+}
+
+void **flow_app_slot(struct flow *f)
+{
+    struct flow_ext *x = flow_ext_get(f);
+    return x ? &x->app : NULL;
+}
+
+void *flow_app_get(const struct flow *f)
+{
+    return f->ext ? f->ext->app : NULL;
+}
+
+bool flow_app_tcp_syn_seq(const struct flow *f, int side, uint32_t *isn)
+{
+    if (f->key.proto != 6)
+        return false;
+    uint32_t bit = side == f->orig_side ? HIST_SYN_PKT : HIST_SYN_PKT << 16;
+    if (!(f->hist_seen & bit))
+        return false;
+    *isn = f->u.tcp[side].start_seq;
+    return true;
+}
+
+static void flow_app_release(struct flow_table *t, struct flow *f)
+{
+    if (!f->ext || !f->ext->app)
+        return;
+    if (t->app.release)
+        t->app.release(t->app.ctx, f->ext->app);
+    f->ext->app = NULL;
+}
+
+void flow_weird(struct flow_table *tb, struct flow *f, const char *name, const char *source)
+{
+    if (tb->app.weird)
+        tb->app.weird(tb->app.ctx, tb, f, name, source, tb->now_ns);
+}
+
 /* ---- history ---------------------------------------------------------- */
 
 struct flow_ext *flow_ext_get(struct flow *f)
@@ -358,11 +405,13 @@ static void table_unhash(struct flow_table *t, struct flow *f)
 /* End a flow: emit its record, unlink it and return the slot. */
 static void flow_end(struct flow_table *t, struct flow *f, uint64_t *counter)
 {
+    if (f->ext && f->ext->app && t->app.end)
+        t->app.end(t->app.ctx, t, f, f->ext->app);
     flow_conn_emit(t, f);
     table_unhash(t, f);
     tlist_unlink(t, f, f->tclass);
     if (f->ext) {
-        free(f->ext->app);
+        flow_app_release(t, f);
         free(f->ext);
     }
     memset(f, 0, sizeof(*f));
@@ -516,11 +565,13 @@ static struct flow *flow_start(struct flow_table *t, const struct flow_key *k, u
 /* One IP layer of a packet: find or create its flow and account the
  * packet.  Returns the flow (NULL when the table could not hold it). */
 static struct flow *flow_layer(struct flow_table *t, const struct packet *pkt,
-                               const struct pkt_ip *ip, int64_t now)
+                               const struct pkt_ip *ip, int64_t now, int *sidep, bool *first)
 {
     struct flow_key k;
     int side;
     key_build(t, pkt, ip, &k, &side);
+    *sidep = side;
+    *first = false;
     uint32_t b = (uint32_t)key_hash(t->seed, &k) & t->mask;
     struct flow *f = table_find(t, &k, b);
     if (f && k.proto == 6 && ip->t.valid && flow_tcp_is_reuse(f, side, &ip->t)) {
@@ -529,8 +580,10 @@ static struct flow *flow_layer(struct flow_table *t, const struct packet *pkt,
         t->reuse_salt = salt;
         f = NULL;
     }
-    if (!f)
+    if (!f) {
         f = flow_start(t, &k, b, side, ip, now);
+        *first = true;
+    }
     if (!f)
         return NULL;
     f->pkts[side]++;
@@ -613,9 +666,13 @@ void flow_table_packet_refs(struct flow_table *t, const struct packet *pkt,
         }
         if (ip->is_fragment && !ip->reassembled && !ip->l4)
             return;
-        struct flow *f = flow_layer(t, pkt, ip, now);
+        int side;
+        bool first;
+        struct flow *f = flow_layer(t, pkt, ip, now, &side, &first);
         if (!f)
             return;
+        if (inner && t->app.packet)
+            t->app.packet(t->app.ctx, t, f, pkt, ip, side, f->orig_side, first, now);
         if (parent[0])
             tunnel_parent_add(f, parent);
         flow_refs_add(t, refs, f, i);
@@ -646,7 +703,7 @@ void flow_table_free(struct flow_table *t)
         return;
     for (uint32_t i = 0; i < t->fresh; i++)
         if (t->pool[i].in_use && t->pool[i].ext) {
-            free(t->pool[i].ext->app);
+            flow_app_release(t, &t->pool[i]);
             free(t->pool[i].ext);
         }
     free(t->pool);

@@ -125,6 +125,61 @@ void flow_table_counters(const struct flow_table *t, struct flow_counters *c);
  * bucket share (252 today; the budget is 256). */
 size_t flow_table_bytes_per_flow(void);
 
+/* ---- app-layer hooks (src/stream attaches here) --------------------------
+ *
+ * The flow module stays ignorant of reassembly and parsers: it calls these
+ * hooks, and the app layer keeps its per-flow state in the flow's side
+ * block (flow->ext->app, reached through flow_app_slot()).  An idle flow
+ * (no payload yet) costs nothing more: the app layer allocates on the
+ * first payload, FIN/RST or expectation match. */
+struct flow;
+
+/* What the app layer may know of a flow (filled by flow_app_info). */
+struct flow_app_info {
+    char uid[24];
+    char community_id[64];
+    struct raddr orig_h, resp_h;
+    uint16_t orig_p, resp_p;
+    uint8_t proto;
+    uint8_t orig_side;     /* key side of the originator (changes when Zeek's rules flip roles) */
+    int64_t first_ns;
+};
+
+struct flow_app_hooks {
+    void *ctx;
+    /* Every packet layer accounted to a flow that is the packet's innermost
+     * session, after the flow module updated it.  side: key side of the
+     * sender; orig_side: key side of the originator now; first: the packet
+     * created the flow. */
+    void (*packet)(void *ctx, struct flow_table *t, struct flow *f, const struct packet *pkt,
+                   const struct pkt_ip *ip, int side, int orig_side, bool first, int64_t now);
+    /* The flow ends (before its conn record): flush, run parsers' state_free. */
+    void (*end)(void *ctx, struct flow_table *t, struct flow *f, void *app);
+    /* conn.log service from the app layer, or NULL (called while building the record). */
+    const char *(*service)(void *ctx, void *app);
+    /* Free the app state (after the record was emitted, or at table free). */
+    void (*release)(void *ctx, void *app);
+    /* A flow-level anomaly raised by the flow module (Zeek's TCP weird names). */
+    void (*weird)(void *ctx, struct flow_table *t, struct flow *f, const char *name,
+                  const char *source, int64_t now);
+};
+
+/* Install (or with NULL remove) the app-layer hooks; h is copied. */
+void flow_table_set_app(struct flow_table *t, const struct flow_app_hooks *h);
+
+/* The flow's app-layer slot (allocates the side block): NULL when out of memory. */
+void **flow_app_slot(struct flow *f);
+
+/* The flow's app state, or NULL (never allocates). */
+void *flow_app_get(const struct flow *f);
+
+/* TCP: the sequence number of the SYN sent by key side `side`, when one
+ * was seen (the stream starts after it even if data came first). */
+bool flow_app_tcp_syn_seq(const struct flow *f, int side, uint32_t *isn);
+
+/* Identity of a flow for records: uid, community id, orig/resp as now. */
+void flow_app_info(const struct flow_table *t, const struct flow *f, struct flow_app_info *out);
+
 /* Community ID v1 of a flow: "1:" + base64(SHA-1(seed, saddr, daddr, proto,
  * 0, sport, dport)).  addr_len is 4 or 16.  out holds >= 64 bytes.
  * Returns the string length, or <0. */

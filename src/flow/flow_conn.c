@@ -298,6 +298,12 @@ void flow_conn_emit(struct flow_table *t, struct flow *f)
     if (f->ext && f->ext->service) {
         r.service = rs(f->ext->service);
         set(&r, CONN_SERVICE);
+    } else if (f->ext && f->ext->app && t->app.service) {
+        const char *svc = t->app.service(t->app.ctx, f->ext->app);
+        if (svc && *svc) {
+            r.service = rs(svc);
+            set(&r, CONN_SERVICE);
+        }
     }
     int64_t dur = f->last_ns - f->first_ns;
     if (dur > 0) {
@@ -347,4 +353,24 @@ void flow_conn_emit(struct flow_table *t, struct flow *f)
     conn_fill_cid(t, f, &r, r.buf + 24, sizeof(r.buf) - 24);
     if (t->emit)
         t->emit(t->emit_ctx, &r);
+}
+
+/* Identity of a flow for the app layer (src/stream): computed once per
+ * flow with app state, and again only when roles flip. */
+void flow_app_info(const struct flow_table *t, const struct flow *f, struct flow_app_info *out)
+{
+    struct conn_record r;
+    memset(out, 0, sizeof(*out));
+    flow_uid_make(t->sensor, f->first_ns, &f->key, f->uid_salt, out->uid, sizeof(out->uid));
+    conn_record_init(&r);
+    conn_fill_ids((struct flow_table *)t, (struct flow *)f, &r);
+    out->orig_h = r.orig_h;
+    out->resp_h = r.resp_h;
+    out->orig_p = (uint16_t)r.orig_p;
+    out->resp_p = (uint16_t)r.resp_p;
+    out->proto = f->key.proto;
+    out->orig_side = f->orig_side;
+    out->first_ns = f->first_ns;
+    conn_fill_cid((struct flow_table *)t, (struct flow *)f, &r, out->community_id,
+                  sizeof(out->community_id));
 }

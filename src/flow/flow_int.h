@@ -153,6 +153,8 @@ struct flow_table {
     bool warned_memcap;
     /* Salt for the next flow created on a key that just ended (reuse). */
     uint8_t reuse_salt;
+    /* App-layer hooks (src/stream), all NULL when none is attached. */
+    struct flow_app_hooks app;
 };
 
 /* flow.c */
@@ -174,6 +176,9 @@ void flow_tcp_want(const struct pkt_l4 *t, bool *flip);
 uint64_t flow_tcp_size(const struct flow *f, int side);
 const char *flow_tcp_conn_state(const struct flow *f, const char *history);
 bool flow_likely_server_port(uint8_t proto, uint16_t port);
+
+/* flow.c: a flow-level anomaly for weird.log (no-op without app hooks). */
+void flow_weird(struct flow_table *tb, struct flow *f, const char *name, const char *source);
 
 /* flow_conn.c */
 void flow_conn_emit(struct flow_table *tb, struct flow *f);

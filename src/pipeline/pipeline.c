@@ -19,6 +19,7 @@
 
 #include "core/progress.h"
 #include "pipeline/pipeline.h"
+#include "stream/stream.h"
 
 struct pipeline {
     struct pipeline_config cfg;
@@ -26,6 +27,7 @@ struct pipeline {
     int nouts;
     struct decoder *dec;
     struct flow_table *flows;
+    struct applayer *app;        /* reassembly, parsers, weird.log (src/stream) */
     struct pipeline_counters ctr;
     volatile sig_atomic_t stop;
     time_t last_tick;
@@ -43,12 +45,14 @@ void pipeline_config_default(struct pipeline_config *cfg)
     cfg->progress = 1;
 }
 
-static void pipeline_emit(void *ctx, const struct conn_record *rec)
+/* Every record (conn.log from the flow table, the parsers' logs and
+ * weird.log from the app layer) goes to every output. */
+static void pipeline_emit_record(void *ctx, const struct record_hdr *rec)
 {
     struct pipeline *p = ctx;
     p->ctr.records++;
     for (int i = 0; i < p->nouts; i++) {
-        if (output_write(p->outs[i], &rec->hdr) < 0) {
+        if (output_write(p->outs[i], rec) < 0) {
             p->ctr.output_errors++;
             if (!p->out_failed) {
                 snprintf(p->err, sizeof(p->err), "%s", p->outs[i]->err);
@@ -56,6 +60,11 @@ static void pipeline_emit(void *ctx, const struct conn_record *rec)
             }
         }
     }
+}
+
+static void pipeline_emit(void *ctx, const struct conn_record *rec)
+{
+    pipeline_emit_record(ctx, &rec->hdr);
 }
 
 struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct output *const *outs,
@@ -82,6 +91,22 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct output *
         decoder_free(p->dec);
         free(p);
         return NULL;
+    }
+    if (!p->cfg.no_app_layer) {
+        struct stream_config sc;
+        stream_config_default(&sc);
+        sc.sensor = p->cfg.sensor;
+        if (p->cfg.stream_memcap)
+            sc.memcap = p->cfg.stream_memcap;
+        p->app = applayer_new(&sc, NULL, pipeline_emit_record, p);
+        if (!p->app) {
+            snprintf(err, errlen, "out of memory creating the application layer");
+            flow_table_free(p->flows);
+            decoder_free(p->dec);
+            free(p);
+            return NULL;
+        }
+        applayer_attach(p->app, p->flows);
     }
     return p;
 }
@@ -140,6 +165,8 @@ int pipeline_run(struct pipeline *p, struct capture_source *src)
             p->ctr.decode_failed++;
         if (!(pkt.flags & PKT_F_IP))
             p->ctr.non_ip++;
+        if (p->app)
+            applayer_packet_anomalies(p->app, &pkt);
         if (p->cfg.packet_sink) {
             struct flow_packet_refs refs;
             flow_table_packet_refs(p->flows, &pkt, &refs);
@@ -186,6 +213,7 @@ void pipeline_free(struct pipeline *p)
     if (!p)
         return;
     flow_table_free(p->flows);
+    applayer_free(p->app);
     decoder_free(p->dec);
     free(p);
 }

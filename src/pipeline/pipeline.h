@@ -37,6 +37,10 @@ struct pipeline_config {
      * (live capture's drop accounting, archive flushes, retention). */
     void (*tick)(void *ctx);
     void *tick_ctx;
+    /* The app layer (src/stream: reassembly, parsers, weird.log) runs on
+     * every flow unless no_app_layer (sessions only, as `vigil sessions`). */
+    int no_app_layer;
+    size_t stream_memcap;        /* reassembly memory cap; 0 = default (64 MiB) */
 };
 
 struct pipeline_counters {
