@@ -4,23 +4,23 @@
  *
  *   flows_synth OUT.pcap [FLOWS [TCP_PERCENT]]     (defaults 1000000, 50)
  *
- * Every flow is opened before any flow sees its second packet, and none is
- * ever closed, so at the end of the capture all FLOWS flows are alive at once
- * and idle - the worst case for the flow table.  The file is written in four
- * phases, each spanning 10 s of capture time (all 40 s are well inside Zeek's
- * default inactivity timeouts: TCP 5 min, UDP 1 min):
+ * Every flow is opened in the first 10 s of capture time and gets its data in
+ * the next 10 s; none is ever closed, so at the end of the capture all FLOWS
+ * flows are alive at once and idle - the worst case for the flow table.  The
+ * packets of one flow's handshake are 1 us apart (Zeek gives up on a lone SYN
+ * after tcp_attempt_delay, 5 s), and the whole file spans 20 s, inside Zeek's
+ * default inactivity timeouts (TCP 5 min, UDP 1 min):
  *
- *   phase  TCP flow (client -> server:5001)   UDP flow (client -> server:5001)
- *   0      SYN                                 request, 32 bytes
- *   1      SYN-ACK                             response, 32 bytes
- *   2      ACK+PSH, 32 bytes of payload        request, 32 bytes
- *   3      ACK+PSH, 32 bytes of reply          response, 32 bytes
+ *   phase         TCP flow (client -> server:5001)    UDP flow (-> server:5001)
+ *   0  (0-10 s)   SYN, SYN-ACK, ACK                   request, response
+ *   1 (10-20 s)   32 bytes each way (PSH+ACK)          request, response
  *
- * Flow i comes from 10.0.0.0 + i/64 + 1 port 10000 + 7*(i%64) and goes to
- * 172.16.(i%16).10, so every 5-tuple is distinct.  Frames are Ethernet/IPv4
- * with correct IP, TCP and UDP checksums; the file is a classic
- * microsecond pcap (LINKTYPE_ETHERNET), 4 packets per flow (about 400 MB for
- * a million flows).  Output is deterministic.
+ * (Zeek: TCP conn_state S1, history ShADd; UDP SF, Dd.)  Flow i comes from
+ * 10.0.0.0 + i/64 + 1 port 10000 + 7*(i%64) and goes to 172.16.(i%16).10, so
+ * every 5-tuple is distinct; port 5001 (iperf) wakes no application analyzer.
+ * Frames are Ethernet/IPv4 with correct IP, TCP and UDP checksums, in time
+ * order; the file is a classic microsecond pcap (LINKTYPE_ETHERNET) of 4.5
+ * packets per flow, 360 MB for a million flows.  Output is deterministic.
  *
  * Exit codes: 0 ok, 1 I/O error, 2 usage.
  */
@@ -32,6 +32,10 @@
 
 #define PAYLOAD 32
 #define PHASE_US 10000000ull
+
+/* what a packet is: its direction and, for TCP, its flags and numbers */
+enum step { SYN, SYNACK, ACK, DATA_C, DATA_S, UDP_REQ, UDP_RESP };
+
 #define T0 1700000000ull
 
 struct flow_spec {
@@ -87,16 +91,23 @@ static struct flow_spec flow_of(uint64_t i, int tcp_percent)
     return f;
 }
 
-/* Builds the frame of flow f in phase ph into buf; returns its length. */
-static size_t frame_build(uint8_t *buf, const struct flow_spec *f, int ph)
+/* Builds the frame of step st of flow f into buf; returns its length. */
+static size_t frame_build(uint8_t *buf, const struct flow_spec *f, enum step st)
 {
     static const uint8_t mac_c[6] = {0x02, 0, 0, 0, 0, 0x01};
     static const uint8_t mac_s[6] = {0x02, 0, 0, 0, 0, 0x02};
-    int to_srv = (ph % 2) == 0;
+    /* client ISN 1000, server ISN 5000 */
+    static const uint32_t seq[] = {[SYN] = 1000, [SYNACK] = 5000, [ACK] = 1001, [DATA_C] = 1001,
+                                   [DATA_S] = 5001};
+    static const uint32_t ack[] = {[SYN] = 0, [SYNACK] = 1001, [ACK] = 5001, [DATA_C] = 5001,
+                                   [DATA_S] = 1001 + PAYLOAD};
+    static const uint8_t flags[] = {[SYN] = 0x02, [SYNACK] = 0x12, [ACK] = 0x10, [DATA_C] = 0x18,
+                                    [DATA_S] = 0x18};
+    int to_srv = st == SYN || st == ACK || st == DATA_C || st == UDP_REQ;
     uint32_t src = to_srv ? f->cli : f->srv, dst = to_srv ? f->srv : f->cli;
     uint16_t sp = to_srv ? f->cport : f->sport, dp = to_srv ? f->sport : f->cport;
     size_t l4hdr = f->tcp ? 20 : 8;
-    size_t pay = (f->tcp && ph < 2) ? 0 : PAYLOAD;
+    size_t pay = (st == SYN || st == SYNACK || st == ACK) ? 0 : PAYLOAD;
     size_t iplen = 20 + l4hdr + pay;
     uint8_t *ip = buf + 14, *l4 = ip + 20;
 
@@ -107,7 +118,7 @@ static size_t frame_build(uint8_t *buf, const struct flow_spec *f, int ph)
     memset(ip, 0, 20);
     ip[0] = 0x45;
     put16(ip + 2, (uint16_t)iplen);
-    put16(ip + 4, (uint16_t)(ph + 1));
+    put16(ip + 4, (uint16_t)(st + 1));
     ip[6] = 0x40; /* DF */
     ip[8] = 64;
     ip[9] = f->tcp ? 6 : 17;
@@ -119,16 +130,12 @@ static size_t frame_build(uint8_t *buf, const struct flow_spec *f, int ph)
     put16(l4, sp);
     put16(l4 + 2, dp);
     for (size_t k = 0; k < pay; k++)
-        l4[l4hdr + k] = (uint8_t)('a' + (k + (size_t)ph) % 26);
+        l4[l4hdr + k] = (uint8_t)('a' + (k + (size_t)st) % 26);
     if (f->tcp) {
-        /* client ISN 1000, server ISN 5000 */
-        static const uint32_t seq[4] = {1000, 5000, 1001, 5001};
-        static const uint32_t ack[4] = {0, 1001, 5001, 1001 + PAYLOAD};
-        static const uint8_t flags[4] = {0x02, 0x12, 0x18, 0x18};
-        put32(l4 + 4, seq[ph]);
-        put32(l4 + 8, ack[ph]);
+        put32(l4 + 4, seq[st]);
+        put32(l4 + 8, ack[st]);
         l4[12] = 5 << 4;
-        l4[13] = flags[ph];
+        l4[13] = flags[st];
         put16(l4 + 14, 64240);
     } else {
         put16(l4 + 4, (uint16_t)(8 + pay));
@@ -162,9 +169,9 @@ int main(int argc, char **argv)
     uint64_t flows = 1000000, tcp_percent = 50;
     uint8_t hdr[24], rec[16], frame[128];
 
-    if (argc < 2 || argc > 4 || (argc > 2 && parse_count(argv[2], 1, 1u << 24, &flows) < 0) ||
+    if (argc < 2 || argc > 4 || (argc > 2 && parse_count(argv[2], 1, 3000000, &flows) < 0) ||
         (argc > 3 && parse_count(argv[3], 0, 100, &tcp_percent) < 0)) {
-        fprintf(stderr, "usage: flows_synth OUT.pcap [FLOWS (1..16777216) [TCP_PERCENT]]\n");
+        fprintf(stderr, "usage: flows_synth OUT.pcap [FLOWS (1..3000000) [TCP_PERCENT]]\n");
         return 2;
     }
     FILE *out = fopen(argv[1], "wb");
@@ -183,17 +190,26 @@ int main(int argc, char **argv)
     le32(hdr + 20, 1); /* LINKTYPE_ETHERNET */
     fwrite(hdr, 1, sizeof(hdr), out);
 
-    for (int ph = 0; ph < 4; ph++) {
+    static const enum step tcp_steps[2][3] = {{SYN, SYNACK, ACK}, {DATA_C, DATA_S}};
+    static const enum step udp_steps[2][3] = {{UDP_REQ, UDP_RESP}, {UDP_REQ, UDP_RESP}};
+    static const int tcp_n[2] = {3, 2}, udp_n[2] = {2, 2};
+    uint64_t packets = 0;
+    for (int ph = 0; ph < 2; ph++) {
         for (uint64_t i = 0; i < flows; i++) {
             struct flow_spec f = flow_of(i, (int)tcp_percent);
-            size_t n = frame_build(frame, &f, ph);
+            /* a flow's packets 1 us apart, flows >= 3 us apart: time order */
             uint64_t t = T0 * 1000000ull + (uint64_t)ph * PHASE_US + i * PHASE_US / flows;
-            le32(rec, (uint32_t)(t / 1000000ull));
-            le32(rec + 4, (uint32_t)(t % 1000000ull));
-            le32(rec + 8, (uint32_t)n);
-            le32(rec + 12, (uint32_t)n);
-            fwrite(rec, 1, sizeof(rec), out);
-            fwrite(frame, 1, n, out);
+            int n = f.tcp ? tcp_n[ph] : udp_n[ph];
+            for (int k = 0; k < n; k++, t++) {
+                size_t len = frame_build(frame, &f, f.tcp ? tcp_steps[ph][k] : udp_steps[ph][k]);
+                le32(rec, (uint32_t)(t / 1000000ull));
+                le32(rec + 4, (uint32_t)(t % 1000000ull));
+                le32(rec + 8, (uint32_t)len);
+                le32(rec + 12, (uint32_t)len);
+                fwrite(rec, 1, sizeof(rec), out);
+                fwrite(frame, 1, len, out);
+                packets++;
+            }
         }
     }
     if (fclose(out) != 0) {
@@ -201,6 +217,6 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("flows %llu (tcp %llu%%) packets %llu\n", (unsigned long long)flows,
-           (unsigned long long)tcp_percent, (unsigned long long)(flows * 4));
+           (unsigned long long)tcp_percent, (unsigned long long)packets);
     return 0;
 }

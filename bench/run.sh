@@ -15,6 +15,10 @@
 #   WORKLOAD_MIB=N   size of the workload made when missing (default 1024)
 #   RUNS=N           runs per tool, best kept (default 3)
 #   VIGIL=PATH       a vigil binary to measure instead of building one
+#   VIGIL_REV=REV    build and measure that commit (git archive into a
+#                    temporary directory; the working tree is not touched)
+#   FALLBACK_HEAD=0  fail when the working tree does not build (default:
+#                    measure the committed HEAD instead, and say so)
 #   B=DIR            build directory (default build/release)
 #   FLOWS=N          flows in the synthetic concurrent-flow capture
 #                    (default 1000000; 0 skips the flow-memory test)
@@ -65,12 +69,34 @@ for t in /usr/bin/time tcpdump capinfos editcap argus racluster; do
     command -v "$t" >/dev/null || die "$t is missing (scripts/deps.sh bench installs it)"
 done
 
-if [[ -z ${VIGIL:-} ]]; then
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -n $(git status --porcelain --untracked-files=normal src 2>/dev/null) ]] && COMMIT+=" + uncommitted changes in src/"
+build_rev() {   # REV: build that commit from `git archive`, outside the tree
+    local src=$TMP/src-$1
+    mkdir -p "$src" && git archive "$1" | tar -x -C "$src" || return 1
+    make -s -C "$src" -j2 BUILD=release B=build/release build/release/vigil >"$TMP/make-rev.log" 2>&1 ||
+        { tail -20 "$TMP/make-rev.log" >&2; return 1; }
+    VIGIL=$src/build/release/vigil
+    COMMIT="$(git rev-parse --short "$1") ($1, built from git archive)"
+}
+if [[ -n ${VIGIL_REV:-} ]]; then
+    say "building vigil at $VIGIL_REV"
+    build_rev "$VIGIL_REV" || die "building $VIGIL_REV failed"
+elif [[ -z ${VIGIL:-} ]]; then
     say "building vigil in $B"
     # Only the binary: the 'all' target would repoint the ./vigil symlink.
-    make -s -j2 BUILD=release B="$B" "$B/vigil" >"$TMP/make.log" 2>&1 ||
-        { tail -20 "$TMP/make.log" >&2; die "make failed (the tree does not build)"; }
-    VIGIL=$B/vigil
+    if make -s -j2 BUILD=release B="$B" "$B/vigil" >"$TMP/make.log" 2>&1; then
+        VIGIL=$B/vigil
+    elif [[ ${FALLBACK_HEAD:-1} != 0 ]]; then
+        tail -5 "$TMP/make.log" >&2
+        say "the working tree does not build; measuring the committed HEAD instead"
+        build_rev HEAD || die "HEAD does not build either"
+        COMMIT+="; the working tree did not build"
+    else
+        tail -20 "$TMP/make.log" >&2; die "make failed (the tree does not build)"
+    fi
+else
+    COMMIT="$COMMIT (VIGIL given: the binary may be older)"
 fi
 [[ -x $VIGIL ]] || die "$VIGIL: no such program"
 mkdir -p "$B/bench"
@@ -219,7 +245,7 @@ fi
 if [[ " ${FLOW_TOOLS[*]} " == *" v"* ]]; then
     SMALL=$((FLOWS / 10))
     for n in "$SMALL" "$FLOWS"; do
-        f=bench/workload-flows-$n.pcap
+        f=bench/workload-flows-v2-$n.pcap
         [[ -s $f ]] || "$SYNTH" "$f" "$n" >/dev/null || die "flows_synth failed"
         for id in "${FLOW_TOOLS[@]}"; do
             case $id in
@@ -263,8 +289,6 @@ ok() { [[ -n ${CPU[$1]:-} && -z ${FAIL[$1]:-} ]]; }
 DATE=$(date -u +%Y-%m-%d)
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 CPU_MODEL=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -n $(git status --porcelain --untracked-files=no src 2>/dev/null) ]] && COMMIT+=" + uncommitted changes in src/"
 OUTFILE=$RESULTS/$STAMP.md
 {
     echo "# Vigil benchmark, $STAMP"
