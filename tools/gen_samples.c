@@ -451,7 +451,7 @@ static int write_office(const char *dir)
     pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
     struct gen g;
     memset(&g, 0, sizeof(g));
-    g.t_us = (int64_t)1793696400 * 1000000; /* 2026-11-02 09:00:00 UTC */
+    g.t_us = (int64_t)1793610000 * 1000000; /* 2026-11-02 09:00:00 UTC */
     g.ip_id = 0x1000;
     g.dump = pcap_dump_open(dead, path);
     if (!g.dump) {
