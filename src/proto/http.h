@@ -114,6 +114,8 @@ struct http_body {
     enum http_encoding enc;
     z_stream z;
     bool z_init, z_raw, z_dead;
+    uint8_t zhead[16];      /* first compressed bytes, replayed on the raw-deflate restart */
+    size_t zhead_len;
     uint64_t inflated;
     uint64_t len;           /* Zeek's body_length: decoded bytes + gaps */
     uint8_t sniff[HTTP_SNIFF_MAX];

@@ -123,6 +123,10 @@ static void http_body_inflate(struct http_state *s, struct http_body *b, const u
         b->z_dead = true;
         return;
     }
+    size_t before = b->zhead_len; /* compressed bytes of earlier calls kept for a restart */
+    size_t keep = n < sizeof(b->zhead) - before ? n : sizeof(b->zhead) - before;
+    memcpy(b->zhead + before, p, keep);
+    b->zhead_len += keep;
     b->z.next_in = (Bytef *)(uintptr_t)p;
     b->z.avail_in = (uInt)n;
     while (b->z.avail_in > 0) {
@@ -147,22 +151,37 @@ static void http_body_inflate(struct http_state *s, struct http_body *b, const u
                 return;
             continue;
         }
-        if (restart && r == Z_DATA_ERROR && !b->z_raw && b->inflated == 0) {
+        if (restart && r == Z_DATA_ERROR && !b->z_raw && b->inflated == 0 &&
+            before < sizeof(b->zhead)) {
             if (http_inflate_init(b, true) < 0)
-                break;
+                goto fail;
+            if (before > 0) { /* the bytes of earlier calls first (a 1-byte first segment) */
+                b->z.next_in = b->zhead;
+                b->z.avail_in = (uInt)before;
+                b->z.next_out = out;
+                b->z.avail_out = sizeof(out);
+                if (inflate(&b->z, Z_SYNC_FLUSH) == Z_DATA_ERROR)
+                    goto fail;
+                b->inflated += sizeof(out) - b->z.avail_out;
+                http_body_deliver(b, out, sizeof(out) - b->z.avail_out);
+            }
             b->z.next_in = (Bytef *)(uintptr_t)p;
             b->z.avail_in = (uInt)n;
             restart = false;
             continue;
         }
-        http_weird(s, "inflate_failed", NULL, 0);
-        if (b->inflated == 0) {
-            b->enc = HTTP_ENC_IDENTITY; /* not compressed after all: take it as it is */
-            http_body_deliver(b, p, n);
-        } else {
-            b->z_dead = true;
-        }
-        return;
+        goto fail;
+    }
+    return;
+fail:
+    http_weird(s, "inflate_failed", NULL, 0);
+    if (b->inflated == 0) {
+        b->enc = HTTP_ENC_IDENTITY; /* not compressed after all: take it as it is */
+        if (before < sizeof(b->zhead))
+            http_body_deliver(b, b->zhead, before);
+        http_body_deliver(b, p, n);
+    } else {
+        b->z_dead = true;
     }
 }
 

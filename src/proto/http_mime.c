@@ -247,11 +247,12 @@ static const char *mime_plain(const uint8_t *p, size_t n)
     struct cursor c;
     uint8_t b;
     cursor_init(&c, p, n);
-    if (mime_starts(&c, "\xef\xbb\xbf", false))
+    /* BOMs: UTF-8, UTF-32 BE/LE, UTF-16 BE/LE (explicit lengths: they hold NULs) */
+    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
         cursor_skip(&c, 3);
-    else if (mime_starts(&c, "\x00\x00\xfe\xff", false) || mime_starts(&c, "\xff\xfe\x00\x00", false))
+    else if (n >= 4 && (memcmp(p, "\x00\x00\xfe\xff", 4) == 0 || memcmp(p, "\xff\xfe\x00\x00", 4) == 0))
         cursor_skip(&c, 4);
-    else if (mime_starts(&c, "\xfe\xff", false) || mime_starts(&c, "\xff\xfe", false))
+    else if (n >= 2 && (memcmp(p, "\xfe\xff", 2) == 0 || memcmp(p, "\xff\xfe", 2) == 0))
         cursor_skip(&c, 2);
     for (int i = 0; i < 10; i++) {
         if (cursor_u8(&c, &b) < 0)
