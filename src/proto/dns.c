@@ -740,10 +740,22 @@ static enum proto_probe dns_probe_msg(const uint8_t *data, size_t len)
     return dns_probe_question(&c) ? PROTO_PROBE_YES : PROTO_PROBE_NO;
 }
 
+static bool dns_port_in(const uint16_t *ports, uint16_t orig_p, uint16_t resp_p)
+{
+    for (size_t i = 0; ports[i]; i++)
+        if (ports[i] == resp_p || ports[i] == orig_p)
+            return true;
+    return false;
+}
+
+/* On its well-known ports Zeek attaches the DNS analyzer by port alone, so
+ * do we; elsewhere the bytes must look like a DNS message. */
 static enum proto_probe dns_udp_probe(const uint8_t *data, size_t len, enum proto_dir dir,
                                       uint16_t orig_p, uint16_t resp_p)
 {
-    (void)dir, (void)orig_p, (void)resp_p;
+    (void)dir;
+    if (dns_port_in(dns_udp_ports, orig_p, resp_p))
+        return PROTO_PROBE_YES;
     return dns_probe_msg(data, len);
 }
 
@@ -752,7 +764,9 @@ static enum proto_probe dns_tcp_probe(const uint8_t *data, size_t len, enum prot
 {
     struct cursor c;
     uint16_t mlen;
-    (void)dir, (void)orig_p, (void)resp_p;
+    (void)dir;
+    if (dns_port_in(dns_tcp_ports, orig_p, resp_p))
+        return PROTO_PROBE_YES;
     cursor_init(&c, data, len);
     if (cursor_u16be(&c, &mlen) < 0)
         return PROTO_PROBE_MAYBE;
