@@ -10,10 +10,12 @@
 
 /* One extern line and one table line per parser. */
 extern const struct proto_parser proto_dns_udp, proto_dns_tcp;
+extern const struct proto_parser proto_dhcp;
 extern const struct proto_parser proto_http;
 
 const struct proto_parser *const proto_parsers[] = {
     &proto_dns_udp, &proto_dns_tcp,
+    &proto_dhcp,
     &proto_http,
     NULL,
 };
