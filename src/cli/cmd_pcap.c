@@ -228,7 +228,7 @@ static int pcap_cli_parse(int argc, char **argv, struct pcap_cli *c)
     int opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+w:vqh", longs, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "w:vqh", longs, NULL)) != -1) {
         if (opt == 'h') {
             pcap_cli_usage(stdout);
             return -1;
