@@ -170,6 +170,8 @@ static void http_txn_free(struct http_txn *t)
             hstr_free(&t->mimes[d][i]);
         for (size_t i = 0; i < t->n_fuids[d]; i++)
             hstr_free(&t->fuids[d][i]);
+        for (size_t i = 0; i < t->n_filenames[d]; i++)
+            hstr_free(&t->filenames[d][i]);
     }
     free(t);
 }
@@ -275,12 +277,17 @@ void http_txn_emit(struct http_state *s, struct http_txn *t)
 {
     struct http_record r;
     struct rstr prox[HTTP_PROXIED_MAX], mimes[2][HTTP_MIMES_MAX], fuids[2][HTTP_MIMES_MAX];
+    struct rstr names[2][HTTP_MIMES_MAX];
     http_record_build(s, t, &r);
     http_vec(&r, HF_PROXIED, &r.proxied, prox, t->proxied, t->n_proxied);
     http_vec(&r, HF_ORIG_MIMES, &r.orig_mime_types, mimes[0], t->mimes[0], t->n_mimes[0]);
     http_vec(&r, HF_RESP_MIMES, &r.resp_mime_types, mimes[1], t->mimes[1], t->n_mimes[1]);
     http_vec(&r, HF_ORIG_FUIDS, &r.orig_fuids, fuids[0], t->fuids[0], t->n_fuids[0]);
     http_vec(&r, HF_RESP_FUIDS, &r.resp_fuids, fuids[1], t->fuids[1], t->n_fuids[1]);
+    http_vec(&r, HF_ORIG_FILENAMES, &r.orig_filenames, names[0], t->filenames[0],
+             t->n_filenames[0]);
+    http_vec(&r, HF_RESP_FILENAMES, &r.resp_filenames, names[1], t->filenames[1],
+             t->n_filenames[1]);
     proto_emit(s->ctx, &r.hdr);
     http_txn_drop(s, t->key);
 }

@@ -92,6 +92,8 @@ struct http_txn {
     size_t n_mimes[2];
     struct hstr fuids[2][HTTP_MIMES_MAX];
     size_t n_fuids[2];
+    struct hstr filenames[2][HTTP_MIMES_MAX];
+    size_t n_filenames[2];
 };
 
 enum http_msg_state {

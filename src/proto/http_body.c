@@ -6,8 +6,8 @@
  * zlib: inflateInit2(15 + 32) takes gzip and zlib streams; when the first
  * bytes are neither (servers that send raw deflate for "deflate", as
  * browsers and Zeek's ZIP analyzer allow) the stream restarts as raw
- * deflate (-15).  When even that fails before any output, the body is
- * taken as it is (Zeek 8 logs such bodies at their wire size).  Decoded
+ * deflate (-15).  When even that fails the rest of the body is dropped
+ * (weird "inflate_failed"), as Zeek does.  Decoded
  * output is capped at HTTP_INFLATE_MAX per body (weird
  * "HTTP_inflate_cap_exceeded").  chunk sizes are parsed here too (RFC 9112
  * §7.1: hex digits, then extensions after ';', which are ignored).
@@ -18,6 +18,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/cursor.h"
 #include "proto/http.h"
@@ -175,14 +176,7 @@ static void http_body_inflate(struct http_state *s, struct http_body *b, const u
     return;
 fail:
     http_weird(s, "inflate_failed", NULL, 0);
-    if (b->inflated == 0) {
-        b->enc = HTTP_ENC_IDENTITY; /* not compressed after all: take it as it is */
-        if (before < sizeof(b->zhead))
-            http_body_deliver(b, b->zhead, before);
-        http_body_deliver(b, p, n);
-    } else {
-        b->z_dead = true;
-    }
+    b->z_dead = true; /* as Zeek's ZIP analyzer: nothing more of this body is decoded */
 }
 
 void http_body_input(struct http_state *s, struct http_msg *m, const uint8_t *p, size_t n)
@@ -227,6 +221,31 @@ static void http_vec_add(struct hstr *v, size_t *n, const char *str)
     (*n)++;
 }
 
+/* Content-Disposition's filename (Zeek's extract_filename_from_content_disposition:
+ * the value after "filename=", unquoted; RFC 2231 "filename*=" not decoded). */
+static void http_body_filename(struct http_txn *t, const struct http_msg *m)
+{
+    const char *v = m->cdisp.p;
+    size_t n = m->cdisp.len;
+    if (!m->cdisp.set || t->n_filenames[m->dir] >= HTTP_MIMES_MAX)
+        return;
+    for (size_t i = 0; i + 9 <= n; i++) {
+        if (strncasecmp(v + i, "filename=", 9) != 0)
+            continue;
+        size_t a = i + 9, e;
+        if (a < n && v[a] == '"') {
+            a++;
+            for (e = a; e < n && v[e] != '"'; e++)
+                ;
+        } else {
+            for (e = a; e < n && v[e] != ';' && v[e] != ' '; e++)
+                ;
+        }
+        hstr_set(&t->filenames[m->dir][t->n_filenames[m->dir]++], v + a, e - a);
+        return;
+    }
+}
+
 void http_body_end(struct http_state *s, struct http_msg *m, bool complete)
 {
     struct http_body *b = &m->body;
@@ -242,6 +261,8 @@ void http_body_end(struct http_state *s, struct http_msg *m, bool complete)
         if (mime)
             http_vec_add(t->mimes[m->dir], &t->n_mimes[m->dir], mime);
     }
+    if (t && b->len > 0)
+        http_body_filename(t, m);
     if (b->sink && http_ops && http_ops->close) {
         const char *fuid = http_ops->close(b->sink, complete);
         if (t && fuid)

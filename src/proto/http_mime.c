@@ -78,9 +78,13 @@ static void mime_skip_prologue(struct cursor *c, bool xml_decl)
             }
         }
         if (pass == 0 && xml_decl && mime_starts(c, "<?xml ", false)) {
-            struct cursor save = *c;
-            if (!mime_skip_past(c, "?>"))
-                *c = save;
+            /* Zeek's "<\?xml .*\?>": greedy, on one line: to the line's last "?>" */
+            const uint8_t *last = NULL;
+            for (struct cursor f = *c; cursor_has(&f, 2) && f.p[0] != '\n'; cursor_skip(&f, 1))
+                if (f.p[0] == '?' && f.p[1] == '>')
+                    last = f.p;
+            if (last)
+                cursor_skip(c, (size_t)(last + 2 - c->p));
         }
     }
 }
@@ -156,8 +160,15 @@ static const char *mime_javascript(const uint8_t *p, size_t n)
 {
     struct cursor c;
     cursor_init(&c, p, n);
-    if (mime_starts(&c, "(function()", false))
-        return "application/javascript"; /* file-javascript5 */
+    if (mime_starts(&c, "(function()", false)) { /* file-javascript5: then blanks and '{' */
+        struct cursor f = c;
+        uint8_t b;
+        cursor_skip(&f, 11);
+        while (cursor_peek_u8(&f, 0, &b) == 0 && (b == ' ' || b == '\t' || b == '\n'))
+            cursor_skip(&f, 1);
+        if (cursor_peek_u8(&f, 0, &b) == 0 && b == '{')
+            return "application/javascript";
+    }
     mime_skip_ws(&c);
     if (mime_starts(&c, "for (;;);", false) || mime_starts(&c, "document.write", false))
         return "application/javascript"; /* 3, 4 */
@@ -378,7 +389,7 @@ const char *http_mime_sniff(const uint8_t *p, size_t n)
         return m;
     if ((m = mime_json(p, n)) != NULL)
         return m;
-    if ((m = mime_libmagic(p, n)) != NULL)
+    if ((m = mime_plain(p, n)) != NULL)
         return m;
-    return mime_plain(p, n);
+    return mime_libmagic(p, n);
 }
