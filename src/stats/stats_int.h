@@ -70,7 +70,6 @@ void stats_phs_add(struct stats *st, const struct packet *pkt);
 int stats_hosts_init(struct stats *st);
 void stats_hosts_free(struct stats *st);
 void stats_hosts_add(struct stats *st, const struct packet *pkt);
-uint64_t stats_siphash(const uint64_t key[2], const uint8_t *data, size_t len);
 
 /* stats_time.c */
 void stats_time_add(struct stats *st, int64_t ts_ns, uint32_t caplen, uint32_t wirelen);
