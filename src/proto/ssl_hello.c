@@ -31,7 +31,8 @@ static const uint8_t ssl_hrr_random[32] = {
 enum {
     EXT_SERVER_NAME = 0, EXT_SUPPORTED_GROUPS = 10, EXT_EC_POINT_FORMATS = 11,
     EXT_SIGNATURE_ALGORITHMS = 13, EXT_ALPN = 16, EXT_SESSION_TICKET = 35,
-    EXT_PRE_SHARED_KEY = 41, EXT_SUPPORTED_VERSIONS = 43, EXT_KEY_SHARE = 51,
+    EXT_KEY_SHARE_OLD = 40 /* TLS 1.3 drafts before 23 */, EXT_PRE_SHARED_KEY = 41,
+    EXT_SUPPORTED_VERSIONS = 43, EXT_KEY_SHARE = 51,
 };
 
 static void ssl_hex(const uint8_t *p, size_t n, char *out, size_t outlen)
@@ -196,6 +197,7 @@ static void ssl_server_ext(struct ssl_state *s, uint16_t type, struct cursor *c)
         }
         break;
     case EXT_KEY_SHARE: /* ServerHello: group + key; HelloRetryRequest: group only */
+    case EXT_KEY_SHARE_OLD:
         if (cursor_u16be(c, &v) == 0) {
             s->curve = v;
             s->have_curve = true;
@@ -524,13 +526,13 @@ static void ssl_certificates(struct ssl_state *s, struct proto_ctx *ctx, bool is
         }
         s->chain_set = true;
         char fp[65];
-        bool host = !is_client && i == 0;
+        bool host = i == 0; /* Zeek: the first of any chain, client chains too */
         x509_cert_seen(ctx, der, len, host, is_client, ts, fp);
         if (is_client && s->n_client_fps < SSL_CHAIN_MAX)
             memcpy(s->client_fps[s->n_client_fps++], fp, 65);
         if (!is_client && s->n_fps < SSL_CHAIN_MAX)
             memcpy(s->fps[s->n_fps++], fp, 65);
-        if (host && !s->host_cert && (s->host_cert = malloc(len ? len : 1))) {
+        if (host && !is_client && !s->host_cert && (s->host_cert = malloc(len ? len : 1))) {
             memcpy(s->host_cert, der, len);
             s->host_cert_len = len;
         }

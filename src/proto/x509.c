@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/bio.h>
@@ -34,7 +35,7 @@
 
 #include "proto/ssl_int.h"
 
-#define X509_SAN_MAX   256   /* names kept per SAN kind */
+#define X509_SAN_MAX   500   /* names kept per SAN kind (Zeek 8 logs at most 500) */
 #define X509_TEXT_MAX  4096  /* subject / issuer text */
 #define X509_SEEN_CAP  65536 /* dedup table slots (cleared when 3/4 full) */
 #define X509_RELOG_NS  (86400LL * 1000000000LL)
@@ -168,7 +169,7 @@ static bool x509_seen_should_log(const uint8_t fp[32], bool host, bool client, i
 
 /* Text arena for one record's strings. */
 struct x509_arena {
-    char buf[16384];
+    char buf[65536];
     size_t used;
 };
 
@@ -435,13 +436,49 @@ void x509_cert_seen(struct proto_ctx *ctx, const uint8_t *der, size_t len, bool 
     X509_free(x);
 }
 
+/* One name against one pattern: case-insensitive, "*." matching exactly one label. */
+static bool x509_name_match(const char *pat, size_t plen, const char *name, size_t nlen)
+{
+    if (plen > 2 && pat[0] == '*' && pat[1] == '.') {
+        const char *dot = memchr(name, '.', nlen);
+        if (!dot || dot == name)
+            return false;
+        size_t rest = nlen - (size_t)(dot - name);
+        return rest == plen - 1 && strncasecmp(dot, pat + 1, rest) == 0;
+    }
+    return plen == nlen && strncasecmp(pat, name, nlen) == 0;
+}
+
+/* Zeek's x509_check_cert_hostname: the DNS SANs if any, else the last (most specific) CN. */
 int x509_check_hostname(const uint8_t *der, size_t len, const char *name, size_t name_len)
 {
     const unsigned char *p = der;
     X509 *x = d2i_X509(NULL, &p, (long)len);
     if (!x)
         return -1;
-    int r = X509_check_host(x, name, name_len, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL);
+    int r = 0, dns = 0;
+    GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && !r; i++) {
+        int type;
+        const ASN1_STRING *str = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(names, i), &type);
+        if (type != GEN_DNS || !str)
+            continue;
+        dns++;
+        r = x509_name_match((const char *)ASN1_STRING_get0_data(str),
+                            (size_t)ASN1_STRING_length(str), name, name_len);
+    }
+    GENERAL_NAMES_free(names);
+    if (!dns) {
+        const X509_NAME *subj = X509_get_subject_name(x);
+        int last = -1;
+        for (int j = -1; (j = X509_NAME_get_index_by_NID(subj, NID_commonName, j)) >= 0;)
+            last = j;
+        if (last >= 0) {
+            const ASN1_STRING *cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, last));
+            r = x509_name_match((const char *)ASN1_STRING_get0_data(cn),
+                                (size_t)ASN1_STRING_length(cn), name, name_len);
+        }
+    }
     X509_free(x);
-    return r == 1 ? 1 : 0;
+    return r;
 }
