@@ -13,12 +13,14 @@ extern const struct proto_parser proto_dns_udp, proto_dns_tcp;
 extern const struct proto_parser proto_dhcp;
 extern const struct proto_parser proto_http;
 extern const struct proto_parser proto_ssl;
+extern const struct proto_parser proto_smtp;
 
 const struct proto_parser *const proto_parsers[] = {
     &proto_dns_udp, &proto_dns_tcp,
     &proto_dhcp,
     &proto_http,
     &proto_ssl,
+    &proto_smtp,
     NULL,
 };
 
