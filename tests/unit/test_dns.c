@@ -653,8 +653,12 @@ static void test_probe(void **state)
                      PROTO_PROBE_NO);
     t[0] = (uint8_t)(q.n >> 8), t[1] = (uint8_t)q.n; /* TCP length prefix */
     memcpy(t + 2, q.b, q.n);
-    assert_int_equal(proto_dns_tcp.probe(t, q.n + 2, PROTO_ORIG, 5000, 53), PROTO_PROBE_YES);
-    assert_int_equal(proto_dns_tcp.probe(t, 1, PROTO_ORIG, 5000, 53), PROTO_PROBE_MAYBE);
+    assert_int_equal(proto_dns_tcp.probe(t, q.n + 2, PROTO_ORIG, 5000, 9999), PROTO_PROBE_YES);
+    assert_int_equal(proto_dns_tcp.probe(t, 1, PROTO_ORIG, 5000, 9999), PROTO_PROBE_MAYBE);
+    /* on the well-known ports, as Zeek: by port alone */
+    assert_int_equal(proto_dns_tcp.probe(t, 1, PROTO_ORIG, 5000, 53), PROTO_PROBE_YES);
+    assert_int_equal(proto_dns_udp.probe((const uint8_t *)"\x01\x02", 2, PROTO_ORIG, 123, 137),
+                     PROTO_PROBE_YES);
 }
 
 int main(void)
