@@ -14,6 +14,8 @@ extern const struct proto_parser proto_dhcp;
 extern const struct proto_parser proto_http;
 extern const struct proto_parser proto_ssl;
 extern const struct proto_parser proto_smtp;
+extern const struct proto_parser proto_ssh;
+extern const struct proto_parser proto_ftp, proto_ftp_data;
 
 const struct proto_parser *const proto_parsers[] = {
     &proto_dns_udp, &proto_dns_tcp,
@@ -21,6 +23,8 @@ const struct proto_parser *const proto_parsers[] = {
     &proto_http,
     &proto_ssl,
     &proto_smtp,
+    &proto_ssh,
+    &proto_ftp, &proto_ftp_data,
     NULL,
 };
 
