@@ -1,0 +1,320 @@
+/*
+ * test_ftp.c - the FTP parsers (src/proto/ftp.c) through their
+ * descriptors, with a fake struct proto_ctx (the proto_* functions are
+ * defined here): ftp.log rows rendered as Zeek TSV without ts, expectations
+ * and switches recorded.
+ *
+ * Covered: a dialogue split at every byte offset gives the same rows;
+ * PASV/RETR with file_size from the 150 reply and the cwd-tracked URL;
+ * PORT/EPRT from the client; multi-line replies; AUTH TLS hands over to
+ * "ssl"; password hiding; PORT/PASV/EPRT/EPSV text parsing incl. garbage;
+ * path compression; the probe.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "proto/ftp.h"
+#include "proto/proto.h"
+#include "store/zeeklog.h"
+
+extern const struct proto_parser proto_ftp, proto_ftp_data;
+
+/* ---- the fake app layer (the proto_* functions the parser calls) ---- */
+
+struct proto_ctx {
+    struct proto_conn conn;
+    char rows[64][2048];
+    int n_rows;
+    char weirds[2048];
+    int confirms, switches, expects;
+    char switched_to[16];
+    struct raddr exp_orig, exp_resp;
+    uint16_t exp_port;
+};
+
+static struct proto_ctx *fake_new(uint16_t resp_p)
+{
+    struct proto_ctx *c = calloc(1, sizeof(*c));
+    c->conn.uid = "CUnitTest";
+    c->conn.community_id = "1:test";
+    c->conn.orig_h.family = 4;
+    memcpy(c->conn.orig_h.a, "\x0a\x00\x00\x01", 4); /* 10.0.0.1 */
+    c->conn.resp_h.family = 4;
+    memcpy(c->conn.resp_h.a, "\x0a\x00\x00\x02", 4); /* 10.0.0.2 */
+    c->conn.orig_p = 40000;
+    c->conn.resp_p = resp_p;
+    c->conn.ip_proto = 6;
+    return c;
+}
+
+const struct proto_conn *proto_conn(const struct proto_ctx *ctx)
+{
+    return &ctx->conn;
+}
+
+void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
+{
+    id->orig_h = ctx->conn.orig_h;
+    id->orig_p = ctx->conn.orig_p;
+    id->resp_h = ctx->conn.resp_h;
+    id->resp_p = ctx->conn.resp_p;
+}
+
+/* Rows are kept without ts (field 0), so splits at other times compare equal. */
+void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
+{
+    struct zbuf b = {0};
+    for (size_t i = 1; i < rec->type->n_fields; i++) {
+        zeek_field_tsv(&b, rec, i);
+        zbuf_put(&b, i + 1 < rec->type->n_fields ? "|" : "", i + 1 < rec->type->n_fields);
+    }
+    if (ctx->n_rows < 64)
+        snprintf(ctx->rows[ctx->n_rows++], sizeof(ctx->rows[0]), "%.*s", (int)b.len, b.p);
+    zbuf_free(&b);
+}
+
+void proto_confirm(struct proto_ctx *ctx)
+{
+    ctx->confirms++;
+}
+
+void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts)
+{
+    (void)addl;
+    (void)ts;
+    size_t l = strlen(ctx->weirds);
+    snprintf(ctx->weirds + l, sizeof(ctx->weirds) - l, "%s;", name);
+}
+
+int proto_switch(struct proto_ctx *ctx, const char *name)
+{
+    ctx->switches++;
+    snprintf(ctx->switched_to, sizeof(ctx->switched_to), "%s", name ? name : "");
+    return 0;
+}
+
+int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct raddr *resp,
+                 uint16_t resp_p, const char *name, int64_t timeout_ns)
+{
+    (void)name, (void)timeout_ns;
+    ctx->expects++;
+    ctx->exp_orig = *orig;
+    ctx->exp_resp = *resp;
+    ctx->exp_port = resp_p;
+    return 0;
+}
+
+/* ---- driving a parser ---- */
+
+struct step {
+    enum proto_dir dir;
+    const char *data;
+};
+
+/* Run steps through p; step split_step is cut in two at byte split (0: not cut). */
+static struct proto_ctx *run(const struct proto_parser *p, uint16_t port, const struct step *steps,
+                             size_t n, size_t split_step, size_t split)
+{
+    struct proto_ctx *c = fake_new(port);
+    void *st = p->state_new(c);
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *d = (const uint8_t *)steps[i].data;
+        size_t len = strlen(steps[i].data);
+        int64_t ts = (int64_t)(i + 1) * 1000000000LL;
+        if (i == split_step && split > 0 && split < len) {
+            p->parse(st, c, steps[i].dir, d, split, ts);
+            p->parse(st, c, steps[i].dir, d + split, len - split, ts);
+        } else
+            p->parse(st, c, steps[i].dir, d, len, ts);
+    }
+    p->state_free(st, c);
+    return c;
+}
+
+/* Every step split at every offset gives the rows of the unsplit run. */
+static void check_splits(const struct proto_parser *p, uint16_t port, const struct step *steps,
+                         size_t n)
+{
+    struct proto_ctx *ref = run(p, port, steps, n, (size_t)-1, 0);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(steps[i].data);
+        for (size_t k = 1; k < len; k++) {
+            struct proto_ctx *c = run(p, port, steps, n, i, k);
+            assert_int_equal(c->n_rows, ref->n_rows);
+            for (int r = 0; r < ref->n_rows; r++)
+                assert_string_equal(c->rows[r], ref->rows[r]);
+            free(c);
+        }
+    }
+    free(ref);
+}
+
+/* ---- dialogues ---- */
+
+/* Login with a multi-line 230, CWD, PASV, RETR with a 150 giving the size,
+ * PORT, then QUIT. */
+static const struct step dlg_retr[] = {
+    {PROTO_RESP, "220 ftp ready\r\n"},
+    {PROTO_ORIG, "USER bob\r\n"},
+    {PROTO_RESP, "331 password?\r\n"},
+    {PROTO_ORIG, "PASS secret\r\n"},
+    {PROTO_RESP, "230-welcome\r\n230-  rules apply\r\n230 logged in\r\n"}, /* multi-line */
+    {PROTO_ORIG, "CWD pub\r\n"},
+    {PROTO_RESP, "250 ok\r\n"},
+    {PROTO_ORIG, "PASV\r\n"},
+    {PROTO_RESP, "227 Entering Passive Mode (10,0,0,2,4,1).\r\n"}, /* 10.0.0.2:1025 */
+    {PROTO_ORIG, "RETR a.txt\r\n"},
+    {PROTO_RESP, "150 Opening BINARY mode data connection for a.txt (77 bytes).\r\n"
+                 "226 Transfer complete.\r\n"},
+    {PROTO_ORIG, "PORT 10,0,0,1,7,208\r\n"}, /* 10.0.0.1:2000 */
+    {PROTO_RESP, "200 PORT ok\r\n"},
+    {PROTO_ORIG, "QUIT\r\n"},
+    {PROTO_RESP, "221 bye\r\n"},
+};
+
+static void test_retr(void **st)
+{
+    (void)st;
+    struct proto_ctx *c = run(&proto_ftp, 21, dlg_retr, 15, (size_t)-1, 0);
+    assert_int_equal(c->n_rows, 3);
+    assert_string_equal(c->rows[0], "CUnitTest|10.0.0.1|40000|10.0.0.2|21|bob|<hidden>|PASV|-|-|-|"
+                                     "227|Entering Passive Mode (10,0,0,2,4,1).|T|10.0.0.1|"
+                                     "10.0.0.2|1025|-|1:test");
+    assert_string_equal(c->rows[1], "CUnitTest|10.0.0.1|40000|10.0.0.2|21|bob|<hidden>|RETR|"
+                                     "ftp://10.0.0.2/./pub/a.txt|-|77|226|Transfer complete.|"
+                                     "-|-|-|-|-|1:test");
+    assert_string_equal(c->rows[2], "CUnitTest|10.0.0.1|40000|10.0.0.2|21|bob|<hidden>|PORT|"
+                                     "10,0,0,1,7,208|-|-|200|PORT ok|F|10.0.0.2|10.0.0.1|2000|-|"
+                                     "1:test");
+    assert_int_equal(c->expects, 2);
+    assert_int_equal(c->exp_port, 2000);
+    free(c);
+    check_splits(&proto_ftp, 21, dlg_retr, 15);
+}
+
+/* Anonymous logins keep their password; EPSV/EPRT over the same code paths. */
+static const struct step dlg_anon[] = {
+    {PROTO_RESP, "220 ready\r\n"},
+    {PROTO_ORIG, "USER anonymous\r\nPASS me@x\r\n"}, /* pipelined */
+    {PROTO_RESP, "331 ok\r\n230 ok\r\n"},
+    {PROTO_ORIG, "EPSV\r\n"},
+    {PROTO_RESP, "229 Entering Extended Passive Mode (|||50000|)\r\n"},
+    {PROTO_ORIG, "EPRT |1|10.0.0.1|6000|\r\n"},
+    {PROTO_RESP, "200 EPRT ok\r\n"},
+};
+
+static void test_anonymous_epsv(void **st)
+{
+    (void)st;
+    struct proto_ctx *c = run(&proto_ftp, 21, dlg_anon, 7, (size_t)-1, 0);
+    assert_int_equal(c->n_rows, 2);
+    assert_non_null(strstr(c->rows[0], "|anonymous|me@x|EPSV|-|-|-|229|"));
+    assert_non_null(strstr(c->rows[0], "|T|10.0.0.1|10.0.0.2|50000|")); /* [::] -> server */
+    assert_non_null(strstr(c->rows[1], "|EPRT||1|10.0.0.1|6000||-|-|200|EPRT ok|F|"));
+    free(c);
+    check_splits(&proto_ftp, 21, dlg_anon, 7);
+}
+
+/* AUTH TLS: the 234 reply hands the stream to "ssl". */
+static const struct step dlg_tls[] = {
+    {PROTO_RESP, "220 ready\r\n"},
+    {PROTO_ORIG, "AUTH TLS\r\n"},
+    {PROTO_RESP, "234 Proceed with negotiation.\r\n"},
+    {PROTO_ORIG, "\x16\x03\x01\x00\x05hello"}, /* a TLS record, not FTP */
+};
+
+static void test_auth_tls(void **st)
+{
+    (void)st;
+    struct proto_ctx *c = run(&proto_ftp, 21, dlg_tls, 4, (size_t)-1, 0);
+    assert_int_equal(c->switches, 1);
+    assert_string_equal(c->switched_to, "ssl");
+    assert_int_equal(c->n_rows, 0); /* AUTH is not a logged command */
+    free(c);
+}
+
+static struct ftp_hostport hp(struct ftp_hostport (*fn)(const uint8_t *, size_t), const char *s)
+{
+    return fn((const uint8_t *)s, strlen(s));
+}
+
+static void test_data_channel_text(void **st)
+{
+    (void)st;
+    struct ftp_hostport r = hp(ftp_parse_port, "192,168,1,2,4,1"); /* 192.168.1.2:1025 */
+    assert_true(r.valid);
+    assert_memory_equal(r.h.a, "\xc0\xa8\x01\x02", 4);
+    assert_int_equal(r.p, 1025);
+    assert_true(hp(ftp_parse_port, " 1, 2,3,4,0,21").valid);  /* %d skips blanks */
+    assert_false(hp(ftp_parse_port, "1,2,3,4,0").valid);      /* five numbers */
+    assert_false(hp(ftp_parse_port, "1,2,3,256,0,21").valid); /* octet > 255 */
+    assert_false(hp(ftp_parse_port, "1,2,3,-4,0,21").valid);  /* negative */
+    assert_false(hp(ftp_parse_port, "garbage").valid);
+    r = hp(ftp_parse_pasv, "Entering Passive Mode (10,0,0,9,1,2)"); /* 10.0.0.9:258 */
+    assert_true(r.valid);
+    assert_int_equal(r.p, 258);
+    r = hp(ftp_parse_pasv, "Entering Passive Mode 10,0,0,9,1,3"); /* no parenthesis */
+    assert_true(r.valid);
+    assert_int_equal(r.p, 259);
+    assert_false(hp(ftp_parse_pasv, "Entering Passive Mode").valid);
+    r = hp(ftp_parse_eprt, "|2|2001:db8::1|5282|"); /* IPv6 */
+    assert_true(r.valid);
+    assert_int_equal(r.h.family, 6);
+    assert_int_equal(r.p, 5282);
+    assert_false(hp(ftp_parse_eprt, "|1|10.0.0.1|5282").valid);   /* no closing delimiter */
+    assert_false(hp(ftp_parse_eprt, "|1|10.0.0.300|5282|").valid); /* bad address */
+    assert_false(hp(ftp_parse_eprt, "|1|10.0.0.1|70000|").valid);  /* port > 65535 */
+    assert_false(hp(ftp_parse_eprt, "").valid);
+    r = hp(ftp_parse_epsv, "Entering Extended Passive Mode (|||6446|)");
+    assert_true(r.valid);
+    assert_int_equal(r.h.family, 0); /* the control session's server */
+    assert_int_equal(r.p, 6446);
+    assert_false(hp(ftp_parse_epsv, "Entering Extended Passive Mode |||6446|").valid);
+}
+
+static void test_paths(void **st)
+{
+    (void)st;
+    char out[256];
+    ftp_path_build(".", "a.txt", out, sizeof(out));
+    assert_string_equal(out, "./a.txt");
+    ftp_path_build("/pub/", "a.txt", out, sizeof(out));
+    assert_string_equal(out, "/pub/a.txt");
+    ftp_path_build("/pub", "/etc/x", out, sizeof(out)); /* absolute file */
+    assert_string_equal(out, "/etc/x");
+    ftp_path_build("./pub", "..", out, sizeof(out));
+    assert_string_equal(out, ".");
+    ftp_path_build("/a/b", "../c//d/./e", out, sizeof(out));
+    assert_string_equal(out, "/a/c/d/e");
+}
+
+static void test_probe(void **st)
+{
+    (void)st;
+    assert_int_equal(proto_ftp.probe((const uint8_t *)"220 hi\r\n", 8, PROTO_RESP, 1, 21),
+                     PROTO_PROBE_YES);
+    assert_int_equal(proto_ftp.probe((const uint8_t *)"220 hi\r\n", 8, PROTO_RESP, 1, 2121),
+                     PROTO_PROBE_MAYBE);
+    assert_int_equal(proto_ftp.probe((const uint8_t *)"USER x\r\n", 8, PROTO_ORIG, 1, 2121),
+                     PROTO_PROBE_YES);
+    assert_int_equal(proto_ftp.probe((const uint8_t *)"EHLO x\r\n", 8, PROTO_ORIG, 1, 21),
+                     PROTO_PROBE_NO);
+    assert_null(proto_ftp_data.probe); /* only through proto_expect */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_retr),  cmocka_unit_test(test_anonymous_epsv),
+        cmocka_unit_test(test_auth_tls), cmocka_unit_test(test_data_channel_text),
+        cmocka_unit_test(test_paths), cmocka_unit_test(test_probe),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
