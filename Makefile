@@ -123,8 +123,12 @@ FZ_OBJ := $(LIB_SRC:%.c=$(FZ)/%.o)
 $(FZ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FZ_CFLAGS) -c $< -o $@
-$(FZ)/%: fuzz/%.c $(FZ_OBJ)
-	clang $(FZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FZ_OBJ) $(LDLIBS)
+# Linked through an archive, as the replay programs are: a harness may
+# define its own stand-ins (e.g. a fake proto_ctx) for library members.
+$(FZ)/libvigil.a: $(FZ_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(FZ)/%: fuzz/%.c $(FZ)/libvigil.a
+	clang $(FZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FZ)/libvigil.a $(LDLIBS)
 fuzz: deps-fuzz
 	$(MAKE) $(FUZZ_SRC:fuzz/%.c=$(FZ)/%)
 	scripts/fuzz.sh $(FZ) $(FUZZ_SECONDS)

@@ -9,7 +9,8 @@
  * fragments one by one) and prints it the way tcpdump 4.99 does: time,
  * "IP"/"IP6", addresses and ports, the transport summary; tunnels are
  * printed outer first, then ": " and the inner packet, as tcpdump does.
- * TCP sequence numbers are absolute (tcpdump -S).  With -w nothing is
+ * TCP sequence numbers are relative to the conversation's first ones, as
+ * tcpdump prints them (read_seq.c); -S prints them absolute.  With -w nothing is
  * decoded or formatted: the BPF filter already chose the packets, and they
  * go straight to pcap_dump().
  *
@@ -27,6 +28,7 @@
 
 #include "capture/capture.h"
 #include "cli/cli.h"
+#include "cli/read_seq.h"
 #include "core/cursor.h"
 #include "core/progress.h"
 #include "decode/decode.h"
@@ -46,6 +48,7 @@ struct read_opts {
     int ascii;
     int verbose;
     int quiet;
+    int absolute;    /* -S */
     const char *wfile;
     char *bpf;
 };
@@ -59,6 +62,7 @@ struct read_printer {
     int have_first;
     int64_t cached_sec; /* the second whose local time is in cached_hms */
     char cached_hms[32];
+    struct read_seq *seq; /* relative sequence numbers; NULL with -S */
 };
 
 static volatile sig_atomic_t read_stop;
@@ -76,7 +80,7 @@ static void read_usage(FILE *f)
 {
     fputs("usage: vigil read [-r FILE|DIR|GLOB]... [-i IFACE [-B MiB] [-s SNAPLEN]]\n"
           "                  [-c N] [-n] [-t|-tt|-ttt|-tttt|-ttttt] [-e] [-x|-xx|-X|-XX] [-v]\n"
-          "                  [-w FILE|-] [-q] [BPF expression]\n\n"
+          "                  [-S] [-w FILE|-] [-q] [BPF expression]\n\n"
           "Print packets the way tcpdump does, from pcap/pcapng files (several files,\n"
           "directories and glob patterns are merged in time order) or an interface.\n\n"
           "  -r PATH   read a file, a directory (recursively) or a glob; repeatable\n"
@@ -90,6 +94,7 @@ static void read_usage(FILE *f)
           "  -e        print the link-layer header (MACs, ethertype, VLAN tags)\n"
           "  -x, -X    hex (and ASCII) dump from the network header; -xx, -XX from the link header\n"
           "  -v        IP details: tos, ttl, id, offset, flags, proto, length\n"
+          "  -S        absolute TCP sequence numbers (default: relative, as tcpdump)\n"
           "  -w FILE   write the selected packets to a pcap file ('-' = stdout); no printing\n"
           "  -q        quieter: shorter lines, no progress line\n\n"
           "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input (docs/exit-codes.md)\n",
@@ -116,7 +121,7 @@ static int read_parse_args(int argc, char **argv, struct read_opts *o)
     long long v;
     opterr = 0;
     optind = 1;
-    while ((c = getopt(argc, argv, "r:i:B:s:c:w:ntexXvqh")) != -1) {
+    while ((c = getopt(argc, argv, "r:i:B:s:c:w:ntexXvqSh")) != -1) {
         switch (c) {
         case 'r':
             if (o->ninputs == READ_MAX_INPUTS) {
@@ -150,6 +155,7 @@ static int read_parse_args(int argc, char **argv, struct read_opts *o)
         case 'X': o->hex++; o->ascii = 1; break;
         case 'v': o->verbose++; break;
         case 'q': o->quiet = 1; break;
+        case 'S': o->absolute = 1; break;
         case 'h': read_usage(stdout); return -1;
         default:
             if (optopt && strchr("riBscw", optopt))
@@ -407,8 +413,9 @@ static void read_print_tcp_flags(FILE *out, uint8_t f)
     fprintf(out, "Flags [%s]", n ? s : "none");
 }
 
-/* TCP options from the header bytes, as tcpdump lists them. */
-static void read_print_tcp_options(FILE *out, const struct pkt_ip *ip)
+/* TCP options from the header bytes, as tcpdump lists them; SACK block
+ * edges are printed relative to sack_base (the peer's base, 0 with -S). */
+static void read_print_tcp_options(FILE *out, const struct pkt_ip *ip, uint32_t sack_base)
 {
     struct cursor c;
     if (!ip->l4 || ip->t.tcp_hlen <= 20 || ip->l4_len < ip->t.tcp_hlen)
@@ -443,11 +450,26 @@ static void read_print_tcp_options(FILE *out, const struct pkt_ip *ip)
         } else if (kind == 4) {
             fputs("sackOK", out);
         } else if (kind == 5) {
-            fprintf(out, "sack %u", (unsigned)cursor_left(&o) / 8);
+            fprintf(out, "sack %u ", (unsigned)cursor_left(&o) / 8);
             while (cursor_u32be(&o, &a) == 0 && cursor_u32be(&o, &b) == 0)
-                fprintf(out, " {%u:%u}", a, b);
+                fprintf(out, "{%u:%u}", a - sack_base, b - sack_base);
         } else if (kind == 8 && cursor_u32be(&o, &a) == 0 && cursor_u32be(&o, &b) == 0) {
             fprintf(out, "TS val %u ecr %u", a, b);
+        } else if (kind == 34 || ((kind == 253 || kind == 254) &&
+                                  cursor_peek_u16be(&o, 0, &v16) == 0 && v16 == 0xf989)) {
+            /* TCP Fast Open (RFC 7413), or its experimental form with magic 0xf989 */
+            if (kind != 34)
+                cursor_skip(&o, 2);
+            fputs(kind == 34 ? "tfo" : "exp-tfo", out);
+            if (!cursor_left(&o))
+                fputs(" cookiereq", out);
+            else
+                fputs(" cookie ", out);
+            while (cursor_left(&o)) {
+                uint8_t x;
+                cursor_u8(&o, &x);
+                fprintf(out, "%02x", x);
+            }
         } else {
             fprintf(out, "opt-%u:", kind);
             while (cursor_left(&o)) {
@@ -460,26 +482,28 @@ static void read_print_tcp_options(FILE *out, const struct pkt_ip *ip)
     fputc(']', out);
 }
 
-static void read_print_tcp(FILE *out, const struct pkt_ip *ip, int quiet)
+static void read_print_tcp(FILE *out, const struct pkt_ip *ip, int quiet, struct read_seq *rs)
 {
     const struct pkt_l4 *t = &ip->t;
     uint32_t len = t->payload_wire_len;
+    uint32_t seq = t->seq, ack = t->ack, sack_base = 0;
     if (quiet) {
         fprintf(out, "tcp %u", len);
         return;
     }
+    read_seq_adjust(rs, ip, &seq, &ack, &sack_base);
     read_print_tcp_flags(out, t->tcp_flags);
     if ((t->tcp_flags & 0x07) || len) {
-        fprintf(out, ", seq %u", t->seq);
+        fprintf(out, ", seq %u", seq);
         if (len)
-            fprintf(out, ":%u", t->seq + len);
+            fprintf(out, ":%u", seq + len);
     }
     if (t->tcp_flags & 0x10)
-        fprintf(out, ", ack %u", t->ack);
+        fprintf(out, ", ack %u", ack);
     fprintf(out, ", win %u", t->win);
     if (t->tcp_flags & 0x20)
         fprintf(out, ", urg %u", t->urg);
-    read_print_tcp_options(out, ip);
+    read_print_tcp_options(out, ip, sack_base);
     fprintf(out, ", length %u", len);
 }
 
@@ -611,7 +635,7 @@ static void read_print_ip(struct read_printer *pr, const struct packet *p, int i
         return;
     }
     switch (ip->proto) {
-    case 6: read_print_tcp(out, ip, pr->o->quiet); break;
+    case 6: read_print_tcp(out, ip, pr->o->quiet, pr->seq); break;
     case 17: fprintf(out, "UDP, length %u", ip->t.payload_wire_len); break;
     case 1: read_print_icmp(out, ip); break;
     case 58: read_print_icmp6(out, ip); break;
@@ -828,8 +852,9 @@ static int read_loop(struct read_opts *o, struct capture_source *src)
         setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
         decode_config_default(&cfg);
         cfg.reassemble = 0;
-        if (!(dec = decoder_new(&cfg))) {
+        if (!(dec = decoder_new(&cfg)) || (!o->absolute && !(pr.seq = read_seq_new()))) {
             cli_error("read: out of memory creating the decoder");
+            decoder_free(dec);
             return VIGIL_EXIT_ERROR;
         }
     }
@@ -869,6 +894,7 @@ static int read_loop(struct read_opts *o, struct capture_source *src)
     if (rc == VIGIL_EXIT_OK && capture_damaged(src))
         rc = VIGIL_EXIT_DAMAGED;
     decoder_free(dec);
+    read_seq_free(pr.seq);
     return rc;
 }
 
