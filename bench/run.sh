@@ -192,6 +192,16 @@ if [[ ${HAVE[analyze]} == 1 ]]; then
     tool vanalyze "vigil analyze -r W -l DIR" "rm -rf $TMP/logs && mkdir $TMP/logs && @T1@ $VIGIL analyze -r $W -l $TMP/logs"
 fi
 
+status_text() {   # RC ERRFILE: "exit status N (first line)" or "crashed (SIGSEGV)"
+    local msg
+    msg=$(grep -v '^Command exited\|^Command terminated' "$2" | head -1 | head -c 100)
+    if (($1 > 128)); then
+        echo "crashed ($(kill -l $(($1 - 128)) 2>/dev/null | sed 's/^/SIG/'))${msg:+: $msg}"
+    else
+        echo "exit status $1${msg:+: $msg}"
+    fi
+}
+
 run_once() {   # ID: one timed run; folds it into CPU/RSS/WALL
     local id=$1 t1=$TMP/$1.t1 t2=$TMP/$1.t2 cmd rc
     local time1="/usr/bin/time -f '$TIMEFMT' -o $t1" time2="/usr/bin/time -f '$TIMEFMT' -o $t2"
@@ -201,7 +211,7 @@ run_once() {   # ID: one timed run; folds it into CPU/RSS/WALL
     bash -o pipefail -c "$cmd" 2>"$TMP/$id.err"
     rc=$?
     if ((rc != 0)); then
-        FAIL[$id]="exit status $rc ($(grep -v '^Command exited' "$TMP/$id.err" | head -1 | head -c 100))"
+        FAIL[$id]="$(status_text "$rc" "$TMP/$id.err")"
         return
     fi
     local u s m e cpu=0 rss=0 wall=0 detail=""
@@ -232,33 +242,41 @@ done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------- concurrent-flow memory --
-# Two synthetic captures, FLOWS and FLOWS/10 concurrent idle flows: the RSS
-# difference over the flow difference is the memory per flow without the
-# fixed costs (binary, pools sized at start-up, buffers).
+# Synthetic captures of FLOWS and FLOWS/10 concurrent flows, all alive at the
+# end (bench/flows_synth.c): the RSS difference over the flow difference is
+# the memory per flow without the fixed costs (binary, pools sized at
+# start-up, buffers).  Two kinds: "idle" flows that never carry payload
+# (-p 0: only the flow table holds state for them; the <= 256 B target), and
+# flows that carried 32 bytes each way before going idle (-p 32: what the
+# application layer keeps for an undetected protocol comes on top).
 declare -A FL_RSS FL_CPU FL_FAIL FL_NOTE
-FLOW_TOOLS=()
+FLOW_KEYS=()   # tool/payload
 if ((FLOWS > 0)); then
-    [[ ${HAVE[sessions]} == 1 ]] && FLOW_TOOLS+=(vsess)
-    [[ ${HAVE[analyze]} == 1 ]] && FLOW_TOOLS+=(vanalyze)
-    [[ ${FLOW_PEERS:-1} != 0 ]] && FLOW_TOOLS+=(argus)
+    [[ ${HAVE[sessions]} == 1 ]] && FLOW_KEYS+=(vsess/0)
+    [[ ${HAVE[analyze]} == 1 ]] && FLOW_KEYS+=(vanalyze/0 vanalyze/32)
+    [[ ${HAVE[analyze]} != 1 && ${HAVE[sessions]} == 1 ]] && FLOW_KEYS+=(vsess/32)
 fi
-if [[ " ${FLOW_TOOLS[*]} " == *" v"* ]]; then
+if ((${#FLOW_KEYS[@]} > 0)); then
+    [[ ${FLOW_PEERS:-1} != 0 ]] && FLOW_KEYS+=(argus/0)
     SMALL=$((FLOWS / 10))
     for n in "$SMALL" "$FLOWS"; do
-        f=bench/workload-flows-v2-$n.pcap
-        [[ -s $f ]] || "$SYNTH" "$f" "$n" >/dev/null || die "flows_synth failed"
-        for id in "${FLOW_TOOLS[@]}"; do
+        for key in "${FLOW_KEYS[@]}"; do
+            id=${key%/*} pay=${key#*/}
+            f=bench/workload-flows-v2-p$pay-$n.pcap
+            [[ -s $f ]] || "$SYNTH" -p "$pay" "$f" "$n" >/dev/null || die "flows_synth failed"
             case $id in
-                vsess) c="/usr/bin/time -f '$TIMEFMT' -o $TMP/fl.t1 $VIGIL sessions -n -r $f >/dev/null" ;;
-                vanalyze) c="rm -rf $TMP/fl-logs && mkdir $TMP/fl-logs && /usr/bin/time -f '$TIMEFMT' -o $TMP/fl.t1 $VIGIL analyze -r $f -l $TMP/fl-logs" ;;
-                argus) c="/usr/bin/time -f '$TIMEFMT' -o $TMP/fl.t1 argus -r $f -w - | /usr/bin/time -f '$TIMEFMT' -o $TMP/fl.t2 racluster -n -r - >/dev/null" ;;
+                vsess) c="@T1@ $VIGIL sessions -n -r $f >/dev/null" ;;
+                vanalyze) c="rm -rf $TMP/fl-logs && mkdir $TMP/fl-logs && @T1@ $VIGIL analyze -r $f -l $TMP/fl-logs" ;;
+                argus) c="@T1@ argus -r $f -w - | @T2@ racluster -n -r - >/dev/null" ;;
             esac
-            say "flow memory: $id on $n flows"
+            c=${c//@T1@//usr/bin/time -f "'$TIMEFMT'" -o $TMP/fl.t1}
+            c=${c//@T2@//usr/bin/time -f "'$TIMEFMT'" -o $TMP/fl.t2}
+            say "flow memory: $id on $n flows, payload $pay"
             rm -f "$TMP/fl.t1" "$TMP/fl.t2"
             bash -o pipefail -c "$c" 2>"$TMP/fl.err"
             rc=$?
             if ((rc != 0)); then
-                FL_FAIL[$id]="exit status $rc ($(grep -v '^Command exited' "$TMP/fl.err" | head -1 | head -c 100))"
+                FL_FAIL[$key]="$(status_text "$rc" "$TMP/fl.err")"
                 continue
             fi
             rss=0; cpu=0
@@ -267,9 +285,9 @@ if [[ " ${FLOW_TOOLS[*]} " == *" v"* ]]; then
                 read -r u s m e < <(tail -1 "$t")
                 rss=$((rss + m)); cpu=$(awk -v a="$cpu" -v u="$u" -v s="$s" 'BEGIN {printf "%.2f", a + u + s}')
             done
-            FL_RSS[$id,$n]=$rss; FL_CPU[$id,$n]=$cpu
+            FL_RSS[$key,$n]=$rss; FL_CPU[$key,$n]=$cpu
             ev=$(grep -ihE 'evict|memcap|shed|dropped' "$TMP/fl.err" | head -2 | tr '\n' ' ')
-            [[ -n $ev ]] && FL_NOTE[$id]=$ev
+            [[ -n $ev ]] && FL_NOTE[$key]=$ev
         done
     done
 fi
@@ -354,23 +372,34 @@ OUTFILE=$RESULTS/$STAMP.md
     else
         echo "| vigil analyze vs Zeek (reference figure) | not yet built | | |"
     fi
-    if [[ " ${FLOW_TOOLS[*]} " == *" v"* ]]; then
-        for id in "${FLOW_TOOLS[@]}"; do
-            if [[ -n ${FL_FAIL[$id]:-} || -z ${FL_RSS[$id,$FLOWS]:-} ]]; then
-                echo "| $id: memory per flow | failed: ${FL_FAIL[$id]:-no run} | | |"
+    if ((${#FLOW_KEYS[@]} > 0)); then
+        echo
+        echo "Concurrent flows (bench/flows_synth.c, all alive at the end; per flow = (RSS at $FLOWS - RSS at $SMALL) / $((FLOWS - SMALL))):"
+        echo
+        echo "| command | flows | peak RSS at $SMALL | peak RSS at $FLOWS | CPU s at $FLOWS | bytes per flow | target |"
+        echo "|---|---|---:|---:|---:|---:|---|"
+        for key in "${FLOW_KEYS[@]}"; do
+            id=${key%/*} pay=${key#*/}
+            case $id in
+                vsess) nm="vigil sessions -n" ;; vanalyze) nm="vigil analyze" ;; argus) nm="argus \\| racluster (RSS summed)" ;;
+            esac
+            kind="idle, no payload"
+            ((pay > 0)) && kind="$pay B each way, then idle"
+            if [[ -n ${FL_FAIL[$key]:-} || -z ${FL_RSS[$key,$FLOWS]:-} || -z ${FL_RSS[$key,$SMALL]:-} ]]; then
+                echo "| $nm | $kind | failed: ${FL_FAIL[$key]:-no run} | | | | |"
                 continue
             fi
-            per=$(awk -v a="${FL_RSS[$id,$FLOWS]}" -v b="${FL_RSS[$id,$SMALL]}" -v n="$FLOWS" -v m="$SMALL" \
+            per=$(awk -v a="${FL_RSS[$key,$FLOWS]}" -v b="${FL_RSS[$key,$SMALL]}" -v n="$FLOWS" -v m="$SMALL" \
                 'BEGIN {printf "%.0f", (a - b) * 1024 / (n - m)}')
-            case $id in
-                vsess) nm="vigil sessions -n" ;; vanalyze) nm="vigil analyze" ;; argus) nm="argus + racluster (summed RSS)" ;;
-            esac
-            tgt=""; mt=""
-            [[ $id != argus ]] && { tgt="<= 256 B"; mt=$(awk -v v="$per" 'BEGIN {print (v <= 256) ? "met" : "**not met**"}'); }
-            echo "| $nm: memory per concurrent idle flow ((RSS at $FLOWS - RSS at $SMALL flows) / $((FLOWS - SMALL)); peak RSS $(mb "${FL_RSS[$id,$FLOWS]}"), CPU ${FL_CPU[$id,$FLOWS]} s at $FLOWS flows)${FL_NOTE[$id]:+; stderr: ${FL_NOTE[$id]}} | $per B | $tgt | $mt |"
+            tgt=""
+            if [[ $id != argus && $pay == 0 ]]; then
+                tgt="<= 256 B: $(awk -v v="$per" 'BEGIN {print (v <= 256) ? "met" : "**not met**"}')"
+            fi
+            echo "| $nm${FL_NOTE[$key]:+ (stderr: ${FL_NOTE[$key]})} | $kind | $(mb "${FL_RSS[$key,$SMALL]}") | $(mb "${FL_RSS[$key,$FLOWS]}") | ${FL_CPU[$key,$FLOWS]} | $per B | $tgt |"
         done
-    else
-        echo "| memory per concurrent idle flow | not yet built (needs vigil sessions or analyze) | <= 256 B | |"
+    elif ((FLOWS > 0)); then
+        echo
+        echo "Concurrent flows: not yet built (needs vigil sessions or vigil analyze)."
     fi
     echo
     [[ -n $DECODE_NOTE ]] && echo "Decode path: $DECODE_NOTE."
