@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t ts = 1;
     uint8_t ctl, len;
     while (cursor_u8(&c, &ctl) == 0 && cursor_u8(&c, &len) == 0) {
-        const uint8_t *p;
+        const uint8_t *p = NULL;
         size_t n = len < cursor_left(&c) ? len : cursor_left(&c);
         cursor_ptr(&c, n, &p);
         enum proto_dir dir = (enum proto_dir)(ctl & 1);
