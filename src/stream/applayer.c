@@ -316,12 +316,12 @@ static void app_dbuf_free(struct proto_ctx *c)
     c->n_dlog = 0;
 }
 
+/* No more bytes wanted.  Only flags: this may run inside a delivery
+ * callback; the held bytes are freed on the next segment (app_tcp). */
 static void app_skip_streams(struct proto_ctx *c)
 {
-    for (int i = 0; i < 2; i++) {
-        c->sd[i].skip = 1;
-        stream_dir_free(&c->al->mem, &c->sd[i]);
-    }
+    c->sd[0].skip = 1;
+    c->sd[1].skip = 1;
 }
 
 static void app_give_up(struct proto_ctx *c)
@@ -684,8 +684,11 @@ static void app_tcp(struct proto_ctx *c, int side, const struct pkt_l4 *l, int64
     if (l->tcp_flags & 0x04)
         fl |= STREAM_F_RST;
     uint32_t len = l->payload ? l->payload_len : 0;
-    if (c->mode == AM_NONE || c->mode == AM_DONE)
+    if (c->mode == AM_NONE || c->mode == AM_DONE) {
+        stream_dir_free(&c->al->mem, &c->sd[0]);
+        stream_dir_free(&c->al->mem, &c->sd[1]);
         return;
+    }
     stream_dir_segment(&c->al->mem, &c->sd[side], &s, side, l->seq, fl, l->payload, len, ts);
     if ((l->tcp_flags & 0x10) && !(l->tcp_flags & 0x04) && c->mode != AM_NONE &&
         c->mode != AM_DONE)
@@ -829,6 +832,8 @@ static void hook_end(void *ctx, struct flow_table *t, struct flow *f, void *app)
     c->mode = AM_NONE;
     app_dbuf_free(c);
     app_skip_streams(c);
+    for (int i = 0; i < 2; i++)
+        stream_dir_free(&al->mem, &c->sd[i]);
 }
 
 static const char *hook_service(void *ctx, void *app)

@@ -106,7 +106,7 @@ static void dir_deliver(struct stream_mem *m, struct stream_dir *d, const struct
         m->ctr.delivered_bytes += g->len;
         if (!d->skip && s->data)
             s->data(s->ctx, dir, g->data, g->len, g->ts);
-        g = g->next;
+        g = g->next; /* callbacks never free blocks (they set skip at most) */
     }
     dir_trim_kept(m, d, STREAM_KEEP_MAX);
 }
@@ -275,6 +275,10 @@ void stream_dir_segment(struct stream_mem *m, struct stream_dir *d, const struct
                         int dir, uint32_t seq, uint8_t flags, const uint8_t *data, uint32_t len,
                         int64_t ts)
 {
+    if (d->skip) {
+        stream_dir_free(m, d); /* safe here: no delivery is running */
+        return;
+    }
     if (flags & STREAM_F_SYN) {
         if (!d->init) {
             d->init = 1;
