@@ -16,6 +16,9 @@ extern const struct proto_parser proto_ssl;
 extern const struct proto_parser proto_smtp;
 extern const struct proto_parser proto_ssh;
 extern const struct proto_parser proto_ftp, proto_ftp_data;
+extern const struct proto_parser proto_socks;
+extern const struct proto_parser proto_imap;
+extern const struct proto_parser proto_pop3;
 
 const struct proto_parser *const proto_parsers[] = {
     &proto_dns_udp, &proto_dns_tcp,
@@ -25,6 +28,9 @@ const struct proto_parser *const proto_parsers[] = {
     &proto_smtp,
     &proto_ssh,
     &proto_ftp, &proto_ftp_data,
+    &proto_socks,
+    &proto_imap,
+    &proto_pop3,
     NULL,
 };
 
