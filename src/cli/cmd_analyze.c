@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "extract/extract.h"
 #include "pipeline/pipeline.h"
 
 static struct pipeline *analyze_running;
@@ -31,7 +32,8 @@ static void analyze_usage(FILE *out)
     fprintf(out,
             "usage: vigil analyze -r PCAP [-r PCAP ...] -l DIR [--json] [--sensor NAME]\n"
             "                     [--local-nets CIDR,... | --no-local-nets] [--vlan-key]\n"
-            "                     [--seed N] [-q] [BPF expression]\n\n"
+            "                     [--seed N] [--extract] [--extract-max-size BYTES] [-q]\n"
+            "                     [BPF expression]\n\n"
             "Run the analysis pipeline over captures (files, directories or globs, merged in\n"
             "time order) and write Zeek-compatible logs into DIR: conn.log, one session per\n"
             "connection, with Community ID.\n\n"
@@ -49,6 +51,10 @@ static void analyze_usage(FILE *out)
             "                          gets vlan/inner_vlan (Zeek's vlan_fivetuple conn\n"
             "                          key; default off, as Zeek 8)\n"
             "      --seed N            Community ID seed (default 0)\n"
+            "      --extract           file extraction: files.log, and every file stored once\n"
+            "                          by SHA-256 under DIR/extract_files/ (docs/extract.md)\n"
+            "      --extract-max-size BYTES  bytes stored per file (default 100 MiB; the rest\n"
+            "                          is hashed, extracted_cutoff=T)\n"
             "  -q, --quiet             no progress line\n"
             "  BPF                     libpcap filter, as tcpdump takes it\n\n"
             "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input (processed up to the damage)\n"
@@ -62,6 +68,8 @@ struct analyze_opts {
     int json;
     int quiet;
     char *bpf;
+    int extract;
+    uint64_t extract_max;
 };
 
 static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct pipeline_config *cfg)
@@ -72,6 +80,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         {"local-nets", required_argument, 0, 'L'}, {"seed", required_argument, 0, 'E'},
         {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
         {"vlan-key", no_argument, 0, 'V'},     {"no-local-nets", no_argument, 0, 'N'},
+        {"extract", no_argument, 0, 'X'},      {"extract-max-size", required_argument, 0, 'M'},
         {0, 0, 0, 0}};
     char err[256];
     int c;
@@ -106,6 +115,18 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
                 return VIGIL_EXIT_USAGE;
             }
             cfg->flow.community_id_seed = (uint16_t)v;
+            break;
+        }
+        case 'X': o->extract = 1; break;
+        case 'M': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 0);
+            if (errno || *end || v == 0 || optarg[0] == '-') {
+                cli_error("analyze: --extract-max-size wants a byte count, not '%s'", optarg);
+                return VIGIL_EXIT_USAGE;
+            }
+            o->extract_max = v;
             break;
         }
         case 'h': analyze_usage(stdout); return -1;
@@ -145,10 +166,27 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         return VIGIL_EXIT_ERROR;
     }
     cfg->progress = !o->quiet;
+    if (o->extract) {
+        struct extract_config xc;
+        char xdir[4096];
+        extract_config_default(&xc);
+        snprintf(xdir, sizeof(xdir), "%s/extract_files", o->dir);
+        xc.dir = xdir;
+        if (o->extract_max)
+            xc.max_size = o->extract_max;
+        if (extract_start(&xc, err, sizeof(err)) < 0) {
+            cli_error("analyze: %s", err);
+            output_close(out);
+            capture_close(src);
+            return VIGIL_EXIT_ERROR;
+        }
+    }
     struct output *outs[1] = {out};
     struct pipeline *p = pipeline_new(cfg, outs, 1, err, sizeof(err));
     if (!p) {
         cli_error("analyze: %s", err);
+        if (o->extract)
+            extract_stop();
         output_close(out);
         capture_close(src);
         return VIGIL_EXIT_ERROR;
@@ -165,6 +203,8 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         cli_error("analyze: %s", capture_error(src));
     analyze_running = NULL;
     pipeline_free(p);
+    if (o->extract)
+        extract_stop();
     output_close(out);
     capture_close(src);
     return rc;

@@ -46,6 +46,7 @@ struct http_entity {
     struct rstr content_type;   /* the header's value, may be empty */
     struct rstr content_disposition;
     unsigned status_code;       /* responses; 0 for requests */
+    bool encoded;               /* a content coding (gzip, deflate) is decoded */
 };
 
 struct http_body_ops {

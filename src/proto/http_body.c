@@ -84,6 +84,7 @@ void http_body_begin(struct http_state *s, struct http_msg *m, int64_t ts)
             .content_type = {m->ctype.p, m->ctype.len},
             .content_disposition = {m->cdisp.p, m->cdisp.len},
             .status_code = m->dir == PROTO_RESP ? s->reply_code : 0,
+            .encoded = m->enc != HTTP_ENC_IDENTITY,
         };
         b->sink = http_ops->open(s->ctx, &e, ts);
     }
@@ -265,8 +266,13 @@ void http_body_end(struct http_state *s, struct http_msg *m, bool complete)
         http_body_filename(t, m);
     if (b->sink && http_ops && http_ops->close) {
         const char *fuid = http_ops->close(b->sink, complete);
-        if (t && fuid)
-            http_vec_add(t->fuids[m->dir], &t->n_fuids[m->dir], fuid);
+        /* one fuid per file; a multipart body's parts come comma-separated */
+        for (const char *f = fuid; t && f && *f;) {
+            size_t k = strcspn(f, ",");
+            if (t->n_fuids[m->dir] < HTTP_MIMES_MAX)
+                hstr_set(&t->fuids[m->dir][t->n_fuids[m->dir]++], f, k);
+            f += k + (f[k] == ',');
+        }
     }
     b->sink = NULL;
     b->open = false;

@@ -523,8 +523,13 @@ void smtp_msg_end(struct smtp_msg *m, struct proto_ctx *ctx, struct smtp_info *i
     m->open = false;
     if (m->sink) {
         const char *fuid = smtp_sink->close ? smtp_sink->close(m->sink, complete) : NULL;
-        if (fuid && info && info->n_fuids < sizeof(info->fuids) / sizeof(info->fuids[0]))
-            smtp_str_set(&info->fuids[info->n_fuids++], fuid, strlen(fuid));
+        /* one fuid per MIME part, comma-separated */
+        for (const char *f = fuid; info && f && *f;) {
+            size_t k = strcspn(f, ",");
+            if (info->n_fuids < sizeof(info->fuids) / sizeof(info->fuids[0]))
+                smtp_str_set(&info->fuids[info->n_fuids++], f, k);
+            f += k + (f[k] == ',');
+        }
     }
     m->sink = NULL;
 }

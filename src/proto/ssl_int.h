@@ -60,6 +60,7 @@ struct ssl_state {
     struct ssl_dir dir[2];
     bool session;          /* Zeek's set_session() ran: ts is set */
     int64_t ts;
+    int64_t now;           /* latest packet time handed in: Zeek's network_time */
     uint16_t record_layer_version; /* 0: not yet known */
     bool sslv2;                    /* record layer is SSLv2 */
     uint16_t version_num;  bool have_version;
@@ -102,6 +103,10 @@ void ssl_v2_client_hello(struct ssl_state *s, struct proto_ctx *ctx, uint16_t ve
 void x509_cert_seen(struct proto_ctx *ctx, const uint8_t *der, size_t len, bool host_cert,
                     bool client_cert, int64_t ts, char fp[65]);
 /* Does the certificate (DER) match hostname, as Zeek's x509_check_cert_hostname? -1 on bad DER. */
+/* File extraction's certificate sink (files.log, source SSL): called with
+ * every certificate x509_cert_seen() gets.  NULL: none.  Call before traffic. */
+void x509_cert_sink_set(void (*fn)(struct proto_ctx *ctx, const uint8_t *der, size_t len,
+                                   bool host_cert, bool client_cert, int64_t ts));
 int x509_check_hostname(const uint8_t *der, size_t len, const char *name, size_t name_len);
 /* Hex of digest of data (md5 or sha256) into out (2*n+1 bytes). */
 void tls_hash_hex(const char *alg, const void *data, size_t len, char *out, size_t outlen);

@@ -378,10 +378,21 @@ static void x509_fill(struct x509_record *r, struct x509_sans *sans, struct x509
     x509_constraints(r, x);
 }
 
+static void (*x509_cert_sink)(struct proto_ctx *ctx, const uint8_t *der, size_t len,
+                              bool host_cert, bool client_cert, int64_t ts);
+
+void x509_cert_sink_set(void (*fn)(struct proto_ctx *ctx, const uint8_t *der, size_t len,
+                                   bool host_cert, bool client_cert, int64_t ts))
+{
+    x509_cert_sink = fn;
+}
+
 void x509_cert_seen(struct proto_ctx *ctx, const uint8_t *der, size_t len, bool host_cert,
                     bool client_cert, int64_t ts, char fp[65])
 {
     unsigned char md[32];
+    if (x509_cert_sink)
+        x509_cert_sink(ctx, der, len, host_cert, client_cert, ts);
     unsigned int n = 0;
     static const char hx[] = "0123456789abcdef";
     fp[0] = '\0';

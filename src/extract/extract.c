@@ -1,0 +1,640 @@
+/*
+ * extract.c - the file object: hashing, typing and storing one file while
+ * it streams, and its files.log row.
+ *
+ * Follows Zeek's files framework (base/frameworks/files/main.zeek and the
+ * policy/frameworks/files/hash-all-files script the corpus baselines load):
+ * a file is created on its first byte, MD5, SHA-1 and SHA-256 are computed
+ * over every byte (OpenSSL EVP), a gap ends the hash analyzers (Zeek's
+ * Hash::Undelivered returns false: no hashes for a file with missing
+ * bytes), the type comes from the first EXTRACT_SNIFF_MAX bytes (Zeek's
+ * bof buffer), and the row is written when the file ends.  Log: Zeek 8's
+ * files.log (field list of the corpus's *.zeek8-files.log) followed by
+ * community_id.
+ *
+ * Storage (ARCHITECTURE.md §5): bytes go to DIR/.tmp-<fuid> while
+ * streaming (gaps zero-filled, at most max_size bytes); on close the file
+ * is renamed to DIR/<sha256 of the stored bytes>, or dropped when that
+ * name exists already (each content is stored once).
+ *
+ *   open ──► data ──► data ... ──► close ──► files.log, rename, listener
+ *              │                     ▲
+ *              └── gap (hashes off) ─┘
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "extract/extract.h"
+#include "proto/http.h"
+
+#define EXTRACT_ANALYZERS_MAX 6
+#define EXTRACT_SEEN_SLOTS 4096
+
+struct extract_file {
+    struct proto_ctx *ctx;
+    char fuid[EXTRACT_FUID_LEN];
+    char uid[32];
+    const char *source;
+    bool is_orig;
+    uint64_t depth;
+    int64_t ts;
+    char *filename;
+    size_t filename_len;
+    const char *mime;           /* set by the protocol, or sniffed */
+    bool mime_fixed;
+    uint64_t total;
+    bool has_total;
+    uint64_t seen, missing, stored, cut;
+    EVP_MD_CTX *md[3];          /* md5, sha1, sha256; NULL after a gap */
+    EVP_MD_CTX *store_md;       /* sha256 of the stored bytes (the store's name) */
+    FILE *tmp;
+    char tmp_path[4096];
+    uint8_t sniff[EXTRACT_SNIFF_MAX];
+    size_t sniff_len;
+    const char *analyzers[EXTRACT_ANALYZERS_MAX];
+    size_t n_analyzers;
+};
+
+struct files_record {
+    struct record_hdr hdr;
+    int64_t ts;
+    struct rstr fuid, uid;
+    struct raddr orig_h;
+    uint64_t orig_p;
+    struct raddr resp_h;
+    uint64_t resp_p;
+    struct rstr source;
+    uint64_t depth;
+    struct rstrvec analyzers;
+    struct rstr mime_type, filename;
+    int64_t duration;
+    bool local_orig, is_orig;
+    uint64_t seen_bytes, total_bytes, missing_bytes, overflow_bytes;
+    bool timedout;
+    struct rstr parent_fuid, md5, sha1, sha256, extracted;
+    bool extracted_cutoff;
+    uint64_t extracted_size;
+    struct rstr community_id;
+};
+
+enum files_field {
+    FF_TS, FF_FUID, FF_UID, FF_ORIG_H, FF_ORIG_P, FF_RESP_H, FF_RESP_P, FF_SOURCE, FF_DEPTH,
+    FF_ANALYZERS, FF_MIME, FF_FILENAME, FF_DURATION, FF_LOCAL_ORIG, FF_IS_ORIG, FF_SEEN,
+    FF_TOTAL, FF_MISSING, FF_OVERFLOW, FF_TIMEDOUT, FF_PARENT, FF_MD5, FF_SHA1, FF_SHA256,
+    FF_EXTRACTED, FF_CUTOFF, FF_EXTRACTED_SIZE, FF_COMMUNITY_ID, FF_N
+};
+
+#define F(n, t, m) {n, t, offsetof(struct files_record, m)}
+static const struct record_field files_fields[] = {
+    F("ts", RT_TIME, ts),
+    F("fuid", RT_STRING, fuid),
+    F("uid", RT_STRING, uid),
+    F("id.orig_h", RT_ADDR, orig_h),
+    F("id.orig_p", RT_PORT, orig_p),
+    F("id.resp_h", RT_ADDR, resp_h),
+    F("id.resp_p", RT_PORT, resp_p),
+    F("source", RT_STRING, source),
+    F("depth", RT_COUNT, depth),
+    F("analyzers", RT_SET_STRING, analyzers),
+    F("mime_type", RT_STRING, mime_type),
+    F("filename", RT_STRING, filename),
+    F("duration", RT_INTERVAL, duration),
+    F("local_orig", RT_BOOL, local_orig),
+    F("is_orig", RT_BOOL, is_orig),
+    F("seen_bytes", RT_COUNT, seen_bytes),
+    F("total_bytes", RT_COUNT, total_bytes),
+    F("missing_bytes", RT_COUNT, missing_bytes),
+    F("overflow_bytes", RT_COUNT, overflow_bytes),
+    F("timedout", RT_BOOL, timedout),
+    F("parent_fuid", RT_STRING, parent_fuid),
+    F("md5", RT_STRING, md5),
+    F("sha1", RT_STRING, sha1),
+    F("sha256", RT_STRING, sha256),
+    F("extracted", RT_STRING, extracted),
+    F("extracted_cutoff", RT_BOOL, extracted_cutoff),
+    F("extracted_size", RT_COUNT, extracted_size),
+    F("community_id", RT_STRING, community_id),
+};
+#undef F
+
+const struct record_type files_record_type = {
+    .path = "files",
+    .fields = files_fields,
+    .n_fields = sizeof(files_fields) / sizeof(files_fields[0]),
+    .size = sizeof(struct files_record),
+};
+
+/* ---- process-wide state ---- */
+
+static struct extract_config ex_cfg;
+static char ex_dir[4096];
+static extract_listener_fn ex_listener;
+static void *ex_listener_arg;
+static struct extract_counters ex_ctr;
+
+/* files opened per (uid, direction): the ordinal of the next one */
+struct extract_seen {
+    char key[34];
+    uint64_t n;
+};
+static struct extract_seen *ex_seen;
+static size_t ex_seen_used;
+
+void extract_config_default(struct extract_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->max_size = EXTRACT_MAX_SIZE_DEFAULT;
+    cfg->files_log = true;
+    cfg->certs = true;
+}
+
+static int extract_mkdirs(const char *dir, char *err, size_t errlen)
+{
+    char tmp[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof(tmp)) {
+        snprintf(err, errlen, "extraction directory name '%s' is empty or too long", dir);
+        return -1;
+    }
+    memcpy(tmp, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (tmp[i] != '/' && tmp[i] != '\0')
+            continue;
+        char c = tmp[i];
+        tmp[i] = '\0';
+        if (mkdir(tmp, 0755) < 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+            return -1;
+        }
+        tmp[i] = c;
+    }
+    return 0;
+}
+
+int extract_start(const struct extract_config *cfg, char *err, size_t errlen)
+{
+    ex_cfg = *cfg;
+    ex_dir[0] = '\0';
+    if (cfg->dir) {
+        if (extract_mkdirs(cfg->dir, err, errlen) < 0)
+            return -1;
+        snprintf(ex_dir, sizeof(ex_dir), "%s", cfg->dir);
+        ex_cfg.dir = ex_dir;
+    }
+    free(ex_seen);
+    ex_seen = calloc(EXTRACT_SEEN_SLOTS, sizeof(*ex_seen));
+    ex_seen_used = 0;
+    if (!ex_seen) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memset(&ex_ctr, 0, sizeof(ex_ctr));
+    extract_hooks_install(cfg->certs);
+    return 0;
+}
+
+void extract_stop(void)
+{
+    extract_hooks_remove();
+    free(ex_seen);
+    ex_seen = NULL;
+    ex_listener = NULL;
+}
+
+void extract_listener_set(extract_listener_fn fn, void *arg)
+{
+    ex_listener = fn;
+    ex_listener_arg = arg;
+}
+
+void extract_counters_get(struct extract_counters *c)
+{
+    *c = ex_ctr;
+}
+
+const char *extract_mime_sniff(const uint8_t *p, size_t n)
+{
+    /* Zeek-like signatures written once for http.log's mime types (http_mime.c) */
+    return n ? http_mime_sniff(p, n) : NULL;
+}
+
+/* ---- fuids ---- */
+
+static const char ex_b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+void extract_fuid_make(const char *uid, bool is_orig, uint64_t ordinal, char out[EXTRACT_FUID_LEN])
+{
+    uint8_t md[32], tail[9];
+    unsigned int mdlen = 0;
+    for (int i = 0; i < 8; i++)
+        tail[i] = (uint8_t)(ordinal >> (56 - 8 * i));
+    tail[8] = is_orig ? 1 : 0;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL) ||
+        !EVP_DigestUpdate(c, "file\0", 5) || !EVP_DigestUpdate(c, uid, strlen(uid)) ||
+        !EVP_DigestUpdate(c, tail, sizeof(tail)) || !EVP_DigestFinal_ex(c, md, &mdlen))
+        memset(md, 0, sizeof(md));
+    EVP_MD_CTX_free(c);
+    uint32_t limb[3];
+    for (int i = 0; i < 3; i++)
+        limb[i] = (uint32_t)md[4 * i] << 24 | (uint32_t)md[4 * i + 1] << 16 |
+                  (uint32_t)md[4 * i + 2] << 8 | md[4 * i + 3];
+    out[0] = 'F';
+    for (int k = 17; k >= 1; k--) {
+        uint64_t rem = 0;
+        for (int i = 0; i < 3; i++) {
+            uint64_t cur = (rem << 32) | limb[i];
+            limb[i] = (uint32_t)(cur / 62);
+            rem = cur % 62;
+        }
+        out[k] = ex_b62[rem];
+    }
+    out[18] = '\0';
+}
+
+/* The next ordinal of (uid, direction).  The table is cleared when 3/4
+ * full: a session that outlives that restarts its ordinals, and the open
+ * time in the key keeps its fuids apart. */
+static uint64_t extract_ordinal(const char *uid, bool is_orig)
+{
+    char key[34];
+    snprintf(key, sizeof(key), "%c%.32s", is_orig ? 'o' : 'r', uid);
+    if (!ex_seen)
+        return 0;
+    if (ex_seen_used >= EXTRACT_SEEN_SLOTS * 3 / 4) {
+        memset(ex_seen, 0, EXTRACT_SEEN_SLOTS * sizeof(*ex_seen));
+        ex_seen_used = 0;
+    }
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = key; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    for (size_t i = 0; i < EXTRACT_SEEN_SLOTS; i++) {
+        struct extract_seen *s = &ex_seen[(h + i) % EXTRACT_SEEN_SLOTS];
+        if (s->key[0] == '\0') {
+            memcpy(s->key, key, sizeof(key));
+            ex_seen_used++;
+            return s->n++;
+        }
+        if (strcmp(s->key, key) == 0)
+            return s->n++;
+    }
+    return 0;
+}
+
+/* ---- the file object ---- */
+
+static void extract_file_free(struct extract_file *f)
+{
+    for (int i = 0; i < 3; i++)
+        EVP_MD_CTX_free(f->md[i]);
+    EVP_MD_CTX_free(f->store_md);
+    if (f->tmp) {
+        fclose(f->tmp);
+        unlink(f->tmp_path);
+    }
+    free(f->filename);
+    free(f);
+}
+
+static void extract_file_store_open(struct extract_file *f)
+{
+    if (!ex_cfg.dir)
+        return;
+    snprintf(f->tmp_path, sizeof(f->tmp_path), "%s/.tmp-%s", ex_cfg.dir, f->fuid);
+    f->tmp = fopen(f->tmp_path, "wb");
+    f->store_md = EVP_MD_CTX_new();
+    if (!f->tmp || !f->store_md || !EVP_DigestInit_ex(f->store_md, EVP_sha256(), NULL)) {
+        ex_ctr.store_errors++;
+        if (f->tmp) {
+            fclose(f->tmp);
+            unlink(f->tmp_path);
+        }
+        f->tmp = NULL;
+    }
+}
+
+struct extract_file *extract_file_open(struct proto_ctx *ctx, const char *source, bool is_orig,
+                                       uint64_t depth, int64_t ts)
+{
+    struct extract_file *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    const struct proto_conn *c = proto_conn(ctx);
+    f->ctx = ctx;
+    snprintf(f->uid, sizeof(f->uid), "%s", c->uid ? c->uid : "");
+    f->source = source;
+    f->is_orig = is_orig;
+    f->depth = depth;
+    f->ts = ts;
+    /* the open time joins the ordinal so that fuids stay apart even when
+     * the ordinal table was cleared */
+    extract_fuid_make(f->uid, is_orig, extract_ordinal(f->uid, is_orig) ^ ((uint64_t)ts << 8),
+                      f->fuid);
+    static const EVP_MD *(*const algs[3])(void) = {EVP_md5, EVP_sha1, EVP_sha256};
+    for (int i = 0; i < 3; i++) {
+        f->md[i] = EVP_MD_CTX_new();
+        if (!f->md[i] || !EVP_DigestInit_ex(f->md[i], algs[i](), NULL)) {
+            extract_file_free(f);
+            return NULL;
+        }
+    }
+    extract_file_add_analyzer(f, "MD5");
+    extract_file_add_analyzer(f, "SHA1");
+    extract_file_add_analyzer(f, "SHA256");
+    extract_file_store_open(f);
+    if (f->tmp)
+        extract_file_add_analyzer(f, "EXTRACT");
+    return f;
+}
+
+void extract_file_set_filename(struct extract_file *f, const char *name, size_t len)
+{
+    if (!f || !name)
+        return;
+    if (len > EXTRACT_NAME_MAX)
+        len = EXTRACT_NAME_MAX;
+    char *p = malloc(len + 1);
+    if (!p)
+        return;
+    memcpy(p, name, len);
+    p[len] = '\0';
+    free(f->filename);
+    f->filename = p;
+    f->filename_len = len;
+}
+
+void extract_file_set_total(struct extract_file *f, uint64_t total)
+{
+    if (f) {
+        f->total = total;
+        f->has_total = true;
+    }
+}
+
+void extract_file_set_mime(struct extract_file *f, const char *mime)
+{
+    if (f) {
+        f->mime = mime;
+        f->mime_fixed = true;
+    }
+}
+
+void extract_file_add_analyzer(struct extract_file *f, const char *name)
+{
+    if (f && f->n_analyzers < EXTRACT_ANALYZERS_MAX)
+        f->analyzers[f->n_analyzers++] = name;
+}
+
+uint64_t extract_file_seen(const struct extract_file *f)
+{
+    return f ? f->seen : 0;
+}
+
+/* Bytes to the temp file (and its hash), up to max_size. */
+static void extract_store_write(struct extract_file *f, const uint8_t *p, size_t n)
+{
+    if (!f->tmp || n == 0)
+        return;
+    uint64_t room = ex_cfg.max_size > f->stored ? ex_cfg.max_size - f->stored : 0;
+    size_t k = n > room ? (size_t)room : n;
+    if (k < n)
+        f->cut += n - k;
+    if (k == 0)
+        return;
+    if (fwrite(p, 1, k, f->tmp) != k) {
+        ex_ctr.store_errors++;
+        fclose(f->tmp);
+        unlink(f->tmp_path);
+        f->tmp = NULL;
+        return;
+    }
+    EVP_DigestUpdate(f->store_md, p, k);
+    f->stored += k;
+}
+
+void extract_file_data(struct extract_file *f, const uint8_t *p, size_t n)
+{
+    if (!f || n == 0)
+        return;
+    f->seen += n;
+    ex_ctr.bytes_seen += n;
+    for (int i = 0; i < 3; i++)
+        if (f->md[i])
+            EVP_DigestUpdate(f->md[i], p, n);
+    if (f->sniff_len < EXTRACT_SNIFF_MAX) {
+        size_t k = EXTRACT_SNIFF_MAX - f->sniff_len;
+        if (k > n)
+            k = n;
+        memcpy(f->sniff + f->sniff_len, p, k);
+        f->sniff_len += k;
+    }
+    extract_store_write(f, p, n);
+}
+
+void extract_file_gap(struct extract_file *f, uint64_t n)
+{
+    static const uint8_t zeros[4096];
+    if (!f || n == 0)
+        return;
+    f->missing += n;
+    for (int i = 0; i < 3; i++) { /* Zeek's Hash::Undelivered: the hash analyzers end */
+        EVP_MD_CTX_free(f->md[i]);
+        f->md[i] = NULL;
+    }
+    while (n > 0 && f->tmp && f->stored < ex_cfg.max_size) {
+        size_t k = n > sizeof(zeros) ? sizeof(zeros) : (size_t)n;
+        extract_store_write(f, zeros, k);
+        n -= k;
+    }
+    f->cut += n;
+}
+
+static void extract_hex(const uint8_t *md, unsigned n, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (unsigned i = 0; i < n; i++) {
+        out[2 * i] = hx[md[i] >> 4];
+        out[2 * i + 1] = hx[md[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* Rename the temp file to its content's name; name gets the base name. */
+static bool extract_store_finish(struct extract_file *f, char name[65])
+{
+    uint8_t md[32];
+    unsigned mdlen = 0;
+    if (!f->tmp)
+        return false;
+    bool ok = fclose(f->tmp) == 0;
+    f->tmp = NULL;
+    if (!ok || !EVP_DigestFinal_ex(f->store_md, md, &mdlen) || mdlen != 32 || f->stored == 0) {
+        if (!ok)
+            ex_ctr.store_errors++;
+        unlink(f->tmp_path);
+        return false;
+    }
+    extract_hex(md, 32, name);
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/%s", ex_cfg.dir, name);
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        ex_ctr.dedup++;
+        unlink(f->tmp_path);
+        return true;
+    }
+    if (rename(f->tmp_path, path) < 0) {
+        ex_ctr.store_errors++;
+        unlink(f->tmp_path);
+        return false;
+    }
+    ex_ctr.stored++;
+    ex_ctr.bytes_stored += f->stored;
+    return true;
+}
+
+static bool extract_is_private(const struct raddr *a)
+{
+    const uint8_t *b = a->a;
+    if (a->family == 4)
+        return b[0] == 10 || b[0] == 127 || (b[0] == 192 && b[1] == 168) ||
+               (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 100 && (b[1] & 0xc0) == 64);
+    if (a->family == 6) {
+        static const uint8_t lo[16] = {[15] = 1};
+        return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||
+               memcmp(b, lo, 16) == 0;
+    }
+    return false;
+}
+
+static void extract_rs(struct files_record *r, size_t field, struct rstr *dst, const char *s)
+{
+    if (!s || !*s)
+        return;
+    dst->p = s;
+    dst->len = strlen(s);
+    record_set_unset(&r->hdr, field, false);
+}
+
+struct extract_digests {
+    char md5[33], sha1[41], sha256[65];
+    bool ok;
+};
+
+static void extract_digests_finish(struct extract_file *f, struct extract_digests *d)
+{
+    uint8_t md[64];
+    unsigned n;
+    char *outs[3] = {d->md5, d->sha1, d->sha256};
+    d->ok = f->md[0] && f->md[1] && f->md[2];
+    for (int i = 0; i < 3 && d->ok; i++)
+        if (!EVP_DigestFinal_ex(f->md[i], md, &n))
+            d->ok = false;
+        else
+            extract_hex(md, n, outs[i]);
+}
+
+static void extract_emit(struct extract_file *f, const struct extract_digests *d,
+                         const char *stored)
+{
+    struct files_record r;
+    memset(&r, 0, sizeof(r));
+    r.hdr.type = &files_record_type;
+    for (size_t i = 0; i < FF_N; i++)
+        record_set_unset(&r.hdr, i, true);
+    const struct proto_conn *c = proto_conn(f->ctx);
+    struct rstr an[EXTRACT_ANALYZERS_MAX];
+    for (size_t i = 0; i < f->n_analyzers; i++) {
+        an[i].p = f->analyzers[i];
+        an[i].len = strlen(f->analyzers[i]);
+    }
+    r.ts = f->ts;
+    extract_rs(&r, FF_FUID, &r.fuid, f->fuid);
+    extract_rs(&r, FF_UID, &r.uid, f->uid);
+    r.orig_h = c->orig_h, r.resp_h = c->resp_h;
+    r.orig_p = c->orig_p, r.resp_p = c->resp_p;
+    extract_rs(&r, FF_SOURCE, &r.source, f->source);
+    r.depth = f->depth;
+    r.analyzers.v = an;
+    r.analyzers.n = f->n_analyzers;
+    extract_rs(&r, FF_MIME, &r.mime_type, f->mime);
+    extract_rs(&r, FF_FILENAME, &r.filename, f->filename);
+    r.duration = 0;
+    r.local_orig = extract_is_private(&c->orig_h);
+    r.is_orig = f->is_orig;
+    r.seen_bytes = f->seen;
+    r.total_bytes = f->total;
+    r.missing_bytes = f->missing;
+    r.overflow_bytes = 0;
+    r.timedout = false;
+    if (d->ok) {
+        extract_rs(&r, FF_MD5, &r.md5, d->md5);
+        extract_rs(&r, FF_SHA1, &r.sha1, d->sha1);
+        extract_rs(&r, FF_SHA256, &r.sha256, d->sha256);
+    }
+    if (stored) {
+        extract_rs(&r, FF_EXTRACTED, &r.extracted, stored);
+        r.extracted_cutoff = f->cut > 0;
+        r.extracted_size = f->stored;
+        record_set_unset(&r.hdr, FF_CUTOFF, false);
+        record_set_unset(&r.hdr, FF_EXTRACTED_SIZE, false);
+    }
+    extract_rs(&r, FF_COMMUNITY_ID, &r.community_id, c->community_id);
+    static const size_t always[] = {FF_TS,   FF_ORIG_H,   FF_ORIG_P,   FF_RESP_H, FF_RESP_P,
+                                    FF_DEPTH, FF_ANALYZERS, FF_DURATION, FF_LOCAL_ORIG,
+                                    FF_IS_ORIG, FF_SEEN,   FF_MISSING, FF_OVERFLOW, FF_TIMEDOUT};
+    for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+        record_set_unset(&r.hdr, always[i], false);
+    if (f->has_total)
+        record_set_unset(&r.hdr, FF_TOTAL, false);
+    if (ex_cfg.files_log)
+        proto_emit(f->ctx, &r.hdr);
+}
+
+const char *extract_file_close(struct extract_file *f, bool complete)
+{
+    static char fuid[EXTRACT_FUID_LEN];
+    (void)complete;
+    if (!f)
+        return NULL;
+    if (f->seen == 0 && f->missing == 0) { /* Zeek creates a file on its first byte */
+        extract_file_free(f);
+        return NULL;
+    }
+    if (!f->mime_fixed)
+        f->mime = extract_mime_sniff(f->sniff, f->sniff_len);
+    struct extract_digests d;
+    extract_digests_finish(f, &d);
+    char name[65];
+    bool stored = extract_store_finish(f, name);
+    ex_ctr.files++;
+    if (f->missing)
+        ex_ctr.partial++;
+    if (f->cut)
+        ex_ctr.truncated++;
+    extract_emit(f, &d, stored ? name : NULL);
+    if (ex_listener) {
+        const struct proto_conn *c = proto_conn(f->ctx);
+        char path[4200];
+        if (stored)
+            snprintf(path, sizeof(path), "%s/%s", ex_cfg.dir, name);
+        struct extract_info info = {
+            .fuid = f->fuid, .uid = f->uid, .source = f->source, .mime_type = f->mime,
+            .filename = f->filename, .md5 = d.ok ? d.md5 : NULL, .sha1 = d.ok ? d.sha1 : NULL,
+            .sha256 = d.ok ? d.sha256 : NULL, .stored = stored ? path : NULL,
+            .orig_h = c->orig_h, .resp_h = c->resp_h, .orig_p = c->orig_p, .resp_p = c->resp_p,
+            .is_orig = f->is_orig, .seen_bytes = f->seen, .missing_bytes = f->missing,
+            .ts = f->ts,
+        };
+        ex_listener(ex_listener_arg, &info);
+    }
+    memcpy(fuid, f->fuid, sizeof(fuid));
+    extract_file_free(f);
+    return fuid;
+}

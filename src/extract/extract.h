@@ -1,0 +1,113 @@
+/*
+ * extract.h - file extraction: one file object per file a session carries,
+ * hashed and typed while it streams, stored once by SHA-256, logged as
+ * Zeek's files.log.
+ *
+ * Protocol parsers never call this module: they expose sinks (http.h's
+ * struct http_body_ops, ftp.h's struct ftp_data_ops, smtp.h's struct
+ * smtp_msg_ops, the certificate sink of ssl_int.h), and extract_start()
+ * installs this module's functions there (extract_hooks.c).  A file is
+ *
+ *   extract_file_open ──► data / gap ... ──► extract_file_close
+ *        (fuid)            (hashes, sniff,        (files.log row, rename of the
+ *                           temp file)             temp file to its sha256)
+ *
+ * fuids are deterministic as conn uids are: "F" + 17 base62 digits of
+ * SHA-256(session uid, direction, ordinal of the file in the session).
+ *
+ * Ownership: the module keeps one process-wide configuration (the sinks are
+ * process-wide); a struct extract_file belongs to whoever opened it until
+ * extract_file_close() frees it.  Not thread-safe (one pipeline at a time).
+ */
+#ifndef VIGIL_EXTRACT_H
+#define VIGIL_EXTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/record.h"
+#include "proto/proto.h"
+
+#define EXTRACT_MAX_SIZE_DEFAULT (100ull * 1024 * 1024) /* bytes stored per file */
+#define EXTRACT_SNIFF_MAX 4096   /* bytes typed: Zeek's default_file_bof_buffer_size */
+#define EXTRACT_FUID_LEN 19      /* "F" + 17 digits + NUL */
+#define EXTRACT_NAME_MAX 1024    /* bytes kept of a file name */
+#define EXTRACT_MIME_DEPTH_MAX 16 /* nested MIME entities */
+
+struct extract_config {
+    const char *dir;        /* where files are stored (created); NULL: hash and log only */
+    uint64_t max_size;      /* bytes stored per file (the rest is hashed, not stored) */
+    bool files_log;         /* emit files.log rows (default on) */
+    bool certs;             /* certificates of TLS handshakes (source SSL; default on) */
+};
+
+/* What is known of a finished file (for `vigil extract` and YARA). */
+struct extract_info {
+    const char *fuid, *uid, *source, *mime_type, *filename; /* mime_type/filename may be NULL */
+    const char *md5, *sha1, *sha256;  /* NULL when a gap made them meaningless */
+    const char *stored;               /* path of the stored file, or NULL */
+    struct raddr orig_h, resp_h;
+    uint16_t orig_p, resp_p;
+    bool is_orig;
+    uint64_t seen_bytes, missing_bytes;
+    int64_t ts;
+};
+
+/* Called for every closed file (after files.log). */
+typedef void (*extract_listener_fn)(void *arg, const struct extract_info *info);
+
+struct extract_counters {
+    uint64_t files, stored, dedup, truncated, partial, store_errors;
+    uint64_t bytes_seen, bytes_stored;
+};
+
+void extract_config_default(struct extract_config *cfg);
+
+/* Install the sinks into the protocol parsers and create cfg->dir.  Call
+ * before any traffic.  0, or <0 with a sentence in err. */
+int extract_start(const struct extract_config *cfg, char *err, size_t errlen);
+
+/* Remove the sinks (call after the pipeline was freed: every file is closed). */
+void extract_stop(void);
+
+void extract_listener_set(extract_listener_fn fn, void *arg);
+void extract_counters_get(struct extract_counters *c);
+
+/* ---- the file object ---- */
+
+struct extract_file;
+
+/* A new file on the session of ctx: source is Zeek's ("HTTP", "SMTP",
+ * "FTP_DATA", "SSL"), is_orig the direction that carried it, depth Zeek's
+ * depth field.  NULL when out of memory. */
+struct extract_file *extract_file_open(struct proto_ctx *ctx, const char *source, bool is_orig,
+                                       uint64_t depth, int64_t ts);
+void extract_file_set_filename(struct extract_file *f, const char *name, size_t len);
+void extract_file_set_total(struct extract_file *f, uint64_t total);
+/* A type the protocol knows (certificates): no sniffing. */
+void extract_file_set_mime(struct extract_file *f, const char *mime);
+/* An analyzer name for files.log's analyzers set ("X509"). */
+void extract_file_add_analyzer(struct extract_file *f, const char *name);
+void extract_file_data(struct extract_file *f, const uint8_t *p, size_t n);
+void extract_file_gap(struct extract_file *f, uint64_t n);
+uint64_t extract_file_seen(const struct extract_file *f);
+/* Finish: files.log row, store, listener; frees f.  Returns the fuid
+ * (static until the next call). */
+const char *extract_file_close(struct extract_file *f, bool complete);
+
+/* fuid of the ordinal-th file in direction is_orig of the session uid. */
+void extract_fuid_make(const char *uid, bool is_orig, uint64_t ordinal, char out[EXTRACT_FUID_LEN]);
+
+/* The type of a file from its first bytes (Zeek-like signatures, then
+ * libmagic): a static string or NULL. */
+const char *extract_mime_sniff(const uint8_t *p, size_t n);
+
+/* files.log */
+extern const struct record_type files_record_type;
+
+/* ---- hooks (extract_hooks.c) ---- */
+void extract_hooks_install(bool certs);
+void extract_hooks_remove(void);
+
+#endif

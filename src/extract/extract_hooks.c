@@ -1,0 +1,325 @@
+/*
+ * extract_hooks.c - what file extraction hangs into the protocol parsers'
+ * sinks: HTTP bodies (http.h, after de-chunking and decompression;
+ * multipart bodies split into their parts), FTP data channels (ftp.h),
+ * SMTP messages (smtp.h, through the MIME parser), TLS certificates
+ * (ssl_int.h).
+ *
+ * Zeek's protocol scripts decide the fields set here: base/protocols/http/
+ * files.zeek and entities.zeek (depth 0; filename from Content-Disposition
+ * or Content-Type's name=; total_bytes from an identity Content-Length),
+ * base/protocols/ftp/files.zeek (one file per data connection and
+ * direction, source FTP_DATA), base/protocols/smtp/files.zeek and
+ * entities.zeek (one file per leaf MIME entity, depth = mime_depth),
+ * base/files/x509 (one file per certificate, source SSL, analyzers X509,
+ * mime application/x-x509-user-cert or -ca-cert).
+ *
+ * A sink's close returns the fuids of the files it made, comma-separated
+ * when there are several (multipart bodies, MIME messages): the HTTP and
+ * SMTP parsers split them into http.log's *_fuids and smtp.log's fuids.
+ *
+ *   http open ─► multipart? ─► mime parser ─► part_open/data/close ─► extract_file
+ *                else ───────────────────────────────────────────────► extract_file
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "extract/extract.h"
+#include "extract/mime.h"
+#include "proto/ftp.h"
+#include "proto/http.h"
+#include "proto/smtp.h"
+#include "proto/ssl_int.h"
+
+#define HOOK_FUIDS_MAX 32 /* fuids returned by one sink close */
+
+/* fuids of one body or message, joined by ',' */
+struct hook_fuids {
+    char s[HOOK_FUIDS_MAX * EXTRACT_FUID_LEN];
+    size_t len, n;
+};
+
+static void hook_fuids_add(struct hook_fuids *l, const char *fuid)
+{
+    if (!fuid || l->n >= HOOK_FUIDS_MAX)
+        return;
+    size_t k = strlen(fuid);
+    if (l->len + k + 2 > sizeof(l->s))
+        return;
+    if (l->len)
+        l->s[l->len++] = ',';
+    memcpy(l->s + l->len, fuid, k + 1);
+    l->len += k;
+    l->n++;
+}
+
+/* ---- MIME-carried files (SMTP messages, HTTP multipart) ---- */
+
+struct hook_mime {
+    struct proto_ctx *ctx;
+    const char *source;
+    bool is_orig;
+    bool smtp;                 /* depth = MIME depth (HTTP: 0) */
+    int64_t ts;
+    struct mime_parser mp;
+    struct hook_fuids fuids;
+};
+
+static void *hook_part_open(void *arg, const struct mime_part *part)
+{
+    struct hook_mime *h = arg;
+    struct extract_file *f =
+        extract_file_open(h->ctx, h->source, h->is_orig, h->smtp ? part->depth : 0, h->ts);
+    if (f && part->filename && part->filename[0])
+        extract_file_set_filename(f, part->filename, strlen(part->filename));
+    return f;
+}
+
+static void hook_part_data(void *arg, void *f, const uint8_t *p, size_t n)
+{
+    (void)arg;
+    extract_file_data(f, p, n);
+}
+
+static void hook_part_gap(void *arg, void *f, uint64_t n)
+{
+    (void)arg;
+    extract_file_gap(f, n);
+}
+
+static void hook_part_close(void *arg, void *f, bool complete)
+{
+    struct hook_mime *h = arg;
+    hook_fuids_add(&h->fuids, extract_file_close(f, complete));
+}
+
+static void hook_part_anomaly(void *arg, const char *name)
+{
+    struct hook_mime *h = arg;
+    proto_weird(h->ctx, name, NULL, h->ts);
+}
+
+static const struct mime_ops hook_mime_ops = {
+    .part_open = hook_part_open,
+    .part_data = hook_part_data,
+    .part_gap = hook_part_gap,
+    .part_close = hook_part_close,
+    .anomaly = hook_part_anomaly,
+};
+
+static struct hook_mime *hook_mime_new(struct proto_ctx *ctx, const char *source, bool is_orig,
+                                       bool smtp, int64_t ts)
+{
+    struct hook_mime *h = calloc(1, sizeof(*h));
+    if (!h)
+        return NULL;
+    h->ctx = ctx;
+    h->source = source;
+    h->is_orig = is_orig;
+    h->smtp = smtp;
+    h->ts = ts;
+    return h;
+}
+
+/* ---- HTTP ---- */
+
+struct hook_http {
+    struct extract_file *f;    /* a plain body */
+    struct hook_mime *mime;    /* a multipart body */
+};
+
+static void *hook_http_open(struct proto_ctx *ctx, const struct http_entity *e, int64_t ts)
+{
+    struct hook_http *h = calloc(1, sizeof(*h));
+    if (!h)
+        return NULL;
+    bool is_orig = e->dir == PROTO_ORIG;
+    char type[MIME_TYPE_MAX], boundary[MIME_BOUNDARY_MAX + 2];
+    mime_type_get(e->content_type.p, e->content_type.len, type, sizeof(type));
+    if (strncmp(type, "multipart/", 10) == 0 &&
+        mime_param_get(e->content_type.p, e->content_type.len, "boundary", boundary,
+                       sizeof(boundary)) && boundary[0]) {
+        h->mime = hook_mime_new(ctx, "HTTP", is_orig, false, ts);
+        if (h->mime)
+            mime_parser_init_multipart(&h->mime->mp, &hook_mime_ops, h->mime, boundary,
+                                       strlen(boundary));
+        return h;
+    }
+    h->f = extract_file_open(ctx, "HTTP", is_orig, 0, ts);
+    char name[EXTRACT_NAME_MAX];
+    size_t k = 0;
+    const struct rstr *cd = &e->content_disposition, *ct = &e->content_type;
+    if (cd->len && memmem(cd->p, cd->len, "ilename", 7)) /* Zeek: /[fF][iI][lL][eE][nN]... / */
+        k = mime_filename_extract(cd->p, cd->len, name, sizeof(name));
+    else if (ct->len && memmem(ct->p, ct->len, "name", 4))
+        k = mime_filename_extract(ct->p, ct->len, name, sizeof(name));
+    if (k)
+        extract_file_set_filename(h->f, name, k);
+    if (e->content_length >= 0 && e->status_code != 206 && !e->encoded)
+        extract_file_set_total(h->f, (uint64_t)e->content_length);
+    return h;
+}
+
+static void hook_http_data(void *hp, const uint8_t *p, size_t n)
+{
+    struct hook_http *h = hp;
+    if (h->mime)
+        mime_parser_feed(&h->mime->mp, p, n);
+    else
+        extract_file_data(h->f, p, n);
+}
+
+static void hook_http_gap(void *hp, uint64_t n)
+{
+    struct hook_http *h = hp;
+    if (h->mime)
+        mime_parser_gap(&h->mime->mp, n);
+    else
+        extract_file_gap(h->f, n);
+}
+
+static const char *hook_http_close(void *hp, bool complete)
+{
+    static struct hook_fuids out;
+    struct hook_http *h = hp;
+    const char *r = NULL;
+    if (h->mime) {
+        mime_parser_end(&h->mime->mp, complete);
+        out = h->mime->fuids;
+        r = out.len ? out.s : NULL;
+        free(h->mime);
+    } else if (h->f) {
+        r = extract_file_close(h->f, complete);
+    }
+    free(h);
+    return r;
+}
+
+static const struct http_body_ops hook_http_ops = {
+    .open = hook_http_open,
+    .data = hook_http_data,
+    .gap = hook_http_gap,
+    .close = hook_http_close,
+};
+
+/* ---- FTP data channels ---- */
+
+struct hook_ftp {
+    struct proto_ctx *ctx;
+    int64_t ts;
+    struct extract_file *f[2]; /* [dir] */
+};
+
+static void *hook_ftp_open(struct proto_ctx *ctx, int64_t ts)
+{
+    struct hook_ftp *h = calloc(1, sizeof(*h));
+    if (h) {
+        h->ctx = ctx;
+        h->ts = ts;
+    }
+    return h;
+}
+
+static struct extract_file *hook_ftp_file(struct hook_ftp *h, enum proto_dir dir)
+{
+    if (!h->f[dir])
+        h->f[dir] = extract_file_open(h->ctx, "FTP_DATA", dir == PROTO_ORIG, 0, h->ts);
+    return h->f[dir];
+}
+
+static void hook_ftp_data(void *hp, enum proto_dir dir, const uint8_t *p, size_t n)
+{
+    extract_file_data(hook_ftp_file(hp, dir), p, n);
+}
+
+static void hook_ftp_gap(void *hp, enum proto_dir dir, uint64_t n)
+{
+    extract_file_gap(hook_ftp_file(hp, dir), n);
+}
+
+static void hook_ftp_close(void *hp)
+{
+    struct hook_ftp *h = hp;
+    for (int d = 0; d < 2; d++)
+        if (h->f[d])
+            extract_file_close(h->f[d], true);
+    free(h);
+}
+
+static const struct ftp_data_ops hook_ftp_ops = {
+    .open = hook_ftp_open,
+    .data = hook_ftp_data,
+    .gap = hook_ftp_gap,
+    .close = hook_ftp_close,
+};
+
+/* ---- SMTP messages ---- */
+
+static void *hook_smtp_open(struct proto_ctx *ctx, uint64_t trans_depth, int64_t ts)
+{
+    (void)trans_depth;
+    struct hook_mime *h = hook_mime_new(ctx, "SMTP", true, true, ts);
+    if (h)
+        mime_parser_init(&h->mp, &hook_mime_ops, h);
+    return h;
+}
+
+static void hook_smtp_data(void *hp, const uint8_t *p, size_t n)
+{
+    struct hook_mime *h = hp;
+    mime_parser_feed(&h->mp, p, n);
+}
+
+static void hook_smtp_gap(void *hp, uint64_t n)
+{
+    struct hook_mime *h = hp;
+    mime_parser_gap(&h->mp, n);
+}
+
+static const char *hook_smtp_close(void *hp, bool complete)
+{
+    static struct hook_fuids out;
+    struct hook_mime *h = hp;
+    mime_parser_end(&h->mp, complete);
+    out = h->fuids;
+    free(h);
+    return out.len ? out.s : NULL;
+}
+
+static const struct smtp_msg_ops hook_smtp_ops = {
+    .open = hook_smtp_open,
+    .data = hook_smtp_data,
+    .gap = hook_smtp_gap,
+    .close = hook_smtp_close,
+};
+
+/* ---- TLS certificates ---- */
+
+static void hook_cert(struct proto_ctx *ctx, const uint8_t *der, size_t len, bool host_cert,
+                      bool client_cert, int64_t ts)
+{
+    struct extract_file *f = extract_file_open(ctx, "SSL", client_cert, 0, ts);
+    if (!f)
+        return;
+    extract_file_add_analyzer(f, "X509");
+    extract_file_set_mime(f, host_cert ? "application/x-x509-user-cert"
+                                       : "application/x-x509-ca-cert");
+    extract_file_data(f, der, len);
+    extract_file_close(f, true);
+}
+
+void extract_hooks_install(bool certs)
+{
+    http_body_ops_set(&hook_http_ops);
+    ftp_data_ops_set(&hook_ftp_ops);
+    smtp_msg_ops_set(&hook_smtp_ops);
+    x509_cert_sink_set(certs ? hook_cert : NULL);
+}
+
+void extract_hooks_remove(void)
+{
+    http_body_ops_set(NULL);
+    ftp_data_ops_set(NULL);
+    smtp_msg_ops_set(NULL);
+    x509_cert_sink_set(NULL);
+}

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""files_vs_zeek.py - compare Vigil's files.log and carved files with Zeek's.
+
+For each trace in $CORPUS with a `*.zeek8-files.log` (Zeek 8.2.2 with
+policy/frameworks/files/hash-all-files: MD5, SHA-1 and SHA-256 of every
+file) or a `*.zeek-files.log*` btest baseline, run
+`$VIGIL analyze --extract -r TRACE -l $TEST_TMP/x` and compare files.log
+per file.  fuids and uids are random in Zeek, so files are paired by what
+does not depend on them: the connection's id fields, source and is_orig,
+in log order within that key.  Compared: source, depth, mime_type,
+filename, is_orig, seen_bytes, total_bytes, missing_bytes, overflow_bytes,
+md5, sha1, sha256 (columns the baseline has; X-masked values are
+wildcards).  Not compared: ts and duration (Vigil's file time is the time
+the body began; per-chunk times do not reach the sinks), analyzers (Zeek
+lists its own analyzer set), local_orig, timedout, extracted*.
+
+Carving: for every `*.zeek-extracted-*` and `*.zeek-extract_files.*` file
+of the corpus, a file with the same SHA-256 must be among the files
+Vigil stored under x/extract_files/ for that trace.
+
+One TAP line per baseline and per carved file.  Fails on a difference not
+listed in KNOWN-DIFFERENCES.md (fenced block `files-known`, lines
+`baseline<TAB>key#n<TAB>field`), on a listed difference that no longer
+shows, or when fewer than 95% of Zeek's files are equal on every compared
+field.  Exit 77: no corpus.
+"""
+import hashlib
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import smtp_vs_zeek as cmp  # noqa: E402
+
+TARGET = 95.0
+KEY = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "source", "is_orig"]
+FIELDS = ["source", "depth", "mime_type", "filename", "is_orig", "seen_bytes", "total_bytes",
+          "missing_bytes", "overflow_bytes", "md5", "sha1", "sha256"]
+
+
+def run(vigil, trace, tmp):
+    out = os.path.join(tmp, "x")
+    subprocess.run(["rm", "-rf", out])
+    os.makedirs(tmp, exist_ok=True)
+    subprocess.run([vigil, "analyze", "-q", "--extract", "-r", trace, "-l", out],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+    vp = os.path.join(out, "files.log")
+    rows = cmp.read_log(vp)[1] if os.path.exists(vp) else []
+    stored = set()
+    d = os.path.join(out, "extract_files")
+    if os.path.isdir(d):
+        for f in os.listdir(d):
+            with open(os.path.join(d, f), "rb") as fh:
+                stored.add(hashlib.sha256(fh.read()).hexdigest())
+    return rows, stored
+
+
+def group(rows):
+    g = {}
+    for r in rows:
+        g.setdefault("|".join(r.get(k, "") for k in KEY), []).append(r)
+    return g
+
+
+def compare(zrows, vrows):
+    diffs, equal = [], 0
+    zg, vg = group(zrows), group(vrows)
+    for key in sorted(set(zg) | set(vg)):
+        zl, vl = zg.get(key, []), vg.get(key, [])
+        for n in range(max(len(zl), len(vl))):
+            k = "%s#%d" % (key, n)
+            if n >= len(vl):
+                diffs.append((k, "missing"))
+                continue
+            if n >= len(zl):
+                diffs.append((k, "extra"))
+                continue
+            bad = [f for f in FIELDS if f in zl[n] and not cmp.same(f, zl[n].get(f), vl[n].get(f))]
+            diffs.extend((k, f) for f in bad)
+            if not bad:
+                equal += 1
+    return diffs, equal
+
+
+def carved(corpus):
+    """(rel, path, trace) of every file Zeek carved."""
+    out = []
+    for root, _, files in os.walk(corpus):
+        for f in files:
+            m = re.match(r"(.*)\.(zeek-extracted-.*|zeek-extract_files\..*)$", f)
+            if not m:
+                continue
+            for ext in (".pcap", ".pcapng"):
+                t = os.path.join(root, m.group(1) + ext)
+                if os.path.exists(t):
+                    out.append((os.path.relpath(os.path.join(root, f), corpus),
+                                os.path.join(root, f), t))
+    return sorted(out)
+
+
+def main():
+    corpus = os.environ.get("CORPUS", "")
+    vigil = os.environ.get("VIGIL", "build/release/vigil")
+    tmp = os.environ.get("TEST_TMP", "/tmp")
+    if not corpus or not os.path.isdir(corpus):
+        print("1..0 # SKIP no corpus")
+        return 77
+    known = cmp.known_block("files")
+    seen_known, cache = set(), {}
+    n = failed = total = equal_all = 0
+    for rel, path, trace in cmp.baselines(corpus, "files"):
+        _, zrows = cmp.read_log(path)
+        if trace not in cache:
+            cache[trace] = run(vigil, trace, tmp)
+        diffs, equal = compare(zrows, cache[trace][0])
+        total += len(zrows)
+        equal_all += equal
+        unknown = [d for d in diffs if (rel, d[0], d[1]) not in known]
+        seen_known.update((rel, d[0], d[1]) for d in diffs)
+        n += 1
+        if unknown:
+            failed += 1
+            print("not ok %d - %s: %d/%d files equal" % (n, rel, equal, len(zrows)))
+            for k, f in unknown[:20]:
+                print("#   %s\t%s\t%s" % (rel, k, f))
+        else:
+            print("ok %d - %s: %d/%d files equal%s" % (
+                n, rel, equal, len(zrows), " (%d known differences)" % len(diffs) if diffs else ""))
+    for rel, path, trace in carved(corpus):
+        if trace not in cache:
+            cache[trace] = run(vigil, trace, tmp)
+        with open(path, "rb") as fh:
+            want = hashlib.sha256(fh.read()).hexdigest()
+        n += 1
+        ok = want in cache[trace][1] or (rel, "carved", "sha256") in known
+        if (rel, "carved", "sha256") in known:
+            seen_known.add((rel, "carved", "sha256"))
+        if not ok:
+            failed += 1
+        print("%s %d - carved %s: %s" % ("ok" if ok else "not ok", n, rel,
+                                         "stored by Vigil" if want in cache[trace][1]
+                                         else "not stored (known)" if ok else "not stored"))
+    stale = sorted(k for k in known if k not in seen_known)
+    n += 1
+    if stale:
+        failed += 1
+        print("not ok %d - listed differences that no longer show (remove them)" % n)
+        for s in stale[:20]:
+            print("#   " + "\t".join(s))
+    else:
+        print("ok %d - every listed difference still shows" % n)
+    pct = 100.0 * equal_all / total if total else 100.0
+    n += 1
+    print("%s %d - %d/%d Zeek files equal on every compared field (%.1f%%, target %.0f%%)" % (
+        "ok" if pct >= TARGET else "not ok", n, equal_all, total, pct, TARGET))
+    if pct < TARGET:
+        failed += 1
+    print("1..%d" % n)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
