@@ -151,7 +151,7 @@ void extract_config_default(struct extract_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->max_size = EXTRACT_MAX_SIZE_DEFAULT;
     cfg->files_log = true;
-    cfg->certs = true;
+    cfg->certs = false; /* Zeek 8: X509::log_x509_in_files_log is F */
 }
 
 static int extract_mkdirs(const char *dir, char *err, size_t errlen)
@@ -258,13 +258,13 @@ void extract_fuid_make(const char *uid, bool is_orig, uint64_t ordinal, char out
     out[18] = '\0';
 }
 
-/* The next ordinal of (uid, direction).  The table is cleared when 3/4
- * full: a session that outlives that restarts its ordinals, and the open
- * time in the key keeps its fuids apart. */
-static uint64_t extract_ordinal(const char *uid, bool is_orig)
+/* A per-session counter (tag, uid): returns its value and adds add.  The
+ * table is cleared when 3/4 full: a session that outlives that restarts
+ * its counters (the open time in the fuid key keeps fuids apart). */
+uint64_t extract_session_count(const char *uid, char tag, uint64_t add)
 {
     char key[34];
-    snprintf(key, sizeof(key), "%c%.32s", is_orig ? 'o' : 'r', uid);
+    snprintf(key, sizeof(key), "%c%.32s", tag, uid);
     if (!ex_seen)
         return 0;
     if (ex_seen_used >= EXTRACT_SEEN_SLOTS * 3 / 4) {
@@ -279,10 +279,12 @@ static uint64_t extract_ordinal(const char *uid, bool is_orig)
         if (s->key[0] == '\0') {
             memcpy(s->key, key, sizeof(key));
             ex_seen_used++;
-            return s->n++;
+        } else if (strcmp(s->key, key) != 0) {
+            continue;
         }
-        if (strcmp(s->key, key) == 0)
-            return s->n++;
+        uint64_t v = s->n;
+        s->n += add;
+        return v;
     }
     return 0;
 }
@@ -334,7 +336,7 @@ struct extract_file *extract_file_open(struct proto_ctx *ctx, const char *source
     f->ts = ts;
     /* the open time joins the ordinal so that fuids stay apart even when
      * the ordinal table was cleared */
-    extract_fuid_make(f->uid, is_orig, extract_ordinal(f->uid, is_orig) ^ ((uint64_t)ts << 8),
+    extract_fuid_make(f->uid, is_orig, extract_session_count(f->uid, is_orig ? 'o' : 'r', 1) ^ ((uint64_t)ts << 8),
                       f->fuid);
     static const EVP_MD *(*const algs[3])(void) = {EVP_md5, EVP_sha1, EVP_sha256};
     for (int i = 0; i < 3; i++) {

@@ -99,6 +99,11 @@ const char *extract_file_close(struct extract_file *f, bool complete);
 /* fuid of the ordinal-th file in direction is_orig of the session uid. */
 void extract_fuid_make(const char *uid, bool is_orig, uint64_t ordinal, char out[EXTRACT_FUID_LEN]);
 
+/* A counter per session uid and tag: returns it, then adds add (SMTP's
+ * MIME depth runs on over the messages of a connection, as Zeek's
+ * smtp_state$mime_depth). */
+uint64_t extract_session_count(const char *uid, char tag, uint64_t add);
+
 /* The type of a file from its first bytes (Zeek-like signatures, then
  * libmagic): a static string or NULL. */
 const char *extract_mime_sniff(const uint8_t *p, size_t n);

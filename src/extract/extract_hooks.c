@@ -60,6 +60,7 @@ struct hook_mime {
     const char *source;
     bool is_orig;
     bool smtp;                 /* depth = MIME depth (HTTP: 0) */
+    uint64_t depth_base;       /* SMTP: entities of earlier messages of the connection */
     int64_t ts;
     struct mime_parser mp;
     struct hook_fuids fuids;
@@ -69,7 +70,7 @@ static void *hook_part_open(void *arg, const struct mime_part *part)
 {
     struct hook_mime *h = arg;
     struct extract_file *f =
-        extract_file_open(h->ctx, h->source, h->is_orig, h->smtp ? part->depth : 0, h->ts);
+        extract_file_open(h->ctx, h->source, h->is_orig, h->smtp ? h->depth_base + part->depth : 0, h->ts);
     if (f && part->filename && part->filename[0])
         extract_file_set_filename(f, part->filename, strlen(part->filename));
     return f;
@@ -259,8 +260,10 @@ static void *hook_smtp_open(struct proto_ctx *ctx, uint64_t trans_depth, int64_t
 {
     (void)trans_depth;
     struct hook_mime *h = hook_mime_new(ctx, "SMTP", true, true, ts);
-    if (h)
+    if (h) {
+        h->depth_base = extract_session_count(proto_conn(ctx)->uid, 'm', 0);
         mime_parser_init(&h->mp, &hook_mime_ops, h);
+    }
     return h;
 }
 
@@ -281,6 +284,7 @@ static const char *hook_smtp_close(void *hp, bool complete)
     static struct hook_fuids out;
     struct hook_mime *h = hp;
     mime_parser_end(&h->mp, complete);
+    extract_session_count(proto_conn(h->ctx)->uid, 'm', h->mp.depth);
     out = h->fuids;
     free(h);
     return out.len ? out.s : NULL;

@@ -6,7 +6,7 @@
  *
  * Modelled on Zeek's MIME analyzer (src/analyzer/protocol/mime/MIME.cc),
  * which is what files.log's hashes are compared with: the input is cut
- * into lines (LF, an optional CR before it removed); a line that is a
+ * into lines at CRLF (a bare LF is data); a line that is a
  * delimiter of any enclosing multipart ends the entities inside it; a
  * multipart's preamble and epilogue are dropped; message/rfc822 bodies
  * are parsed as a nested message; leaf bodies are decoded per
@@ -369,9 +369,11 @@ void mime_parser_feed(struct mime_parser *m, const uint8_t *p, size_t n)
             break;
         cursor_skip(&c, 1);
         size_t len = m->line_len;
-        if (len > 0 && m->line[len - 1] == '\r')
-            len--;
-        mime_line(m, m->line, len, true, m->line_cont);
+        if (len == 0 || m->line[len - 1] != '\r') { /* a bare LF is data, as in Zeek */
+            mime_line_append(m, lf, 1);
+            continue;
+        }
+        mime_line(m, m->line, len - 1, true, m->line_cont);
         m->line_len = 0;
         m->line_cont = m->line_over = false;
     }
