@@ -467,6 +467,12 @@ static enum proto_result ssl_parse(void *state, struct proto_ctx *ctx, enum prot
     bool is_orig = d == PROTO_ORIG;
     enum proto_result r = PROTO_OK;
     struct cursor in, body;
+    /* Bytes held for a hole arrive with their own (earlier) packet time, after
+     * the packet that filled the hole: Zeek parses them at network_time, the
+     * latest packet's time (an x509 row's ts is when its file was seen). */
+    if (ts < s->now)
+        ts = s->now;
+    s->now = ts;
     cursor_init(&in, data, len);
     while (cursor_left(&in) > 0) {
         bool v2;

@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -212,12 +213,21 @@ static struct rstr x509_obj_text(struct x509_arena *a, const ASN1_OBJECT *o)
     return x509_keep(a, buf, (size_t)n);
 }
 
+/* Seconds since the epoch as ns.  Vigil's time type (int64 ns) ends on
+ * 2262-04-11: later validity ends (9999-12-31 certificates) are clamped to
+ * the last representable microsecond, 9223372036.854775, where Zeek prints
+ * 253402300799.000000 (docs/logs/x509.md). */
 static int64_t x509_time(const ASN1_TIME *t)
 {
     struct tm tm;
     if (!t || !ASN1_TIME_to_tm(t, &tm))
         return 0;
-    return (int64_t)timegm(&tm) * 1000000000LL;
+    int64_t sec = (int64_t)timegm(&tm);
+    if (sec > INT64_MAX / 1000000000LL)
+        return INT64_MAX / 1000 * 1000;
+    if (sec < INT64_MIN / 1000000000LL)
+        return INT64_MIN / 1000 * 1000;
+    return sec * 1000000000LL;
 }
 
 static struct rstr x509_serial(struct x509_arena *a, const ASN1_INTEGER *s)
