@@ -217,11 +217,12 @@ static bool tr_color(const struct tr_opts *o, FILE *out)
 static int tr_output(struct tr_opts *o, struct transcript *t, FILE *out)
 {
     int w;
+    uint64_t unfilled = 0;
     if (o->q.list_only) {
         tr_list(out, t);
         w = fflush(out);
     } else if (o->raw >= 0) {
-        w = transcript_write_raw(out, t, o->raw);
+        w = transcript_write_raw(out, t, o->raw, &unfilled);
     } else {
         o->ro.color = tr_color(o, out);
         w = transcript_render(out, t, &o->ro);
@@ -231,6 +232,10 @@ static int tr_output(struct tr_opts *o, struct transcript *t, FILE *out)
                   strerror(errno));
         return VIGIL_EXIT_ERROR;
     }
+    if (unfilled)
+        cli_error("transcript: %llu missing bytes in gaps over %u bytes were left out, "
+                  "not written as NUL bytes", (unsigned long long)unfilled,
+                  TRANSCRIPT_GAP_FILL_MAX);
     if (!o->q.list_only && !o->q.uid && !o->q.index && t->n_cand > 1)
         cli_error("transcript: the filter matches %zu other session%s too; pick one with "
                   "--uid UID or --index N (--list lists them)",

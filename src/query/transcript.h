@@ -106,9 +106,15 @@ struct transcript_render_opts {
 int transcript_render(FILE *out, const struct transcript *t,
                       const struct transcript_render_opts *o);
 
-/* One direction's bytes exactly, gaps written as that many NUL bytes (as
- * tcpflow leaves them).  0, or -1 on a write error. */
-int transcript_write_raw(FILE *out, const struct transcript *t, int dir);
+/* Gaps up to this size are written as NUL bytes by transcript_write_raw. */
+#define TRANSCRIPT_GAP_FILL_MAX (1u << 20)
+
+/* One direction's bytes exactly, gaps up to TRANSCRIPT_GAP_FILL_MAX written
+ * as that many NUL bytes (offsets stay those of the stream, as tcpflow
+ * leaves holes); bigger gaps (a capture that missed most of a transfer)
+ * are left out and their bytes added to *unfilled.  0, or -1 on a write
+ * error. */
+int transcript_write_raw(FILE *out, const struct transcript *t, int dir, uint64_t *unfilled);
 
 /* "192.0.2.1" / "2001:db8::1" into buf. */
 void transcript_addr_text(const struct raddr *a, char *buf, size_t len);

@@ -225,9 +225,10 @@ int transcript_render(FILE *out, const struct transcript *t,
     return ferror(out) ? -1 : 0;
 }
 
-int transcript_write_raw(FILE *out, const struct transcript *t, int dir)
+int transcript_write_raw(FILE *out, const struct transcript *t, int dir, uint64_t *unfilled)
 {
     static const uint8_t zeros[4096];
+    *unfilled = 0;
     for (size_t i = 0; i < t->n_chunks; i++) {
         const struct transcript_chunk *c = &t->chunks[i];
         if (c->dir != dir)
@@ -235,6 +236,10 @@ int transcript_write_raw(FILE *out, const struct transcript *t, int dir)
         if (!c->gap) {
             if (fwrite(t->buf[dir] + c->off, 1, (size_t)c->len, out) != c->len)
                 return -1;
+            continue;
+        }
+        if (c->len > TRANSCRIPT_GAP_FILL_MAX) {
+            *unfilled += c->len;
             continue;
         }
         for (uint64_t left = c->len; left > 0;) {
