@@ -312,12 +312,25 @@ static void hook_cert(struct proto_ctx *ctx, const uint8_t *der, size_t len, boo
     extract_file_close(f, true);
 }
 
+static void hook_ocsp(struct proto_ctx *ctx, const uint8_t *der, size_t len, bool is_orig,
+                      int64_t ts)
+{
+    struct extract_file *f = extract_file_open(ctx, "SSL", is_orig, 0, ts);
+    if (!f)
+        return;
+    extract_file_add_analyzer(f, "OCSP_REPLY");
+    extract_file_set_mime(f, "application/ocsp-response");
+    extract_file_data(f, der, len);
+    extract_file_close(f, true);
+}
+
 void extract_hooks_install(bool certs)
 {
     http_body_ops_set(&hook_http_ops);
     ftp_data_ops_set(&hook_ftp_ops);
     smtp_msg_ops_set(&hook_smtp_ops);
     x509_cert_sink_set(certs ? hook_cert : NULL);
+    ssl_ocsp_sink_set(hook_ocsp);
 }
 
 void extract_hooks_remove(void)
@@ -326,4 +339,5 @@ void extract_hooks_remove(void)
     ftp_data_ops_set(NULL);
     smtp_msg_ops_set(NULL);
     x509_cert_sink_set(NULL);
+    ssl_ocsp_sink_set(NULL);
 }

@@ -575,6 +575,29 @@ static char ssl_history_letter(struct ssl_state *s, uint8_t type)
     return 'z';
 }
 
+static void (*ssl_ocsp_sink)(struct proto_ctx *ctx, const uint8_t *der, size_t len, bool is_orig,
+                             int64_t ts);
+
+void ssl_ocsp_sink_set(void (*fn)(struct proto_ctx *ctx, const uint8_t *der, size_t len,
+                                  bool is_orig, int64_t ts))
+{
+    ssl_ocsp_sink = fn;
+}
+
+/* certificate_status (RFC 6066 §8): status_type 1 (ocsp), a 24-bit length,
+ * the OCSP response - handed to file extraction (Zeek's files.log, source SSL). */
+static void ssl_certificate_status(struct proto_ctx *ctx, bool is_client, struct cursor *body,
+                                   int64_t ts)
+{
+    uint8_t st;
+    uint32_t n;
+    const uint8_t *p;
+    if (!ssl_ocsp_sink || cursor_u8(body, &st) < 0 || st != 1 || cursor_u24be(body, &n) < 0 ||
+        cursor_ptr(body, n, &p) < 0)
+        return;
+    ssl_ocsp_sink(ctx, p, n, is_client, ts);
+}
+
 void ssl_handshake_message(struct ssl_state *s, struct proto_ctx *ctx, enum proto_dir dir,
                            uint8_t type, struct cursor *body, int64_t ts)
 {
@@ -600,6 +623,9 @@ void ssl_handshake_message(struct ssl_state *s, struct proto_ctx *ctx, enum prot
     case 16:
         if (is_client)
             s->client_key_exchange_seen = true;
+        break;
+    case 22:
+        ssl_certificate_status(ctx, is_client, body, ts);
         break;
     default:
         break;

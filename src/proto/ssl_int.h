@@ -107,6 +107,10 @@ void x509_cert_seen(struct proto_ctx *ctx, const uint8_t *der, size_t len, bool 
  * every certificate x509_cert_seen() gets.  NULL: none.  Call before traffic. */
 void x509_cert_sink_set(void (*fn)(struct proto_ctx *ctx, const uint8_t *der, size_t len,
                                    bool host_cert, bool client_cert, int64_t ts));
+/* ssl_hello.c: file extraction's sink for stapled OCSP responses
+ * (certificate_status).  NULL: none. */
+void ssl_ocsp_sink_set(void (*fn)(struct proto_ctx *ctx, const uint8_t *der, size_t len,
+                                  bool is_orig, int64_t ts));
 int x509_check_hostname(const uint8_t *der, size_t len, const char *name, size_t name_len);
 /* Hex of digest of data (md5 or sha256) into out (2*n+1 bytes). */
 void tls_hash_hex(const char *alg, const void *data, size_t len, char *out, size_t outlen);
