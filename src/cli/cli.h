@@ -32,6 +32,7 @@ int cmd_sessions(int argc, char **argv);
 int cmd_pcap(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 int cmd_transcript(int argc, char **argv);
 
 /* "vigil: " + message to stderr. */

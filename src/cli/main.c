@@ -21,6 +21,7 @@ static const struct cli_command commands[] = {
     {"pcap", "packets of a session, host or filter from the archive (index-driven)", cmd_pcap},
     {"capture", "capture an interface into the pcap archive (+ logs)", cmd_capture},
     {"ingest", "import captures into the pcap archive (+ logs)", cmd_ingest},
+    {"rules", "check Suricata rules: what loads, what is rejected and why", cmd_rules},
     {"transcript", "one TCP/UDP conversation as text, Sguil-style (SRC:/DST:)", cmd_transcript},
 };
 
