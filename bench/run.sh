@@ -144,6 +144,18 @@ probe stats stats -r @W@
 probe sessions sessions -n -r @W@
 probe analyze analyze -r @W@ -l "$TMP/probe-logs"
 
+# Same work as the peer? vigil read -w must select exactly tcpdump's packets.
+SAME_READ=""
+if [[ ${HAVE[read]} == 1 ]]; then
+    "$VIGIL" read -n -r "$SLICE" -w "$TMP/v.pcap" 'tcp port 80' 2>/dev/null
+    tcpdump -n -r "$SLICE" -w "$TMP/t.pcap" 'tcp port 80' 2>/dev/null
+    if cmp -s <(tail -c +25 "$TMP/v.pcap") <(tail -c +25 "$TMP/t.pcap"); then
+        SAME_READ="vigil read -w wrote the same packet records as tcpdump -w (first 2000 packets, 'tcp port 80')"
+    else
+        SAME_READ="**vigil read -w and tcpdump -w wrote different packet records** (first 2000 packets, 'tcp port 80')"
+    fi
+fi
+
 # The decode path: a mode of `vigil read` that decodes every packet and prints
 # nothing, when there is one; else `vigil stats`, which decodes every packet.
 DECODE_FLAG=${DECODE_FLAG:-$("$VIGIL" read --help 2>&1 | grep -oE -- '--decode-only' | head -1)}
@@ -403,6 +415,7 @@ OUTFILE=$RESULTS/$STAMP.md
     fi
     echo
     [[ -n $DECODE_NOTE ]] && echo "Decode path: $DECODE_NOTE."
+    [[ -n $SAME_READ ]] && echo "Check: $SAME_READ."
     echo "Peer commands as run: \`tcpdump -n -r W -w /dev/null 'tcp port 80'\`, \`capinfos W\` (all of its default output, which includes SHA256/SHA1 hashes of the file), \`argus -r W -w - | racluster -n -r -\` (CPU and RSS of both summed). Zeek is not installed here: its line is the reference figure of ../shared/bench/README.md, measured on another machine, scaled by the floor ratio for the comparison."
 } >"$OUTFILE"
 cp "$OUTFILE" "$RESULTS/$DATE.md"
