@@ -34,6 +34,7 @@ int cmd_capture(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_transcript(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
 
 /* "vigil: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -23,6 +23,7 @@ static const struct cli_command commands[] = {
     {"ingest", "import captures into the pcap archive (+ logs)", cmd_ingest},
     {"rules", "check Suricata rules: what loads, what is rejected and why", cmd_rules},
     {"transcript", "one TCP/UDP conversation as text, Sguil-style (SRC:/DST:)", cmd_transcript},
+    {"extract", "carve the files sessions carry into a directory, by SHA-256", cmd_extract},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
