@@ -123,6 +123,8 @@ static int byte_check(struct rule_pctx *p, struct rule_byte *b)
         return rule_fail(p, RULE_ERR_INVALID, "from_beginning and from_end contradict");
     if (b->base && !(f & RULE_BYTE_STRING))
         return rule_fail(p, RULE_ERR_INVALID, "hex/dec/oct need 'string'");
+    if (b->nbytes == 0 && (!(f & RULE_BYTE_STRING) || b->var >= 0))
+        return rule_fail(p, RULE_ERR_INVALID, "reads 0 bytes");
     if (f & RULE_BYTE_STRING) {
         if (!b->base)
             b->base = 10;
@@ -148,7 +150,9 @@ int rule_kw_byte(struct rule_pctx *p, char *val, int kind)
     b.var = -1;
     b.value.var = b.offset.var = -1;
     uint32_t nb;
-    if (rule_parse_u32(parts[0], 255, &nb) < 0 || nb == 0)
+    /* 0 bytes is accepted with 'string' (checked below) as Suricata does;
+     * such a test reads nothing and never matches. */
+    if (rule_parse_u32(parts[0], 255, &nb) < 0)
         return rule_fail(p, RULE_ERR_INVALID, "'%.20s' is not a byte count", parts[0]);
     b.nbytes = (uint8_t)nb;
     int off_i = 1;

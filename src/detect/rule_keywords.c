@@ -370,7 +370,7 @@ static int kw_threshold(struct rule_pctx *p, char *val, int arg)
                 if (strcmp(v, types[k]) == 0)
                     t->type = (uint8_t)k, ok = 1;
         } else if (strcmp(parts[i], "track") == 0) {
-            int tr = track_parse(v, arg || t->type == RULE_THRESH_BACKOFF);
+            int tr = track_parse(v, 1); /* by_flow: Suricata 7 */
             ok = tr >= 0 && !have_track++;
             t->track = (uint8_t)(tr < 0 ? 0 : tr);
         } else if (strcmp(parts[i], "count") == 0) {
