@@ -462,6 +462,8 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *k, 
             return NULL;
     }
     memset(f, 0, sizeof(*f));
+    if (t->uid_cache)
+        t->uid_cache[idx_of(t, f) - 1][0] = '\0';
     f->key = *k;
     f->in_use = 1;
     f->first_ns = f->last_ns = f->anchor_ns = now;
@@ -638,8 +640,7 @@ static void flow_refs_add(struct flow_table *t, struct flow_packet_refs *refs,
 {
     if (!refs || refs->n >= PKT_MAX_LAYERS)
         return;
-    flow_uid_make(t->sensor, f->first_ns, &f->key, f->uid_salt, refs->ref[refs->n].uid,
-                  sizeof(refs->ref[refs->n].uid));
+    flow_uid_get(t, f, refs->ref[refs->n].uid, sizeof(refs->ref[refs->n].uid));
     refs->ref[refs->n].layer = (uint8_t)layer;
     refs->n++;
 }
@@ -650,6 +651,8 @@ void flow_table_packet_refs(struct flow_table *t, const struct packet *pkt,
     int64_t now = pkt->ts_sec * NS + pkt->ts_nsec;
     if (refs)
         refs->n = 0;
+    if (refs && !t->uid_cache) /* the archive asks for every packet's uids: cache them */
+        t->uid_cache = calloc(t->n_slots, sizeof(*t->uid_cache));
     flow_table_expire(t, now);
     if (!(pkt->flags & PKT_F_IP) || (pkt->flags & PKT_F_FRAG_HELD) || pkt->n_layers == 0)
         return;
@@ -680,7 +683,7 @@ void flow_table_packet_refs(struct flow_table *t, const struct packet *pkt,
             struct flow_ext *x = flow_ext_get(f);
             if (x)
                 x->service = svc;
-            flow_uid_make(t->sensor, f->first_ns, &f->key, f->uid_salt, parent, sizeof(parent));
+            flow_uid_get(t, f, parent, sizeof(parent));
         }
     }
 }
@@ -708,5 +711,6 @@ void flow_table_free(struct flow_table *t)
         }
     free(t->pool);
     free(t->buckets);
+    free(t->uid_cache);
     free(t);
 }

@@ -14,7 +14,10 @@
  * uid: "C" + 17 base62 digits of the first 96 bits of
  * SHA-256(sensor, 0, first packet time (ns, big endian), flow key, salt),
  * so the same input gives the same uids; the salt separates sessions of
- * one key that start in the same nanosecond (port reuse).
+ * one key that start in the same nanosecond (port reuse).  The inputs are
+ * fixed when the flow is created, so a table that reports each packet's
+ * sessions (flow_table_packet_refs, for the archive) computes a flow's uid
+ * once and keeps it in a per-slot cache (flow_uid_get).
  */
 #include <arpa/inet.h>
 #include <openssl/evp.h>
@@ -72,6 +75,18 @@ void flow_uid_make(const char *sensor, int64_t first_ns, const struct flow_key *
     uint8_t md[32];
     sha256_parts(parts, lens, 5, md);
     uid_from_digest(md, out, outlen);
+}
+
+void flow_uid_get(const struct flow_table *t, const struct flow *f, char *out, size_t outlen)
+{
+    if (!t->uid_cache) {
+        flow_uid_make(t->sensor, f->first_ns, &f->key, f->uid_salt, out, outlen);
+        return;
+    }
+    char *c = t->uid_cache[f - t->pool];
+    if (c[0] == '\0')
+        flow_uid_make(t->sensor, f->first_ns, &f->key, f->uid_salt, c, FLOW_UID_CACHE);
+    snprintf(out, outlen, "%s", c);
 }
 
 void flow_tunnel_uid(const char *sensor, const struct pkt_ip *outer, char *out, size_t outlen)
@@ -291,7 +306,7 @@ void flow_conn_emit(struct flow_table *t, struct flow *f)
     r.ts = f->first_ns;
     set(&r, CONN_TS);
     char *uid = r.buf;
-    flow_uid_make(t->sensor, f->first_ns, &f->key, f->uid_salt, uid, 24);
+    flow_uid_get(t, f, uid, 24);
     r.uid = rs(uid);
     set(&r, CONN_UID);
     conn_fill_ids(t, f, &r);
@@ -361,7 +376,7 @@ void flow_app_info(const struct flow_table *t, const struct flow *f, struct flow
 {
     struct conn_record r;
     memset(out, 0, sizeof(*out));
-    flow_uid_make(t->sensor, f->first_ns, &f->key, f->uid_salt, out->uid, sizeof(out->uid));
+    flow_uid_get(t, f, out->uid, sizeof(out->uid));
     conn_record_init(&r);
     conn_fill_ids((struct flow_table *)t, (struct flow *)f, &r);
     out->orig_h = r.orig_h;

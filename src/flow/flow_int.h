@@ -88,6 +88,7 @@ struct flow_ooo {          /* out-of-order ranges above reassem (relative seqs) 
 #define FLOW_OOO_MAX 8
 #define FLOW_HIST_INLINE 16
 #define FLOW_HIST_MAX 64
+#define FLOW_UID_CACHE 20  /* "C" + 17 base62 digits + NUL, rounded */
 
 struct flow_ext {
     void *app;                           /* app-layer parser state (later issues) */
@@ -155,6 +156,11 @@ struct flow_table {
     uint8_t reuse_salt;
     /* App-layer hooks (src/stream), all NULL when none is attached. */
     struct flow_app_hooks app;
+    /* Each slot's uid once computed ("" when not yet): allocated on the
+     * first flow_table_packet_refs asking for refs (the archive writer), so
+     * that a packet costs no SHA-256; 20 bytes a slot outside the pool's
+     * budget, touched only for slots in use. */
+    char (*uid_cache)[FLOW_UID_CACHE];
 };
 
 /* flow.c */
@@ -184,6 +190,9 @@ void flow_weird(struct flow_table *tb, struct flow *f, const char *name, const c
 void flow_conn_emit(struct flow_table *tb, struct flow *f);
 void flow_uid_make(const char *sensor, int64_t first_ns, const struct flow_key *k, uint8_t salt,
                    char *out, size_t outlen);
+/* The flow's uid, from the slot cache when the table keeps one (filled on
+ * first use), else computed. */
+void flow_uid_get(const struct flow_table *t, const struct flow *f, char *out, size_t outlen);
 void flow_tunnel_uid(const char *sensor, const struct pkt_ip *outer, char *out, size_t outlen);
 
 #endif

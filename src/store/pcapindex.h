@@ -23,43 +23,75 @@
  *         A pcap with neither is a file a crash left open (or a foreign
  *         pcap): pcapindex_open() rebuilds its index from the packets.
  *
- * .idx FORMAT (all integers little endian):
+ * .idx FORMAT, version 2 (all integers little endian unless said).  Built
+ * for lookups that read only what they need (pcapindex_read.c): a fixed
+ * header, three sorted tables of fixed-size entries searched in place
+ * (mmap), then one block per session.
  *
  *   0       8       12      16              24              32
  *   +-------+-------+-------+---------------+---------------+
  *   | magic |version| flags |   first_ns    |    last_ns    |
  *   +-------+-------+-------+---------------+---------------+
- *   32              40              48              56
- *   +---------------+---------------+---------------+
- *   |  pcap_bytes   |    packets    |   sessions    |
- *   +---------------+---------------+---------------+
- *   56              64              72      76      80
- *   +---------------+---------------+-------+-------+------------------+
- *   |   body_len    |    raw_len    | link  | crc32 | body (body_len)  |
- *   +---------------+---------------+-------+-------+------------------+
+ *   32              40              48              56      60      64
+ *   +---------------+---------------+---------------+-------+-------+
+ *   |  pcap_bytes   |    packets    |   sessions    | link  | page  |
+ *   +---------------+---------------+---------------+-------+-------+
+ *   64: three table descriptors, 24 bytes each (directory, hosts, ports)
+ *   +---------------+---------------+-----------+---------+---------+
+ *   |  off (file)   |  n (entries)  | fence_crc | ent_len | key_len |
+ *   +---------------+---------------+-----------+---------+---------+
+ *   136             144             152     156     160
+ *   +---------------+---------------+-------+-------+
+ *   |  blocks_off   |  blocks_len   |  0    |hdr_crc|
+ *   +---------------+---------------+-------+-------+
  *
- *   magic "VGLIDX\0\1"; version 1; flags bit 0: body is zlib (deflate)
- *   compressed, raw_len bytes once inflated; crc32 (zlib's) of the stored
- *   body.  first_ns/last_ns: first and last packet time of the file (ns
- *   since the epoch); pcap_bytes: size of the pcap the index covers;
- *   packets: records in it (including those of no session: ARP, non-IP).
+ *   magic "VGLIDX\0\1"; version 2 (version 1, one zlib body holding every
+ *   session, is not read: such a file counts as having no index and is
+ *   rebuilt from its packets - in memory by `vigil pcap`, on disk by
+ *   pcapindex_recover and by pcapindex_open with write_rebuilt); flags 0;
+ *   hdr_crc: crc32 (zlib's) of bytes 0..155.  first_ns/last_ns: first and
+ *   last packet time of the file (ns since the epoch); pcap_bytes: size of
+ *   the pcap the index covers; packets: records in it (including those of
+ *   no session: ARP, non-IP); page: entries per page (64).
  *
- *   Body: `sessions` session entries, sorted by uid (strcmp order):
+ *   Each table: n entries of ent_len bytes sorted by their first key_len
+ *   bytes (memcmp), then one fence per page of `page` entries:
+ *     key_len bytes (the page's first key), u32 crc32 of the page's entries
+ *   fence_crc is the crc32 of the fence array.  A lookup binary-searches
+ *   the fences, checks one page's CRC, binary-searches the page.
  *
- *     u8 uid_len, uid bytes (no NUL)
- *     u8 proto (IP protocol), u8 family (4 or 6)
- *     addr a (4 or 16 bytes), addr b, u16 port a, u16 port b (big endian)
- *     varint n_packets
- *     n_packets x { varint offset delta, varint zigzag(ts delta ns) }
+ *   directory (64 bytes, key: uid):      hosts (24 bytes, key: 17 bytes)
+ *   +--------------------------+         +---+--------------+---+-----+
+ *   | uid, NUL padded (24)     |         |fam| address (16) |0 0 0| sid |
+ *   +------------+-------------+         +---+--------------+---+-----+
+ *   | first_ns   | last_ns     |         ports (8 bytes, key: 2 bytes)
+ *   +------------+------+------+         +-------+-----+---+-----+
+ *   | block_off  | len  | crc  |         | port  |proto| 0 | sid |
+ *   +------+-----+-+-+--+------+         | (BE)  |     |   | u32 |
+ *   |n_pkts|pr|fam|0 0|                  +-------+-----+---+-----+
+ *   +------+--+---+---+
+ *
+ *   sid: session number = directory position.  Hosts hold each distinct
+ *   side address of each session (IPv4 in the first 4 bytes, the rest 0),
+ *   ports each distinct port; within a key, ascending sid.  first_ns/
+ *   last_ns: the session's packet time range in this file; block_off from
+ *   blocks_off, block len and crc32; pr/fam: IP protocol and 4 or 6.
+ *
+ *   Block: u8 encoding (0 raw, 1 zlib: then varint raw_len and the deflate
+ *   stream; used when the raw block is >= 256 bytes and shrinks by an
+ *   eighth), raw:
+ *     u8 proto, u8 family, addr a (4 or 16 bytes), addr b, u16 port a,
+ *     u16 port b (big endian)
+ *     n_pkts x { varint offset delta, varint zigzag(ts delta ns) }
  *
  *   a/b are the source/destination of the session's first packet in the
  *   file (not necessarily Zeek's originator).  Offsets are byte offsets of
  *   the pcap record header, delta to the previous packet of the session
  *   (the first to 0); timestamps delta to the previous one (the first to
- *   first_ns).  Varints are LEB128 (7 bits a byte, low first).  A packet
- *   carried in a tunnel appears under the tunnel session(s) and the inner
- *   one.  ICMP sessions store the first packet's type and code as port a
- *   and port b; protocols without ports store 0.
+ *   the entry's first_ns).  Varints are LEB128 (7 bits a byte, low first).
+ *   A packet carried in a tunnel appears under the tunnel session(s) and
+ *   the inner one.  ICMP sessions store the first packet's type and code as
+ *   port a and port b; protocols without ports store 0.
  *
  * .idx.open FORMAT: a header frame then frames appended every second:
  *     u32 payload_len, u32 crc32(payload), payload
@@ -81,9 +113,8 @@
 
 #define PCAPINDEX_MAX_REFS PKT_MAX_LAYERS
 #define PCAPINDEX_MAGIC "VGLIDX\0\1"
-#define PCAPINDEX_VERSION 1
-#define PCAPINDEX_HDR_LEN 80
-#define PCAPINDEX_F_ZLIB 1u
+#define PCAPINDEX_VERSION 2
+#define PCAPINDEX_HDR_LEN 160
 
 /* pcap file header and record header sizes (classic libpcap format). */
 #define PCAPFILE_HDR_LEN 24
@@ -128,10 +159,12 @@ struct pcapindex_open_opts {
     const char *sensor;  /* sensor name for uids when the index must be rebuilt
                             (default: taken from the file name <sensor>.<epoch>.pcap) */
     bool write_rebuilt;  /* write a rebuilt index to <pcap>.idx (atomic) */
+    bool force_rebuild;  /* ignore .idx and journal (they were found damaged) */
 };
 
 /*
- * Open the index of pcap_path: <pcap_path>.idx, else the open file's
+ * Open the index of pcap_path: <pcap_path>.idx (mapped; only its header
+ * and fences are read now), else the open file's
  * journal <pcap_path>.idx.open, else (or when either is damaged) rebuild it
  * by reading the pcap and re-running decoder + flow table (uids are then
  * those `vigil analyze` of that one file would give; sessions that began in
@@ -150,12 +183,23 @@ int pcapindex_read_info(const char *pcap_path, struct pcapindex_info *info, char
 
 void pcapindex_get_info(const struct pcapindex *ix, struct pcapindex_info *info);
 
-/* Sessions, sorted by uid. */
+/* Sessions, sorted by uid.  Sessions are decoded from their blocks on
+ * first use and kept by the index (hence not const); NULL when i is out of
+ * range or its block is damaged (then pcapindex_damaged says so). */
 size_t pcapindex_session_count(const struct pcapindex *ix);
-const struct pcapindex_session *pcapindex_session_at(const struct pcapindex *ix, size_t i);
+const struct pcapindex_session *pcapindex_session_at(struct pcapindex *ix, size_t i);
 
-/* The session with this uid, or NULL (binary search). */
-const struct pcapindex_session *pcapindex_find_uid(const struct pcapindex *ix, const char *uid);
+/* The session with this uid, or NULL (binary search of the fences, then
+ * of one page; one block decoded). */
+const struct pcapindex_session *pcapindex_find_uid(struct pcapindex *ix, const char *uid);
+
+/* A page or block read so far failed its CRC (or did not parse): results
+ * may be missing sessions; reopen with force_rebuild. */
+bool pcapindex_damaged(const struct pcapindex *ix);
+
+/* Check every page and block (tests, `vigil pcap` after a damage report).
+ * 0, or -1 when something is damaged. */
+int pcapindex_verify(struct pcapindex *ix);
 
 /* Host/port/5-tuple selection.  Unset members match anything; a host or
  * port matches either side; with both host and host2 (or port and port2)
@@ -176,9 +220,17 @@ bool pcapindex_session_matches(const struct pcapindex_session *s, const struct p
 /* Every packet of every matching session, de-duplicated (a tunnelled
  * packet is in two sessions) and in file order.  *pkts is malloc'd, caller
  * frees; *n may be 0.  Also the matching uids when uids != NULL (malloc'd
- * array of pointers into the index, caller frees the array only). */
-int pcapindex_select(const struct pcapindex *ix, const struct pcapindex_match *m,
+ * array of pointers into the index, caller frees the array only).
+ * Planned by the query: a host reads the run of the hosts table under it,
+ * else a port that of the ports table, else every session; each candidate
+ * block is then matched against the whole query.  -1 out of memory or a
+ * damaged table (pcapindex_damaged). */
+int pcapindex_select(struct pcapindex *ix, const struct pcapindex_match *m,
                      struct pcapindex_pkt **pkts, size_t *n, const char ***uids, size_t *nuids);
+/* The same, only sessions whose time range meets [lo, hi). */
+int pcapindex_select_window(struct pcapindex *ix, const struct pcapindex_match *m, int64_t lo,
+                            int64_t hi, struct pcapindex_pkt **pkts, size_t *n,
+                            const char ***uids, size_t *nuids);
 
 /* --- writer side: building an index (src/store/pcapstore.c, rebuilds) --- */
 

@@ -39,31 +39,73 @@ def varint(b, i):
 def unzz(v):
     return (v >> 1) ^ -(v & 1)
 
+def read_table(d, desc, page):
+    """One sorted table of a v2 .idx: entries checked against fences and CRCs."""
+    off, n, fcrc, elen, klen = struct.unpack('<QQIHH', desc)
+    ents = [d[off + i * elen:off + (i + 1) * elen] for i in range(n)]
+    fo = off + n * elen
+    npages = (n + page - 1) // page
+    fences = d[fo:fo + npages * (klen + 4)]
+    assert zlib.crc32(fences) == fcrc, 'fence crc'
+    for p in range(npages):
+        f = fences[p * (klen + 4):(p + 1) * (klen + 4)]
+        pg = d[off + p * page * elen:off + min(n, (p + 1) * page) * elen]
+        assert f[:klen] == pg[:klen] and struct.unpack('<I', f[klen:])[0] == zlib.crc32(pg), 'page crc'
+    keys = [e[:klen] for e in ents]
+    assert keys == sorted(keys), 'table not sorted'
+    return ents
+
 def read_idx(path):
+    """Version 2: header, directory/hosts/ports tables, per-session blocks."""
     with open(path, 'rb') as f:
         d = f.read()
     assert d[:8] == b'VGLIDX\x00\x01', path + ': bad magic'
-    (ver, flags, first, last, pbytes, pkts, nsess, blen, rlen, link,
-     crc) = struct.unpack('<IIqqQQQQQII', d[8:80])
-    body = d[80:]
-    assert len(body) == blen and zlib.crc32(body) == crc, path + ': bad body/crc'
-    if flags & 1:
-        body = zlib.decompress(body)
-    assert len(body) == rlen
-    i, sess = 0, {}
-    for _ in range(nsess):
-        ul = body[i]; uid = body[i + 1:i + 1 + ul].decode(); i += 1 + ul
-        proto, fam = body[i], body[i + 1]; i += 2
+    (ver, flags, first, last, pbytes, pkts, nsess, link, page) = struct.unpack('<IIqqQQQII', d[8:64])
+    assert ver == 2, path + ': version %d' % ver
+    assert struct.unpack('<I', d[156:160])[0] == zlib.crc32(d[:156]), path + ': header crc'
+    dirs = read_table(d, d[64:88], page)
+    hosts = read_table(d, d[88:112], page)
+    ports = read_table(d, d[112:136], page)
+    boff, blen = struct.unpack('<QQ', d[136:152])
+    assert len(dirs) == nsess and boff + blen <= len(d), path + ': directory'
+    sess, keys = {}, []
+    for sid, e in enumerate(dirs):
+        uid = e[:24].rstrip(b'\x00').decode()
+        sfirst, slast, bo, bl, bcrc, n, proto, fam = struct.unpack('<qqQIIIBB', e[24:62])
+        blk = d[boff + bo:boff + bo + bl]
+        assert zlib.crc32(blk) == bcrc, path + ': block crc of ' + uid
+        if blk[0] == 1:
+            rl, i = varint(blk, 1)
+            body = zlib.decompress(blk[i:])
+            assert len(body) == rl
+        else:
+            assert blk[0] == 0
+            body = blk[1:]
+        assert body[0] == proto and body[1] == fam
         al = 16 if fam == 6 else 4
-        i += 2 * al + 4
-        n, i = varint(body, i)
-        off, ts, lst = 0, first, []
+        a, b = body[2:2 + al], body[2 + al:2 + 2 * al]
+        pa, pb = struct.unpack('>HH', body[2 + 2 * al:6 + 2 * al])
+        i = 6 + 2 * al
+        off, ts, lst = 0, sfirst, []
         for _ in range(n):
             d1, i = varint(body, i); d2, i = varint(body, i)
             off += d1; ts += unzz(d2)
             lst.append((off, ts))
+        assert i == len(body), path + ': trailing bytes in a block'
+        if lst:
+            assert min(t for _, t in lst) == sfirst and max(t for _, t in lst) == slast
         sess[uid] = lst
-    assert i == len(body), path + ': trailing bytes in the body'
+        keys.append((fam, a, b, pa, pb))
+    uids = list(sess)
+    assert uids == sorted(uids), path + ': directory not in uid order'
+    want_h, want_p = set(), set()
+    for sid, (fam, a, b, pa, pb) in enumerate(keys):
+        for x in {a, b}:
+            want_h.add((bytes([fam]) + x.ljust(16, b'\x00'), sid))
+        for x in {pa, pb}:
+            want_p.add((struct.pack('>H', x), sid))
+    assert {(e[:17], struct.unpack('<I', e[20:24])[0]) for e in hosts} == want_h, path + ': hosts'
+    assert {(e[:2], struct.unpack('<I', e[4:8])[0]) for e in ports} == want_p, path + ': ports'
     return dict(first=first, last=last, pcap_bytes=pbytes, packets=pkts, link=link), sess
 
 def files(data, sensor):
