@@ -26,7 +26,7 @@ struct pcapstore_config {
     const char *sensor;         /* default "vigil" */
     uint64_t rotate_size;       /* bytes, default 1 GiB */
     size_t buf_size;            /* write buffer, default 8 MiB */
-    bool compress_index;        /* zlib the .idx body (default on) */
+    bool compress_index;        /* deflate large session blocks of the .idx (default on) */
     bool quiet;                 /* no per-file lines on stderr */
     struct retention_config retention;
 };
