@@ -19,6 +19,7 @@
  * columns and sums as racluster does (trans, pkts, bytes; stime = min,
  * ltime = max, dur = ltime - stime).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -93,6 +94,7 @@ struct sess {
     int nfiles;
     long limit;
     bool json, zeek, epoch;
+    bool whole_json; /* --json without -s or -m: whole conn records */
     char *filter_text;
     struct query *filter;
     struct conn_record **recs;
@@ -341,11 +343,43 @@ static const struct output_ops sessions_output_ops = {
     .close = sessions_output_close,
 };
 
+static bool cols_use_service(const struct col *c, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (c[k].kind == C_ZEEK && c[k].field == CONN_SERVICE)
+            return true;
+    return false;
+}
+
+/* Whether the records need the app layer: only conn.log's service comes
+ * from it (parsers claiming the flow).  Whole records (--zeek, --json
+ * without -s) print it; a column, key or sort field may name it, and so
+ * may the filter (any word "service" in it, to be safe). */
+static bool sess_needs_app(const struct sess *s)
+{
+    if (s->zeek || s->whole_json)
+        return true;
+    if (cols_use_service(s->show, s->nshow) || cols_use_service(s->keys, s->nkeys) ||
+        cols_use_service(s->sort, s->nsort))
+        return true;
+    for (const char *p = s->filter_text; p && (p = strstr(p, "service")); p += 7) {
+        bool left = p == s->filter_text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        bool right = !(isalnum((unsigned char)p[7]) || p[7] == '_');
+        if (left && right)
+            return true;
+    }
+    return false;
+}
+
 static int load_pcaps(struct sess *s, const char **paths, int n)
 {
     char err[512];
     struct pipeline_config cfg;
     pipeline_config_default(&cfg);
+    /* Session records need no reassembly, parsers, file hashes or MIME
+     * sniffing: the flow table alone makes them, at a fraction of the
+     * cost (docs/sessions.md). */
+    cfg.no_app_layer = !sess_needs_app(s);
     struct sessions_output so = {.base = {.ops = &sessions_output_ops}, .s = s};
     struct output *outs[1] = {&so.base};
     struct capture_file_opts fo = {0};
@@ -879,7 +913,7 @@ int cmd_sessions(int argc, char **argv)
             goto out;
         }
     }
-    bool whole_json = s.json && !s.nshow && !s.nkeys;
+    s.whole_json = s.json && !s.nshow && !s.nkeys;
     default_columns(&s);
     rc = load_inputs(&s);
     if (rc != VIGIL_EXIT_OK && rc != VIGIL_EXIT_DAMAGED)
@@ -889,7 +923,7 @@ int cmd_sessions(int argc, char **argv)
         rc = VIGIL_EXIT_ERROR;
         goto out;
     }
-    int prc = s.zeek ? print_zeek(&s) : s.json ? print_json(&s, whole_json) : print_plain(&s);
+    int prc = s.zeek ? print_zeek(&s) : s.json ? print_json(&s, s.whole_json) : print_plain(&s);
     if (prc < 0 || fflush(stdout) != 0) {
         cli_error("Cannot write the output.");
         rc = VIGIL_EXIT_ERROR;

@@ -121,7 +121,8 @@ static bool weird_repeats_kept(const char *name)
 
 /* ---- the filter: hashed keys with an expiry time ----------------------------- */
 
-#define WEIRD_FILTER_MAX 65536 /* slots, a power of two; half may be used */
+#define WEIRD_FILTER_MAX 65536 /* slots at most, a power of two; half may be used */
+#define WEIRD_FILTER_MIN 64    /* slots at first: the table grows by doubling */
 #define NS 1000000000LL
 #define WEIRD_IGNORE_NS (600 * NS)
 #define WEIRD_DID_LOG_NS (86400 * NS)
@@ -131,8 +132,13 @@ struct weird_slot {
     int64_t until;
 };
 
+/* Open addressing, linear probing.  The table starts small (1 KiB) and
+ * doubles while half full, up to WEIRD_FILTER_MAX slots (1 MiB); full at
+ * that size it is cleared, as before.  A run that raises few weirds (a
+ * fuzz input, a short capture) so pays for a few slots only. */
 struct weird_filter {
     struct weird_slot *slot;
+    uint32_t cap;
     uint32_t used;
 };
 
@@ -141,7 +147,8 @@ struct weird_filter *weird_filter_new(void)
     struct weird_filter *w = calloc(1, sizeof(*w));
     if (!w)
         return NULL;
-    w->slot = calloc(WEIRD_FILTER_MAX, sizeof(*w->slot));
+    w->cap = WEIRD_FILTER_MIN;
+    w->slot = calloc(w->cap, sizeof(*w->slot));
     if (!w->slot) {
         free(w);
         return NULL;
@@ -171,13 +178,18 @@ static uint64_t key_hash(const char *table, const char *a, const void *b, size_t
     return h ? h : 1;
 }
 
+static struct weird_slot *slot_find(struct weird_slot *slot, uint32_t cap, uint64_t key)
+{
+    uint32_t i = (uint32_t)(key ^ (key >> 32)) & (cap - 1);
+    for (uint32_t n = 0; n < cap; n++, i = (i + 1) & (cap - 1))
+        if (slot[i].key == key || slot[i].key == 0)
+            return &slot[i];
+    return NULL;
+}
+
 static struct weird_slot *filter_find(struct weird_filter *w, uint64_t key)
 {
-    uint32_t i = (uint32_t)(key ^ (key >> 32)) & (WEIRD_FILTER_MAX - 1);
-    for (uint32_t n = 0; n < WEIRD_FILTER_MAX; n++, i = (i + 1) & (WEIRD_FILTER_MAX - 1))
-        if (w->slot[i].key == key || w->slot[i].key == 0)
-            return &w->slot[i];
-    return NULL;
+    return slot_find(w->slot, w->cap, key);
 }
 
 static bool filter_has(struct weird_filter *w, uint64_t key, int64_t now)
@@ -186,10 +198,29 @@ static bool filter_has(struct weird_filter *w, uint64_t key, int64_t now)
     return s && s->key == key && s->until > now;
 }
 
+/* Double the table (rehashing every key); false when at the maximum or
+ * out of memory. */
+static bool filter_grow(struct weird_filter *w)
+{
+    if (w->cap >= WEIRD_FILTER_MAX)
+        return false;
+    uint32_t ncap = w->cap * 2;
+    struct weird_slot *n = calloc(ncap, sizeof(*n));
+    if (!n)
+        return false;
+    for (uint32_t i = 0; i < w->cap; i++)
+        if (w->slot[i].key)
+            *slot_find(n, ncap, w->slot[i].key) = w->slot[i];
+    free(w->slot);
+    w->slot = n;
+    w->cap = ncap;
+    return true;
+}
+
 static void filter_add(struct weird_filter *w, uint64_t key, int64_t until)
 {
-    if (w->used >= WEIRD_FILTER_MAX / 2) {
-        memset(w->slot, 0, WEIRD_FILTER_MAX * sizeof(*w->slot));
+    if (w->used >= w->cap / 2 && !filter_grow(w)) {
+        memset(w->slot, 0, (size_t)w->cap * sizeof(*w->slot));
         w->used = 0;
     }
     struct weird_slot *s = filter_find(w, key);
