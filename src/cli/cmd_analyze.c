@@ -15,8 +15,10 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "detect/engine.h"
 #include "extract/extract.h"
 #include "pipeline/pipeline.h"
+#include "store/eve.h"
 
 static struct pipeline *analyze_running;
 
@@ -55,6 +57,9 @@ static void analyze_usage(FILE *out)
             "                          by SHA-256 under DIR/extract_files/ (docs/extract.md)\n"
             "      --extract-max-size BYTES  bytes stored per file (default 100 MiB; the rest\n"
             "                          is hashed, extracted_cutoff=T)\n"
+            "  -S, --rules RULES       Suricata rules file or directory (repeatable): alerts\n"
+            "                          to DIR/eve.json, DIR/fast.log and alert.log (docs/alerts.md)\n"
+            "      --vars FILE         rule variables (NAME: value lines; $HOME_NET, ...)\n"
             "  -q, --quiet             no progress line\n"
             "  BPF                     libpcap filter, as tcpdump takes it\n\n"
             "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input (processed up to the damage)\n"
@@ -70,31 +75,38 @@ struct analyze_opts {
     char *bpf;
     int extract;
     uint64_t extract_max;
+    const char **rules; /* -S: rules files or directories */
+    int nrules;
+    const char *vars;
 };
 
 static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct pipeline_config *cfg)
 {
     static const struct option longs[] = {
         {"read", required_argument, 0, 'r'},   {"log-dir", required_argument, 0, 'l'},
-        {"json", no_argument, 0, 'j'},         {"sensor", required_argument, 0, 'S'},
+        {"json", no_argument, 0, 'j'},         {"sensor", required_argument, 0, 's'},
         {"local-nets", required_argument, 0, 'L'}, {"seed", required_argument, 0, 'E'},
         {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
         {"vlan-key", no_argument, 0, 'V'},     {"no-local-nets", no_argument, 0, 'N'},
         {"extract", no_argument, 0, 'X'},      {"extract-max-size", required_argument, 0, 'M'},
+        {"rules", required_argument, 0, 'S'},  {"vars", required_argument, 0, 'v'},
         {0, 0, 0, 0}};
     char err[256];
     int c;
     o->inputs = calloc((size_t)argc + 1, sizeof(*o->inputs));
-    if (!o->inputs)
+    o->rules = calloc((size_t)argc + 1, sizeof(*o->rules));
+    if (!o->inputs || !o->rules)
         return VIGIL_EXIT_ERROR;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+r:l:jqh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:l:jqhS:", longs, NULL)) != -1) {
         switch (c) {
         case 'r': o->inputs[o->ninputs++] = optarg; break;
         case 'l': o->dir = optarg; break;
         case 'j': o->json = 1; break;
         case 'q': o->quiet = 1; break;
-        case 'S': cfg->sensor = optarg; break;
+        case 's': cfg->sensor = optarg; break;
+        case 'S': o->rules[o->nrules++] = optarg; break;
+        case 'v': o->vars = optarg; break;
         case 'V': cfg->flow.vlan_in_key = true; break;
         case 'N':
             cfg->flow.n_local_nets = 0;
@@ -145,6 +157,57 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
     return 0;
 }
 
+/* -S: the ruleset, the engine and the eve.json/fast.log output (outs[1]).
+ * Alerts go to every output, as every record does. */
+static struct {
+    struct ruleset rs;
+    struct detect_engine *eng;
+    struct output **outs;
+} analyze_det;
+
+static void analyze_alert(void *ctx, const struct record_hdr *rec)
+{
+    (void)ctx;
+    for (int i = 0; i < 2 && analyze_det.outs[i]; i++)
+        output_write(analyze_det.outs[i], rec);
+}
+
+static int analyze_rules_start(const struct analyze_opts *o, struct output **outs)
+{
+    char err[600];
+    if (detect_load_rules(&analyze_det.rs, o->rules, o->nrules, o->vars, o->quiet ? NULL : stderr,
+                          err, sizeof(err)) < 0 ||
+        (outs[1] = output_eve_open(o->dir, err, sizeof(err))) == NULL) {
+        cli_error("analyze: %s", err);
+        ruleset_free(&analyze_det.rs);
+        return -1;
+    }
+    analyze_det.outs = outs;
+    analyze_det.eng = detect_engine_new(&analyze_det.rs, analyze_alert, NULL, stderr, err,
+                                        sizeof(err));
+    if (!analyze_det.eng) {
+        cli_error("analyze: %s", err);
+        output_close(outs[1]);
+        outs[1] = NULL;
+        ruleset_free(&analyze_det.rs);
+        return -1;
+    }
+    detect_engine_install(analyze_det.eng);
+    return 0;
+}
+
+static void analyze_rules_stop(struct output **outs)
+{
+    if (!analyze_det.eng)
+        return;
+    detect_engine_install(NULL);
+    detect_engine_free(analyze_det.eng);
+    analyze_det.eng = NULL;
+    ruleset_free(&analyze_det.rs);
+    output_close(outs[1]);
+    outs[1] = NULL;
+}
+
 static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
 {
     char err[512];
@@ -181,8 +244,15 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
             return VIGIL_EXIT_ERROR;
         }
     }
-    struct output *outs[1] = {out};
-    struct pipeline *p = pipeline_new(cfg, outs, 1, err, sizeof(err));
+    struct output *outs[2] = {out, NULL};
+    if (o->nrules && analyze_rules_start(o, outs) < 0) {
+        if (o->extract)
+            extract_stop();
+        output_close(out);
+        capture_close(src);
+        return VIGIL_EXIT_ERROR;
+    }
+    struct pipeline *p = pipeline_new(cfg, outs, outs[1] ? 2 : 1, err, sizeof(err));
     if (!p) {
         cli_error("analyze: %s", err);
         if (o->extract)
@@ -203,6 +273,7 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         cli_error("analyze: %s", capture_error(src));
     analyze_running = NULL;
     pipeline_free(p);
+    analyze_rules_stop(outs);
     if (o->extract)
         extract_stop();
     output_close(out);
@@ -226,5 +297,6 @@ int cmd_analyze(int argc, char **argv)
         rc = VIGIL_EXIT_OK;
     free(o.bpf);
     free(o.inputs);
+    free(o.rules);
     return rc;
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/progress.h"
+#include "detect/engine.h"
 #include "pipeline/pipeline.h"
 #include "stream/stream.h"
 
@@ -174,6 +175,7 @@ int pipeline_run(struct pipeline *p, struct capture_source *src)
         } else {
             flow_table_packet(p->flows, &pkt);
         }
+        detect_packet(&pkt);
         if (p->cfg.tick && (p->ctr.packets & 1023) == 0)
             pipeline_tick(p);
         if (p->out_failed) {

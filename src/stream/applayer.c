@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "decode/decode.h"
+#include "detect/engine.h"
 #include "stream/stream.h"
 
 #define NS 1000000000LL
@@ -767,6 +768,7 @@ static void hook_packet(void *ctx, struct flow_table *t, struct flow *f, const s
 {
     struct applayer *al = ctx;
     al->now = now;
+    detect_packet_flow(t, f, pkt, ip, side, orig_side);
     for (int i = 0; i < pkt->n_anomalies; i++) {
         const char *src = anomaly_conn_source(pkt->anomalies[i]);
         if (src) {
@@ -893,6 +895,7 @@ void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
     ctx->al->ctr.records++;
     if (ctx->al->emit)
         ctx->al->emit(ctx->al->emit_ctx, rec);
+    detect_record(&ctx->conn, rec);
 }
 
 void proto_confirm(struct proto_ctx *ctx)
@@ -905,6 +908,7 @@ void proto_confirm(struct proto_ctx *ctx)
         ctx->al->ctr.confirmed++;
     }
     app_add_service(ctx, p->name);
+    detect_app_proto(&ctx->conn, p->name);
 }
 
 void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts)

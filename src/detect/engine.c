@@ -1,0 +1,687 @@
+/*
+ * engine.c - the signature engine's construction and its hooks into the
+ * pipeline (engine.h, docs/alerts.md).
+ *
+ * Build: every rule the engine can evaluate (detect_rule_check) goes to a
+ * group - packet rules by IP protocol (tcp, udp, icmp, other; "ip" rules
+ * to all), transaction rules by application protocol (http, dns, tls,
+ * ssh).  Each rule's fast pattern (the fast_pattern content, else its
+ * longest positive content; fast_pattern:off,len chops it) goes into the
+ * group's Vectorscan block-mode database for that buffer, compiled with
+ * hs_compile_lit_multi (literal bytes, HS_FLAG_CASELESS for nocase,
+ * HS_FLAG_SINGLEMATCH); rules without a usable content go to the group's
+ * always-evaluate list.  Evaluation is engine_eval.c.
+ *
+ * State that outlives one engine (so a SIGHUP reload loses no flow): the
+ * per-flow table (flowbits, TCP state, confirmed app protocol), direct-
+ * mapped by a seeded hash of the session uid with DETECT_FLOWS_MAX slots
+ * (a collision replaces the older flow and is counted), and the flowbit
+ * name table (names only grow, capped at DETECT_FLOWBITS_MAX).  Single
+ * analysis worker: the hooks are not thread-safe.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hash.h"
+#include "detect/engine_int.h"
+#include "flow/flow.h"
+#include "proto/proto.h"
+
+struct det_flow *detect_flows;
+static uint64_t flow_key[2];
+static char *bit_names[DETECT_FLOWBITS_MAX];
+static uint32_t n_bit_names;
+static struct detect_engine *current;
+static struct det_stash stash;
+
+/* ---- shared state ---------------------------------------------------------- */
+
+int det_bit_index(const char *name, size_t len, int create)
+{
+    for (uint32_t i = 0; i < n_bit_names; i++)
+        if (strlen(bit_names[i]) == len && memcmp(bit_names[i], name, len) == 0)
+            return (int)i;
+    if (!create || n_bit_names >= DETECT_FLOWBITS_MAX)
+        return -1;
+    char *s = malloc(len + 1);
+    if (!s)
+        return -1;
+    memcpy(s, name, len);
+    s[len] = 0;
+    bit_names[n_bit_names] = s;
+    return (int)n_bit_names++;
+}
+
+static int det_state_init(void)
+{
+    if (detect_flows)
+        return 0;
+    detect_flows = calloc(DETECT_FLOWS_MAX, sizeof(*detect_flows));
+    if (!detect_flows)
+        return -1;
+    core_random_key(flow_key);
+    return 0;
+}
+
+static void det_state_free(void)
+{
+    free(detect_flows);
+    detect_flows = NULL;
+    for (uint32_t i = 0; i < n_bit_names; i++)
+        free(bit_names[i]);
+    n_bit_names = 0;
+    memset(&stash, 0, sizeof(stash));
+}
+
+struct det_flow *det_flow_find(const char *uid, int create)
+{
+    if (!detect_flows || !uid || !*uid)
+        return NULL;
+    size_t n = strnlen(uid, sizeof(detect_flows->uid) - 1);
+    uint64_t h = core_siphash(flow_key, uid, n);
+    struct det_flow *fs = &detect_flows[h & (DETECT_FLOWS_MAX - 1)];
+    if (strncmp(fs->uid, uid, sizeof(fs->uid)) == 0)
+        return fs;
+    if (!create)
+        return NULL;
+    if (fs->uid[0] && current)
+        current->ctr.flow_evictions++;
+    memset(fs, 0, sizeof(*fs));
+    memcpy(fs->uid, uid, n);
+    return fs;
+}
+
+/* ---- what the engine evaluates ---------------------------------------------- */
+
+int detect_rule_check(const struct rule *r, const char **kw)
+{
+    static const uint8_t tx_bufs[] = {
+        RULE_BUF_HTTP_URI,       RULE_BUF_HTTP_URI_RAW,  RULE_BUF_HTTP_METHOD,
+        RULE_BUF_HTTP_HOST,      RULE_BUF_HTTP_HOST_RAW, RULE_BUF_HTTP_USER_AGENT,
+        RULE_BUF_HTTP_STAT_CODE, RULE_BUF_HTTP_STAT_MSG, RULE_BUF_HTTP_REFERER,
+        RULE_BUF_HTTP_PROTOCOL,  RULE_BUF_DNS_QUERY,     RULE_BUF_TLS_SNI,
+        RULE_BUF_JA3_HASH,       RULE_BUF_JA3S_HASH,     RULE_BUF_SSH_PROTO,
+        RULE_BUF_SSH_SOFTWARE};
+    if (r->n_flowints)
+        return *kw = "flowint", -1;
+    for (uint32_t i = 0; i < r->n_bits; i++)
+        if (r->bits[i].scope != RULE_BITS_FLOW)
+            return *kw = "xbits", -1;
+    if (r->app_event)
+        return *kw = "app-layer-event", -1;
+    if (r->tls_version)
+        return *kw = "tls.version", -1;
+    if (r->ftpbounce)
+        return *kw = "ftpbounce", -1;
+    if (r->has & RULE_HAS_STREAM_SIZE)
+        return *kw = "stream_size", -1;
+    if (r->flow & (RULE_FLOW_ONLY_FRAG))
+        return *kw = "flow:only_frag", -1;
+    if (r->threshold.type == RULE_THRESH_BACKOFF)
+        return *kw = "threshold:type backoff", -1;
+    if (r->proto == RULE_PROTO_TCP_STREAM || (r->flow & RULE_FLOW_ONLY_STREAM))
+        return *kw = "flow:only_stream", -1;
+    switch (r->proto) {
+    case RULE_PROTO_IP: case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: case RULE_PROTO_UDP:
+    case RULE_PROTO_ICMP: case RULE_PROTO_HTTP: case RULE_PROTO_DNS: case RULE_PROTO_TLS:
+    case RULE_PROTO_SSH:
+        break;
+    default:
+        return *kw = rule_proto_name(r->proto), -1;
+    }
+    for (uint32_t b = 0; b < r->n_bufs; b++) {
+        const struct rule_buflist *bl = &r->bufs[b];
+        int ok = bl->buffer == RULE_BUF_PKT;
+        for (size_t k = 0; !ok && k < sizeof(tx_bufs); k++)
+            ok = bl->buffer == tx_bufs[k];
+        if (!ok)
+            return *kw = rule_buffer_name(bl->buffer), -1;
+        for (uint8_t x = 0; x < bl->n_xforms; x++)
+            if (bl->xforms[x] == RULE_XFORM_HEADER_LOWERCASE ||
+                bl->xforms[x] == RULE_XFORM_STRIP_PSEUDO_HEADERS)
+                return *kw = "transform", -1;
+        for (uint32_t i = 0; i < bl->n; i++) {
+            if (bl->elems[i].kind == RULE_ELEM_BASE64_DECODE)
+                return *kw = "base64_decode", -1;
+            if ((bl->elems[i].kind == RULE_ELEM_BYTE_TEST || bl->elems[i].kind == RULE_ELEM_BYTE_JUMP ||
+                 bl->elems[i].kind == RULE_ELEM_BYTE_EXTRACT) &&
+                (bl->elems[i].u.byte.flags & RULE_BYTE_DCE))
+                return *kw = "byte_test:dce", -1;
+        }
+    }
+    return 0;
+}
+
+static int buf_is_response(unsigned b)
+{
+    return b == RULE_BUF_HTTP_STAT_CODE || b == RULE_BUF_HTTP_STAT_MSG || b == RULE_BUF_JA3S_HASH;
+}
+
+/* The rule's fast pattern: buffer, bytes, nocase.  0 when it has none. */
+static int rule_fast_pattern(const struct rule *r, uint8_t *buf, const uint8_t **p, uint32_t *len,
+                             int *nocase)
+{
+    const struct rule_content *best = NULL;
+    uint8_t bbuf = 0;
+    for (uint32_t b = 0; b < r->n_bufs; b++) {
+        const struct rule_buflist *bl = &r->bufs[b];
+        if (bl->n_xforms)
+            continue; /* the pattern must be found in the buffer as inspected */
+        for (uint32_t i = 0; i < bl->n; i++) {
+            const struct rule_content *c = &bl->elems[i].u.content;
+            if (bl->elems[i].kind != RULE_ELEM_CONTENT || (c->flags & RULE_CONTENT_NEGATED) ||
+                c->len == 0)
+                continue;
+            if (c->flags & RULE_CONTENT_FAST_PATTERN) {
+                best = c, bbuf = bl->buffer;
+                goto found;
+            }
+            if (!best || c->len > best->len)
+                best = c, bbuf = bl->buffer;
+        }
+    }
+    if (!best)
+        return 0;
+found:
+    *buf = bbuf;
+    *nocase = (best->flags & RULE_CONTENT_NOCASE) != 0;
+    if (best->flags & RULE_CONTENT_FP_CHOP) {
+        *p = best->bytes + best->fp_off;
+        *len = best->fp_len;
+    } else {
+        *p = best->bytes;
+        *len = best->len;
+    }
+    return 1;
+}
+
+/* ---- building -------------------------------------------------------------- */
+
+struct fp_list {
+    const char **pat;
+    size_t *len;
+    unsigned *flags, *ids;
+    uint32_t n, cap;
+};
+
+static int fp_add(struct fp_list *l, const uint8_t *p, uint32_t len, int nocase, uint32_t id)
+{
+    if (l->n == l->cap) {
+        uint32_t nc = l->cap ? l->cap * 2 : 64;
+        const char **np = realloc(l->pat, nc * sizeof(*np));
+        if (np)
+            l->pat = np;
+        size_t *nl = realloc(l->len, nc * sizeof(*nl));
+        if (nl)
+            l->len = nl;
+        unsigned *nf = realloc(l->flags, nc * sizeof(*nf));
+        if (nf)
+            l->flags = nf;
+        unsigned *ni = realloc(l->ids, nc * sizeof(*ni));
+        if (ni)
+            l->ids = ni;
+        if (!np || !nl || !nf || !ni)
+            return -1;
+        l->cap = nc;
+    }
+    l->pat[l->n] = (const char *)p;
+    l->len[l->n] = len;
+    l->flags[l->n] = HS_FLAG_SINGLEMATCH | (nocase ? HS_FLAG_CASELESS : 0);
+    l->ids[l->n] = id;
+    l->n++;
+    return 0;
+}
+
+static void fp_free(struct fp_list *l)
+{
+    free(l->pat);
+    free(l->len);
+    free(l->flags);
+    free(l->ids);
+    memset(l, 0, sizeof(*l));
+}
+
+static int group_always_add(struct det_group *g, uint32_t id)
+{
+    if (g->n_always == g->cap_always) {
+        uint32_t nc = g->cap_always ? g->cap_always * 2 : 16;
+        uint32_t *n = realloc(g->always, nc * sizeof(*n));
+        if (!n)
+            return -1;
+        g->always = n;
+        g->cap_always = nc;
+    }
+    g->always[g->n_always++] = id;
+    return 0;
+}
+
+/* Which groups a rule belongs to (bit per enum det_grp). */
+static unsigned rule_groups(const struct det_rule *dr)
+{
+    const struct rule *r = dr->r;
+    if (dr->tx) {
+        switch (r->app_proto ? r->app_proto : r->proto) {
+        case RULE_PROTO_HTTP: return 1u << DG_HTTP;
+        case RULE_PROTO_DNS: return 1u << DG_DNS;
+        case RULE_PROTO_TLS: return 1u << DG_TLS;
+        case RULE_PROTO_SSH: return 1u << DG_SSH;
+        default: return 0;
+        }
+    }
+    switch (r->proto) {
+    case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: case RULE_PROTO_HTTP: case RULE_PROTO_TLS:
+    case RULE_PROTO_SSH:
+        return 1u << DG_TCP;
+    case RULE_PROTO_UDP: return 1u << DG_UDP;
+    case RULE_PROTO_ICMP: return 1u << DG_ICMP;
+    case RULE_PROTO_DNS: return (1u << DG_TCP) | (1u << DG_UDP);
+    default: return (1u << DG_TCP) | (1u << DG_UDP) | (1u << DG_ICMP) | (1u << DG_OTHER);
+    }
+}
+
+static int det_rule_setup(struct det_rule *dr, const struct rule *r)
+{
+    dr->r = r;
+    for (uint32_t b = 0; b < r->n_bufs; b++) {
+        if (r->bufs[b].buffer != RULE_BUF_PKT)
+            dr->tx = 1;
+        if (buf_is_response(r->bufs[b].buffer))
+            dr->to_client = 1;
+    }
+    if (r->flow & RULE_FLOW_TO_CLIENT)
+        dr->to_client = 1;
+    for (uint32_t i = 0; i < r->n_bits && i < 8; i++) {
+        const char *nm = r->bits[i].name;
+        size_t len = strcspn(nm, "|&");
+        int idx = det_bit_index(nm, len, 1);
+        if (idx < 0)
+            return -1;
+        dr->bit_idx[i] = (uint16_t)idx;
+        /* the other names of "a|b" / "a&b" are looked up when evaluated */
+        for (const char *q = nm + len; *q; q += strcspn(q, "|&")) {
+            q++;
+            if (det_bit_index(q, strcspn(q, "|&"), 1) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int group_compile(struct detect_engine *e, struct fp_list (*fps)[RULE_BUF_COUNT], char *err,
+                         size_t errlen)
+{
+    for (int g = 0; g < DG_COUNT; g++)
+        for (int b = 0; b < RULE_BUF_COUNT; b++) {
+            struct fp_list *l = &fps[g][b];
+            if (!l->n)
+                continue;
+            hs_compile_error_t *ce = NULL;
+            if (hs_compile_lit_multi(l->pat, l->flags, l->ids, l->len, l->n, HS_MODE_BLOCK, NULL,
+                                     &e->g[g].db[b], &ce) != HS_SUCCESS) {
+                snprintf(err, errlen, "Vectorscan could not compile the %s patterns: %s",
+                         rule_buffer_name((unsigned)b), ce ? ce->message : "unknown error");
+                hs_free_compile_error(ce);
+                return -1;
+            }
+            e->g[g].n_fp[b] = l->n;
+            if (hs_alloc_scratch(e->g[g].db[b], &e->scratch) != HS_SUCCESS) {
+                snprintf(err, errlen, "out of memory for Vectorscan scratch");
+                return -1;
+            }
+        }
+    return 0;
+}
+
+static int engine_place(struct detect_engine *e, uint32_t id, struct fp_list (*fps)[RULE_BUF_COUNT])
+{
+    unsigned groups = rule_groups(&e->rules[id]);
+    uint8_t buf = 0;
+    const uint8_t *p;
+    uint32_t len;
+    int nocase;
+    int has_fp = rule_fast_pattern(e->rules[id].r, &buf, &p, &len, &nocase);
+    if (has_fp)
+        e->ctr.prefilter_rules++;
+    for (int g = 0; g < DG_COUNT; g++) {
+        if (!(groups & (1u << g)))
+            continue;
+        if (has_fp ? fp_add(&fps[g][buf], p, len, nocase, id) : group_always_add(&e->g[g], id))
+            return -1;
+    }
+    return 0;
+}
+
+static int engine_build(struct detect_engine *e, FILE *warn, char *err, size_t errlen)
+{
+    const struct ruleset *rs = e->rs;
+    struct fp_list(*fps)[RULE_BUF_COUNT] = calloc(DG_COUNT, sizeof(*fps));
+    e->rules = calloc(rs->n ? rs->n : 1, sizeof(*e->rules));
+    int rc = -1;
+    if (!fps || !e->rules)
+        goto oom;
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct rule *r = rs->rules[i];
+        const char *kw = NULL;
+        if (r->action == RULE_ACTION_PASS || detect_rule_check(r, &kw) < 0) {
+            e->ctr.rules_skipped++;
+            if (warn && kw)
+                fprintf(warn, "rule sid %u: keyword '%s' is parsed but not evaluated by the "
+                              "engine: rule skipped\n", r->sid, kw);
+            continue;
+        }
+        uint32_t id = e->n_rules;
+        if (det_rule_setup(&e->rules[id], r) < 0)
+            goto oom;
+        e->n_rules++;
+        if (engine_place(e, id, fps) < 0)
+            goto oom;
+    }
+    e->ctr.rules = e->n_rules;
+    e->mark = calloc(e->n_rules + 1, sizeof(*e->mark));
+    e->cand = calloc(e->n_rules + 1, sizeof(*e->cand));
+    if (!e->mark || !e->cand)
+        goto oom;
+    rc = group_compile(e, fps, err, errlen);
+    goto out;
+oom:
+    snprintf(err, errlen, "out of memory building the detection engine");
+out:
+    if (fps)
+        for (int g = 0; g < DG_COUNT; g++)
+            for (int b = 0; b < RULE_BUF_COUNT; b++)
+                fp_free(&fps[g][b]);
+    free(fps);
+    return rc;
+}
+
+struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_emit_fn emit,
+                                        void *emit_ctx, FILE *warn, char *err, size_t errlen)
+{
+    struct detect_engine *e = calloc(1, sizeof(*e));
+    if (!e || det_state_init() < 0 || detect_match_init(&e->m) < 0) {
+        snprintf(err, errlen, "out of memory creating the detection engine");
+        free(e);
+        return NULL;
+    }
+    e->rs = rs;
+    e->emit = emit;
+    e->emit_ctx = emit_ctx;
+    e->thresh = calloc(DETECT_THRESH_MAX, sizeof(*e->thresh));
+    core_random_key(e->thresh_key);
+    if (!e->thresh) {
+        snprintf(err, errlen, "out of memory for threshold tracking");
+        detect_engine_free(e);
+        return NULL;
+    }
+    if (engine_build(e, warn, err, errlen) < 0) {
+        detect_engine_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void detect_engine_free(struct detect_engine *e)
+{
+    if (!e)
+        return;
+    if (current == e)
+        current = NULL;
+    for (int g = 0; g < DG_COUNT; g++) {
+        for (int b = 0; b < RULE_BUF_COUNT; b++)
+            hs_free_database(e->g[g].db[b]);
+        free(e->g[g].always);
+    }
+    hs_free_scratch(e->scratch);
+    detect_match_free(&e->m);
+    free(e->rules);
+    free(e->mark);
+    free(e->cand);
+    free(e->thresh);
+    free(e);
+}
+
+struct detect_engine *detect_engine_install(struct detect_engine *e)
+{
+    struct detect_engine *old = current;
+    current = e;
+    if (!e)
+        det_state_free();
+    return old;
+}
+
+void detect_engine_counters(const struct detect_engine *e, struct detect_counters *c)
+{
+    *c = e->ctr;
+}
+
+/* ---- hooks ----------------------------------------------------------------- */
+
+static void track_tcp(struct det_flow *fs, uint8_t fl)
+{
+    if ((fl & 0x02) && !(fl & 0x10))
+        fs->tcp = fs->tcp < 1 ? 1 : fs->tcp;
+    else if ((fl & 0x12) == 0x12)
+        fs->tcp = fs->tcp < 2 ? 2 : fs->tcp;
+    else if (fs->tcp == 2 && (fl & 0x10))
+        fs->tcp = 3;
+    else if (fs->tcp == 0)
+        fs->tcp = 3; /* picked up midstream: established, as Suricata's stream.midstream */
+}
+
+void detect_packet_flow(struct flow_table *t, struct flow *f, const struct packet *pkt,
+                        const struct pkt_ip *ip, int side, int orig_side)
+{
+    if (!current)
+        return;
+    struct flow_app_info in;
+    flow_app_info(t, f, &in);
+    struct det_flow *fs = det_flow_find(in.uid, 1);
+    memset(&stash, 0, sizeof(stash));
+    stash.pkt = pkt;
+    stash.num = pkt->num;
+    stash.ts = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
+    stash.fs = fs;
+    stash.to_server = side == orig_side;
+    memcpy(stash.uid, in.uid, sizeof(stash.uid));
+    memcpy(stash.cid, in.community_id, sizeof(stash.cid));
+    stash.orig_h = in.orig_h;
+    stash.resp_h = in.resp_h;
+    stash.orig_p = in.orig_p;
+    stash.resp_p = in.resp_p;
+    if (!fs)
+        return;
+    fs->seen |= stash.to_server ? 1 : 2;
+    if (ip->proto == 6 && ip->t.valid)
+        track_tcp(fs, ip->t.tcp_flags);
+}
+
+static enum det_grp pkt_group(uint8_t proto)
+{
+    return proto == 6 ? DG_TCP : proto == 17 ? DG_UDP : (proto == 1 || proto == 58) ? DG_ICMP
+                                                                                  : DG_OTHER;
+}
+
+void detect_packet(const struct packet *pkt)
+{
+    struct detect_engine *e = current;
+    const struct pkt_ip *ip = packet_inner_const(pkt);
+    if (!e || !ip || (pkt->flags & PKT_F_FRAG_HELD) || (ip->is_fragment && !ip->reassembled))
+        return;
+    struct det_insp in;
+    memset(&in, 0, sizeof(in));
+    in.pkt = pkt;
+    in.ip = ip;
+    in.ip_proto = ip->proto;
+    if (stash.pkt == pkt && stash.num == pkt->num) {
+        in.st = &stash;
+        in.fs = stash.fs;
+        in.to_server = stash.to_server;
+        in.app = in.fs ? in.fs->app : 0;
+    }
+    size_t al = ip->version == 6 ? 16 : 4;
+    in.src.family = in.dst.family = ip->version;
+    memcpy(in.src.a, ip->src, al);
+    memcpy(in.dst.a, ip->dst, al);
+    in.sport = ip->t.sport;
+    in.dport = ip->t.dport;
+    in.buf[RULE_BUF_PKT] = ip->t.payload;
+    in.len[RULE_BUF_PKT] = ip->t.payload ? ip->t.payload_len : 0;
+    in.have[RULE_BUF_PKT] = 1;
+    e->ctr.packets++;
+    det_inspect(e, pkt_group(ip->proto), &in);
+}
+
+static uint8_t app_of(const char *name)
+{
+    if (!name)
+        return 0;
+    if (strcmp(name, "http") == 0)
+        return RULE_PROTO_HTTP;
+    if (strcmp(name, "dns") == 0)
+        return RULE_PROTO_DNS;
+    if (strcmp(name, "ssl") == 0)
+        return RULE_PROTO_TLS;
+    if (strcmp(name, "ssh") == 0)
+        return RULE_PROTO_SSH;
+    if (strcmp(name, "smtp") == 0)
+        return RULE_PROTO_SMTP;
+    if (strcmp(name, "ftp") == 0)
+        return RULE_PROTO_FTP;
+    return 0;
+}
+
+void detect_app_proto(const struct proto_conn *conn, const char *name)
+{
+    if (!current)
+        return;
+    struct det_flow *fs = det_flow_find(conn->uid, 1);
+    if (fs && !fs->app)
+        fs->app = app_of(name);
+}
+
+/* Field helpers: a string/count field of rec by name. */
+static int rec_str(const struct record_hdr *rec, const char *name, const uint8_t **p, uint32_t *n)
+{
+    int i = record_field_index(rec->type, name);
+    if (i < 0 || record_unset(rec, (size_t)i))
+        return 0;
+    const struct rstr *s = record_field_ptr(rec, (size_t)i);
+    if (rec->type->fields[i].type != RT_STRING && rec->type->fields[i].type != RT_ENUM)
+        return 0;
+    *p = (const uint8_t *)s->p;
+    *n = (uint32_t)s->len;
+    return 1;
+}
+
+static void insp_buf(struct det_insp *in, unsigned b, const struct record_hdr *rec,
+                     const char *field)
+{
+    if (rec_str(rec, field, &in->buf[b], &in->len[b]))
+        in->have[b] = 1;
+}
+
+static void insp_http(struct det_insp *in, const struct record_hdr *rec, char *tmp, size_t tlen)
+{
+    insp_buf(in, RULE_BUF_HTTP_URI, rec, "uri");
+    insp_buf(in, RULE_BUF_HTTP_URI_RAW, rec, "uri");
+    insp_buf(in, RULE_BUF_HTTP_METHOD, rec, "method");
+    insp_buf(in, RULE_BUF_HTTP_HOST, rec, "host");
+    insp_buf(in, RULE_BUF_HTTP_HOST_RAW, rec, "host");
+    insp_buf(in, RULE_BUF_HTTP_USER_AGENT, rec, "user_agent");
+    insp_buf(in, RULE_BUF_HTTP_STAT_MSG, rec, "status_msg");
+    insp_buf(in, RULE_BUF_HTTP_REFERER, rec, "referrer");
+    const uint8_t *v;
+    uint32_t vn;
+    if (rec_str(rec, "version", &v, &vn)) {
+        int n = snprintf(tmp, tlen / 2, "HTTP/%.*s", (int)vn, (const char *)v);
+        in->buf[RULE_BUF_HTTP_PROTOCOL] = (const uint8_t *)tmp;
+        in->len[RULE_BUF_HTTP_PROTOCOL] = n > 0 ? (uint32_t)n : 0;
+        in->have[RULE_BUF_HTTP_PROTOCOL] = 1;
+    }
+    int i = record_field_index(rec->type, "status_code");
+    if (i >= 0 && !record_unset(rec, (size_t)i)) {
+        char *s = tmp + tlen / 2;
+        int n = snprintf(s, tlen / 2, "%llu",
+                         (unsigned long long)*(const uint64_t *)record_field_ptr(rec, (size_t)i));
+        in->buf[RULE_BUF_HTTP_STAT_CODE] = (const uint8_t *)s;
+        in->len[RULE_BUF_HTTP_STAT_CODE] = n > 0 ? (uint32_t)n : 0;
+        in->have[RULE_BUF_HTTP_STAT_CODE] = 1;
+    }
+}
+
+/* ssh.proto / ssh.software from a banner "SSH-2.0-OpenSSH_7.4 comment". */
+static void insp_ssh(struct det_insp *in, const uint8_t *b, uint32_t n)
+{
+    if (n < 4 || memcmp(b, "SSH-", 4) != 0)
+        return;
+    const uint8_t *p = b + 4, *end = b + n;
+    const uint8_t *dash = memchr(p, '-', (size_t)(end - p));
+    if (!dash)
+        return;
+    in->buf[RULE_BUF_SSH_PROTO] = p;
+    in->len[RULE_BUF_SSH_PROTO] = (uint32_t)(dash - p);
+    in->have[RULE_BUF_SSH_PROTO] = 1;
+    const uint8_t *sw = dash + 1, *sp = memchr(sw, ' ', (size_t)(end - sw));
+    in->buf[RULE_BUF_SSH_SOFTWARE] = sw;
+    in->len[RULE_BUF_SSH_SOFTWARE] = (uint32_t)((sp ? sp : end) - sw);
+    in->have[RULE_BUF_SSH_SOFTWARE] = 1;
+}
+
+static void insp_conn(struct det_insp *in, const struct proto_conn *conn, int to_server)
+{
+    in->to_server = to_server;
+    in->src = to_server ? conn->orig_h : conn->resp_h;
+    in->dst = to_server ? conn->resp_h : conn->orig_h;
+    in->sport = to_server ? conn->orig_p : conn->resp_p;
+    in->dport = to_server ? conn->resp_p : conn->orig_p;
+}
+
+void detect_record(const struct proto_conn *conn, const struct record_hdr *rec)
+{
+    struct detect_engine *e = current;
+    if (!e || !conn)
+        return;
+    const char *path = rec->type->path;
+    uint8_t app = app_of(strcmp(path, "ssl") == 0 ? "ssl" : path);
+    enum det_grp g = app == RULE_PROTO_HTTP  ? DG_HTTP
+                       : app == RULE_PROTO_DNS ? DG_DNS
+                       : app == RULE_PROTO_TLS ? DG_TLS
+                       : app == RULE_PROTO_SSH ? DG_SSH
+                                               : DG_COUNT;
+    if (g == DG_COUNT)
+        return;
+    char tmp[128];
+    struct det_insp in;
+    memset(&in, 0, sizeof(in));
+    in.rec = rec;
+    in.conn = conn;
+    in.app = app;
+    in.ip_proto = conn->ip_proto;
+    in.fs = det_flow_find(conn->uid, 1);
+    if (in.fs && !in.fs->app)
+        in.fs->app = app;
+    if (stash.num && strncmp(stash.uid, conn->uid, sizeof(stash.uid)) == 0)
+        in.st = &stash;
+    e->ctr.records++;
+    if (g == DG_SSH) {
+        for (int dir = 0; dir < 2; dir++) {
+            struct det_insp one = in;
+            const uint8_t *b;
+            uint32_t n;
+            if (!rec_str(rec, dir == 0 ? "client" : "server", &b, &n))
+                continue;
+            insp_ssh(&one, b, n);
+            insp_conn(&one, conn, dir == 0);
+            det_inspect(e, g, &one);
+        }
+        return;
+    }
+    if (g == DG_HTTP)
+        insp_http(&in, rec, tmp, sizeof(tmp));
+    insp_buf(&in, RULE_BUF_DNS_QUERY, rec, "query");
+    insp_buf(&in, RULE_BUF_TLS_SNI, rec, "server_name");
+    insp_buf(&in, RULE_BUF_JA3_HASH, rec, "ja3");
+    insp_buf(&in, RULE_BUF_JA3S_HASH, rec, "ja3s");
+    insp_conn(&in, conn, 1);
+    det_inspect(e, g, &in);
+}

@@ -1,0 +1,122 @@
+/*
+ * engine.h - the signature engine: a loaded struct ruleset compiled into
+ * Vectorscan prefilter databases, matched on packets and on application
+ * buffers, producing alert records (docs/alerts.md).
+ *
+ * Where rules match:
+ *   packets       every decoded packet's transport payload (pkt_data) with
+ *                 the header keywords (dsize, flags, ttl, itype, ...), after
+ *                 the flow table and app layer saw it (detect_packet);
+ *   transactions  when a parser emits its record (http, dns, ssl, ssh), the
+ *                 buffers of that transaction (http.uri, dns.query, tls.sni,
+ *                 ...) are matched together (detect_record).
+ *
+ * Hooks: the app layer and the pipeline call the detect_* hook functions
+ * below; they act on the installed engine (detect_engine_install) and do
+ * nothing when none is installed, so the chain costs nothing without rules.
+ * One engine is installed per process (one analysis worker); swapping it
+ * (SIGHUP reload) keeps the per-flow state, which lives in the engine's
+ * flow table keyed by the session uid.
+ *
+ * Ownership: the engine borrows the ruleset (which must outlive it) and
+ * owns its databases, its flow/threshold tables and its scratch.
+ */
+#ifndef VIGIL_DETECT_ENGINE_H
+#define VIGIL_DETECT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/packet.h"
+#include "core/record.h"
+#include "detect/rule.h"
+
+struct flow_table;
+struct flow;
+struct proto_conn;
+
+/* ---- matching one list (match.c) ----------------------------------------- */
+
+/* Scratch for evaluating detection elements; one per thread. */
+struct detect_match {
+    int64_t vars[RULE_BYTE_VARS_MAX]; /* byte_extract values */
+    uint32_t steps;                   /* element evaluations of this list */
+    void *md, *mctx;                  /* pcre2_match_data *, pcre2_match_context * */
+    uint8_t *xbuf;                    /* transformed buffer */
+    uint32_t xcap;
+};
+
+int detect_match_init(struct detect_match *m);
+void detect_match_free(struct detect_match *m);
+
+/* Do bl's elements (after its transforms) match buffer b?  1 or 0.
+ * byte_extract variables persist in m->vars across the lists of a rule. */
+int detect_match_list(struct detect_match *m, const struct rule_buflist *bl, const uint8_t *b,
+                      uint32_t len);
+
+/* ---- the engine (engine.c) ---------------------------------------------- */
+
+/* Caps. */
+#define DETECT_FLOWS_MAX (1u << 16)   /* per-flow state slots (direct-mapped by uid) */
+#define DETECT_FLOWBITS_MAX 512       /* distinct flowbit names in one ruleset */
+#define DETECT_THRESH_MAX (1u << 16)  /* threshold tracking slots */
+#define DETECT_ALERTS_PER_PACKET 64   /* Suricata's packet_alert_max is 15; we keep more */
+
+struct detect_counters {
+    uint64_t rules;          /* rules the engine evaluates */
+    uint64_t rules_skipped;  /* rules loaded but not evaluable (engine_rule_check) */
+    uint64_t prefilter_rules;/* rules with a fast pattern in a Vectorscan database */
+    uint64_t packets;        /* packets inspected */
+    uint64_t records;        /* transactions inspected */
+    uint64_t candidates;     /* rules fully evaluated */
+    uint64_t alerts;         /* alerts emitted */
+    uint64_t suppressed;     /* matches a threshold held back */
+    uint64_t flow_evictions; /* per-flow state lost to a slot collision */
+    uint64_t thresh_evictions;
+};
+
+/* Alerts go out as records (struct alert_record, detect/alert_record.h). */
+typedef void (*detect_emit_fn)(void *ctx, const struct record_hdr *rec);
+
+/* Build the engine for rs.  Rules the engine cannot evaluate (see
+ * detect_rule_check) are skipped and, if warn is set, written to warn
+ * (one line each).  NULL on error with a sentence in err. */
+struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_emit_fn emit,
+                                        void *emit_ctx, FILE *warn, char *err, size_t errlen);
+void detect_engine_free(struct detect_engine *e);
+
+/* The engine the hooks use (NULL: none).  Returns the previous one; the
+ * per-flow state moves to the new engine (flowbits are re-mapped by name). */
+struct detect_engine *detect_engine_install(struct detect_engine *e);
+
+void detect_engine_counters(const struct detect_engine *e, struct detect_counters *c);
+
+/* Can the engine evaluate r?  0, or -1 with *kw naming the keyword it
+ * parses but does not evaluate (xbits, flowint, base64_decode, ...). */
+int detect_rule_check(const struct rule *r, const char **kw);
+
+/* Load rules files/directories (sorted *.rules), vars and the
+ * classification/reference configs beside the first path into rs
+ * (initialised here; ruleset_free() it).  Rejections are printed to
+ * report (may be NULL).  0, or -1 with a sentence in err. */
+int detect_load_rules(struct ruleset *rs, const char *const *paths, int n, const char *vars,
+                      FILE *report, char *err, size_t errlen);
+
+/* ---- hooks --------------------------------------------------------------- */
+
+/* The app layer, for each packet accounted to a flow (before its own work):
+ * remembers the packet's flow and direction and tracks the TCP state. */
+void detect_packet_flow(struct flow_table *t, struct flow *f, const struct packet *pkt,
+                        const struct pkt_ip *ip, int side, int orig_side);
+
+/* The pipeline, after the flow table and app layer handled pkt: packet rules. */
+void detect_packet(const struct packet *pkt);
+
+/* The app layer: a parser confirmed its protocol on this connection. */
+void detect_app_proto(const struct proto_conn *conn, const char *name);
+
+/* The app layer: a parser emitted rec (transaction rules on its buffers). */
+void detect_record(const struct proto_conn *conn, const struct record_hdr *rec);
+
+#endif

@@ -1,0 +1,503 @@
+/*
+ * engine_eval.c - one inspection (a packet, or a transaction's buffers)
+ * against one rule group: the Vectorscan prefilter marks candidate rules,
+ * each candidate (plus the group's always-evaluate list) is evaluated in
+ * full, and matches become alert records (docs/alerts.md).
+ *
+ * Evaluation order follows Suricata's: protocol, header addresses and
+ * ports (both ways for "<>"), flow keyword, packet keywords (dsize, ttl,
+ * flags, itype, ...), the detection lists of every buffer (match.c),
+ * flowbit conditions; on a match the flowbit actions run (also for
+ * noalert rules), then threshold/detection_filter decide whether the
+ * alert is written.  Threshold state: a table of DETECT_THRESH_MAX slots
+ * direct-mapped by a seeded hash of (rule, tracked address); a collision
+ * replaces the older entry and is counted.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hash.h"
+#include "detect/engine_int.h"
+#include "proto/proto.h"
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void *ctx)
+{
+    struct detect_engine *e = ctx;
+    (void)from, (void)to, (void)flags;
+    if (id < e->n_rules && e->mark[id] != e->gen) {
+        e->mark[id] = e->gen;
+        e->cand[e->n_cand++] = id;
+    }
+    return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ---- conditions ------------------------------------------------------------ */
+
+static int proto_ok(const struct rule *r, const struct det_insp *in)
+{
+    uint8_t p = in->ip_proto;
+    switch (r->proto) {
+    case RULE_PROTO_IP: return 1;
+    case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: return p == 6;
+    case RULE_PROTO_UDP: return p == 17;
+    case RULE_PROTO_ICMP: return p == 1 || p == 58;
+    case RULE_PROTO_DNS: return (p == 6 || p == 17) && in->app == RULE_PROTO_DNS;
+    default: return (p == 6) && in->app == r->proto;
+    }
+}
+
+static int header_dir_ok(const struct rule *r, const struct raddr *s, uint16_t sp,
+                         const struct raddr *d, uint16_t dp, int ports)
+{
+    if (!rule_addr_set_match(&r->src, s->family, s->a) ||
+        !rule_addr_set_match(&r->dst, d->family, d->a))
+        return 0;
+    if (ports && (!rule_port_set_match(&r->sport, sp) || !rule_port_set_match(&r->dport, dp)))
+        return 0;
+    return 1;
+}
+
+static int header_ok(const struct rule *r, const struct det_insp *in)
+{
+    int ports = in->ip_proto == 6 || in->ip_proto == 17 || in->ip_proto == 132;
+    if (header_dir_ok(r, &in->src, in->sport, &in->dst, in->dport, ports))
+        return 1;
+    return r->bidir && header_dir_ok(r, &in->dst, in->dport, &in->src, in->sport, ports);
+}
+
+static int flow_ok(const struct rule *r, const struct det_insp *in)
+{
+    uint32_t f = r->flow;
+    if (!f)
+        return 1;
+    int known = in->fs != NULL;
+    if ((f & RULE_FLOW_TO_SERVER) && !(known && in->to_server))
+        return 0;
+    if ((f & RULE_FLOW_TO_CLIENT) && !(known && !in->to_server))
+        return 0;
+    int est = 0;
+    if (known)
+        est = in->ip_proto == 6 ? (in->rec ? 1 : in->fs->tcp == 3) : in->fs->seen == 3;
+    if ((f & RULE_FLOW_ESTABLISHED) && !est)
+        return 0;
+    if ((f & RULE_FLOW_NOT_ESTABLISHED) && est)
+        return 0;
+    if ((f & RULE_FLOW_NO_FRAG) && in->pkt && (in->pkt->flags & PKT_F_REASSEMBLED))
+        return 0;
+    return 1;
+}
+
+static int tcp_flags_ok(const struct rule_tcp_flags *t, uint8_t fl)
+{
+    uint8_t f = fl & (uint8_t)~t->mask;
+    switch (t->modifier) {
+    case '+': return (f & t->set) == t->set;
+    case '*': return (f & t->set) != 0;
+    case '!': return (f & t->set) == 0;
+    default: return f == t->set;
+    }
+}
+
+static int pkt_keywords_ok(const struct rule *r, const struct det_insp *in)
+{
+    uint32_t h = r->has & ~(uint32_t)(RULE_HAS_TAG | RULE_HAS_URILEN);
+    if (h && !in->pkt)
+        return 0;
+    const struct pkt_ip *ip = in->ip;
+    const struct pkt_l4 *l = ip ? &ip->t : NULL;
+    int icmp = in->ip_proto == 1 || in->ip_proto == 58;
+    if ((h & RULE_HAS_DSIZE) && !rule_num_match(&r->dsize, in->len[RULE_BUF_PKT]))
+        return 0;
+    if ((h & RULE_HAS_TTL) && !rule_num_match(&r->ttl, ip->ttl))
+        return 0;
+    if ((h & RULE_HAS_IP_PROTO) && !rule_num_match(&r->ip_proto, ip->proto))
+        return 0;
+    if ((h & RULE_HAS_ID) && !rule_num_match(&r->ipid, ip->id))
+        return 0;
+    if ((h & (RULE_HAS_ITYPE | RULE_HAS_ICODE | RULE_HAS_ICMP_ID | RULE_HAS_ICMP_SEQ)) &&
+        (!icmp || !l->valid))
+        return 0;
+    if ((h & RULE_HAS_ITYPE) && !rule_num_match(&r->itype, l->icmp_type))
+        return 0;
+    if ((h & RULE_HAS_ICODE) && !rule_num_match(&r->icode, l->icmp_code))
+        return 0;
+    if ((h & RULE_HAS_ICMP_ID) && !rule_num_match(&r->icmp_id, l->icmp_id))
+        return 0;
+    if ((h & RULE_HAS_ICMP_SEQ) && !rule_num_match(&r->icmp_seq, l->icmp_seq))
+        return 0;
+    if ((h & (RULE_HAS_FLAGS | RULE_HAS_WINDOW | RULE_HAS_SEQ | RULE_HAS_ACK)) &&
+        (in->ip_proto != 6 || !l->valid))
+        return 0;
+    if ((h & RULE_HAS_FLAGS) && !tcp_flags_ok(&r->flags, l->tcp_flags))
+        return 0;
+    if ((h & RULE_HAS_WINDOW) && !rule_num_match(&r->window, l->win))
+        return 0;
+    if ((h & RULE_HAS_SEQ) && !rule_num_match(&r->seq, l->seq))
+        return 0;
+    if ((h & RULE_HAS_ACK) && !rule_num_match(&r->ack, l->ack))
+        return 0;
+    if ((r->has & RULE_HAS_URILEN) &&
+        (!in->have[RULE_BUF_HTTP_URI] || !rule_num_match(&r->urilen, in->len[RULE_BUF_HTTP_URI])))
+        return 0;
+    return 1;
+}
+
+static int bit_get(const struct det_flow *fs, int idx)
+{
+    return fs && idx >= 0 && ((fs->bits[idx / 64] >> (idx % 64)) & 1);
+}
+
+/* isset/isnotset on "a", "a|b" (any) or "a&b" (all). */
+static int bit_cond(const struct det_flow *fs, const struct rule_bit *b)
+{
+    int any = strchr(b->name, '|') != NULL, res = any ? 0 : 1;
+    for (const char *q = b->name; *q;) {
+        size_t n = strcspn(q, "|&");
+        int v = bit_get(fs, det_bit_index(q, n, 0));
+        if (b->cmd == RULE_BIT_ISNOTSET)
+            v = !v;
+        res = any ? (res || v) : (res && v);
+        q += n;
+        if (*q)
+            q++;
+    }
+    return res;
+}
+
+static int bits_ok(const struct rule *r, const struct det_insp *in)
+{
+    for (uint32_t i = 0; i < r->n_bits; i++) {
+        const struct rule_bit *b = &r->bits[i];
+        if ((b->cmd == RULE_BIT_ISSET || b->cmd == RULE_BIT_ISNOTSET) && !bit_cond(in->fs, b))
+            return 0;
+    }
+    return 1;
+}
+
+static void bits_apply(const struct rule *r, struct det_flow *fs)
+{
+    if (!fs)
+        return;
+    for (uint32_t i = 0; i < r->n_bits; i++) {
+        const struct rule_bit *b = &r->bits[i];
+        if (b->cmd == RULE_BIT_ISSET || b->cmd == RULE_BIT_ISNOTSET)
+            continue;
+        for (const char *q = b->name; *q;) {
+            size_t n = strcspn(q, "|&");
+            int idx = det_bit_index(q, n, 0);
+            if (idx >= 0) {
+                uint64_t m = (uint64_t)1 << (idx % 64);
+                if (b->cmd == RULE_BIT_SET)
+                    fs->bits[idx / 64] |= m;
+                else if (b->cmd == RULE_BIT_UNSET)
+                    fs->bits[idx / 64] &= ~m;
+                else
+                    fs->bits[idx / 64] ^= m;
+            }
+            q += n;
+            if (*q)
+                q++;
+        }
+    }
+}
+
+static int rule_matches(struct detect_engine *e, const struct rule *r, const struct det_insp *in)
+{
+    if (!proto_ok(r, in) || !header_ok(r, in) || !flow_ok(r, in) || !pkt_keywords_ok(r, in))
+        return 0;
+    memset(e->m.vars, 0, sizeof(e->m.vars));
+    for (uint32_t b = 0; b < r->n_bufs; b++) {
+        unsigned id = r->bufs[b].buffer;
+        if (!in->have[id] || !detect_match_list(&e->m, &r->bufs[b], in->buf[id], in->len[id]))
+            return 0;
+    }
+    return bits_ok(r, in);
+}
+
+/* ---- threshold / detection_filter ---------------------------------------------- */
+
+static int thresh_one(struct detect_engine *e, const struct rule *r,
+                      const struct rule_threshold *t, const struct det_insp *in, int64_t ts)
+{
+    uint8_t key[80];
+    size_t n = 0;
+    memcpy(key, &r->sid, 4), n += 4;
+    memcpy(key + n, &r->gid, 4), n += 4;
+    key[n++] = t->type;
+    const struct raddr *a = t->track == RULE_TRACK_DST ? &in->dst : &in->src;
+    if (t->track == RULE_TRACK_SRC || t->track == RULE_TRACK_DST || t->track == RULE_TRACK_BOTH) {
+        memcpy(key + n, a->a, 16), n += 16;
+        if (t->track == RULE_TRACK_BOTH)
+            memcpy(key + n, in->dst.a, 16), n += 16;
+    } else if (t->track == RULE_TRACK_FLOW && in->fs) {
+        memcpy(key + n, in->fs->uid, 24), n += 24;
+    }
+    uint64_t h = core_siphash(e->thresh_key, key, n);
+    struct det_thresh *s = &e->thresh[h & (DETECT_THRESH_MAX - 1)];
+    int64_t win = (int64_t)t->seconds * 1000000000LL;
+    if (!s->used || s->key != h || ts - s->start > win) {
+        if (s->used && s->key != h)
+            e->ctr.thresh_evictions++;
+        s->used = 1, s->key = h, s->start = ts, s->count = 0, s->fired = 0;
+    }
+    s->count++;
+    switch (t->type) {
+    case RULE_THRESH_LIMIT: return s->count <= t->count;
+    case RULE_THRESH_THRESHOLD:
+        if (s->count >= t->count) {
+            s->count = 0;
+            return 1;
+        }
+        return 0;
+    case RULE_THRESH_BOTH:
+        if (s->count >= t->count && !s->fired) {
+            s->fired = 1;
+            return 1;
+        }
+        return 0;
+    case RULE_THRESH_DETECTION_FILTER: return s->count > t->count;
+    default: return 1;
+    }
+}
+
+static int thresh_pass(struct detect_engine *e, const struct rule *r, const struct det_insp *in,
+                       int64_t ts)
+{
+    if (r->detection_filter.type != RULE_THRESH_NONE &&
+        !thresh_one(e, r, &r->detection_filter, in, ts))
+        return 0;
+    if (r->threshold.type != RULE_THRESH_NONE && !thresh_one(e, r, &r->threshold, in, ts))
+        return 0;
+    return 1;
+}
+
+/* ---- alerts ---------------------------------------------------------------- */
+
+static struct rstr rstr_of(const char *s)
+{
+    struct rstr r = {s ? s : "", s ? strlen(s) : 0};
+    return r;
+}
+
+static const char *app_name(uint8_t app)
+{
+    switch (app) {
+    case RULE_PROTO_HTTP: return "http";
+    case RULE_PROTO_DNS: return "dns";
+    case RULE_PROTO_TLS: return "tls";
+    case RULE_PROTO_SSH: return "ssh";
+    case RULE_PROTO_SMTP: return "smtp";
+    case RULE_PROTO_FTP: return "ftp";
+    default: return NULL;
+    }
+}
+
+static const char *proto_text(uint8_t p, char *buf, size_t n)
+{
+    switch (p) {
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 1: return "ICMP";
+    case 58: return "IPv6-ICMP";
+    case 132: return "SCTP";
+    default: snprintf(buf, n, "%03u", p); return buf;
+    }
+}
+
+static void alert_set_str(struct alert_record *a, int f, struct rstr *dst,
+                          const struct record_hdr *rec, const char *name)
+{
+    int i = record_field_index(rec->type, name);
+    if (i < 0 || record_unset(rec, (size_t)i))
+        return;
+    enum rtype t = rec->type->fields[i].type;
+    if (t != RT_STRING && t != RT_ENUM)
+        return;
+    *dst = *(const struct rstr *)record_field_ptr(rec, (size_t)i);
+    record_set_unset(&a->hdr, (size_t)f, false);
+}
+
+static void alert_set_count(struct alert_record *a, int f, uint64_t *dst,
+                            const struct record_hdr *rec, const char *name)
+{
+    int i = record_field_index(rec->type, name);
+    if (i < 0 || record_unset(rec, (size_t)i) || rec->type->fields[i].type != RT_COUNT)
+        return;
+    *dst = *(const uint64_t *)record_field_ptr(rec, (size_t)i);
+    record_set_unset(&a->hdr, (size_t)f, false);
+}
+
+static void alert_app_fields(struct alert_record *a, const struct record_hdr *rec, char *proto,
+                             size_t plen)
+{
+    const char *path = rec->type->path;
+    if (strcmp(path, "http") == 0) {
+        alert_set_str(a, AF_HTTP_HOSTNAME, &a->http_hostname, rec, "host");
+        alert_set_str(a, AF_HTTP_URL, &a->http_url, rec, "uri");
+        alert_set_str(a, AF_HTTP_USER_AGENT, &a->http_user_agent, rec, "user_agent");
+        alert_set_str(a, AF_HTTP_METHOD, &a->http_method, rec, "method");
+        alert_set_count(a, AF_HTTP_STATUS, &a->http_status, rec, "status_code");
+        alert_set_count(a, AF_HTTP_LENGTH, &a->http_length, rec, "response_body_len");
+        struct rstr v = {0};
+        alert_set_str(a, AF_HTTP_PROTOCOL, &v, rec, "version");
+        if (!record_unset(&a->hdr, AF_HTTP_PROTOCOL)) {
+            int n = snprintf(proto, plen, "HTTP/%.*s", (int)v.len, v.p);
+            a->http_protocol.p = proto;
+            a->http_protocol.len = n > 0 ? (size_t)n : 0;
+        }
+    } else if (strcmp(path, "dns") == 0) {
+        alert_set_str(a, AF_DNS_RRNAME, &a->dns_rrname, rec, "query");
+    } else if (strcmp(path, "ssl") == 0) {
+        alert_set_str(a, AF_TLS_SNI, &a->tls_sni, rec, "server_name");
+        alert_set_str(a, AF_TLS_JA3, &a->tls_ja3, rec, "ja3");
+    } else if (strcmp(path, "ssh") == 0) {
+        alert_set_str(a, AF_SSH_CLIENT, &a->ssh_client, rec, "client");
+        alert_set_str(a, AF_SSH_SERVER, &a->ssh_server, rec, "server");
+    }
+}
+
+static uint64_t flow_id_of(const char *uid)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a: stable across runs, as flow_id must be */
+    for (; *uid; uid++)
+        h = (h ^ (uint8_t)*uid) * 1099511628211ULL;
+    return h & ((1ULL << 51) - 1);
+}
+
+static void alert_emit(struct detect_engine *e, const struct rule *r, const struct det_insp *in,
+                       int64_t ts)
+{
+    struct alert_record a;
+    char ptxt[8], hproto[32], meta[32][160];
+    struct rstr mv[32];
+    alert_record_init(&a);
+    a.ts = ts;
+    const char *uid = in->conn ? in->conn->uid : in->st ? in->st->uid : "";
+    a.uid = rstr_of(uid);
+    if (in->conn) {
+        a.orig_h = in->conn->orig_h, a.resp_h = in->conn->resp_h;
+        a.orig_p = in->conn->orig_p, a.resp_p = in->conn->resp_p;
+        a.community_id = rstr_of(in->conn->community_id);
+        record_set_unset(&a.hdr, AF_COMMUNITY_ID, false);
+        if (in->st) {
+            a.pcap_cnt = in->st->num;
+            record_set_unset(&a.hdr, AF_PCAP_CNT, false);
+        }
+    } else if (in->st) {
+        a.orig_h = in->st->orig_h, a.resp_h = in->st->resp_h;
+        a.orig_p = in->st->orig_p, a.resp_p = in->st->resp_p;
+        a.community_id = rstr_of(in->st->cid);
+        a.pcap_cnt = in->st->num;
+        record_set_unset(&a.hdr, AF_PCAP_CNT, false);
+        record_set_unset(&a.hdr, AF_COMMUNITY_ID, false);
+    } else {
+        a.orig_h = in->src, a.resp_h = in->dst, a.orig_p = in->sport, a.resp_p = in->dport;
+    }
+    if (in->pkt) {
+        a.pcap_cnt = in->pkt->num;
+        record_set_unset(&a.hdr, AF_PCAP_CNT, false);
+    }
+    a.flow_id = flow_id_of(uid);
+    a.src_ip = in->src, a.dest_ip = in->dst, a.src_port = in->sport, a.dest_port = in->dport;
+    a.proto = rstr_of(proto_text(in->ip_proto, ptxt, sizeof(ptxt)));
+    const char *app = app_name(in->fs ? in->fs->app : in->app);
+    if (app) {
+        a.app_proto = rstr_of(app);
+        record_set_unset(&a.hdr, AF_APP_PROTO, false);
+    }
+    a.action = rstr_of("allowed");
+    a.gid = r->gid ? r->gid : 1, a.sid = r->sid, a.rev = r->rev;
+    a.signature = rstr_of(r->msg);
+    a.category = rstr_of(r->class_desc ? r->class_desc : "");
+    a.severity = (uint64_t)(r->priority > 0 ? r->priority : 3);
+    record_set_unset(&a.hdr, AF_ACTION, false);
+    for (int f = AF_GID; f <= AF_SEVERITY; f++)
+        record_set_unset(&a.hdr, (size_t)f, false);
+    if (!r->class_desc)
+        record_set_unset(&a.hdr, AF_CATEGORY, true);
+    uint32_t nm = r->n_metadata < 32 ? r->n_metadata : 32;
+    for (uint32_t i = 0; i < nm; i++) {
+        int n = snprintf(meta[i], sizeof(meta[i]), "%s %s", r->metadata[i].key,
+                         r->metadata[i].value ? r->metadata[i].value : "");
+        mv[i].p = meta[i];
+        mv[i].len = n < 0 ? 0 : (size_t)n >= sizeof(meta[i]) ? sizeof(meta[i]) - 1 : (size_t)n;
+    }
+    if (nm) {
+        a.metadata.v = mv, a.metadata.n = nm;
+        record_set_unset(&a.hdr, AF_METADATA, false);
+    }
+    if (in->rec)
+        alert_app_fields(&a, in->rec, hproto, sizeof(hproto));
+    e->ctr.alerts++;
+    if (e->emit)
+        e->emit(e->emit_ctx, &a.hdr);
+}
+
+/* ---- one inspection ---------------------------------------------------------- */
+
+static int64_t insp_ts(const struct det_insp *in)
+{
+    if (in->pkt)
+        return in->pkt->ts_sec * 1000000000LL + in->pkt->ts_nsec;
+    if (in->st)
+        return in->st->ts;
+    int i = record_field_index(in->rec->type, "ts");
+    return i >= 0 ? *(const int64_t *)record_field_ptr(in->rec, (size_t)i) : 0;
+}
+
+static void eval_one(struct detect_engine *e, enum det_grp g, const struct det_rule *dr,
+                     const struct det_insp *in0)
+{
+    struct det_insp flipped;
+    const struct det_insp *in = in0;
+    if (in0->rec && g != DG_SSH && dr->to_client) {
+        flipped = *in0;
+        flipped.to_server = 0;
+        flipped.src = in0->dst, flipped.dst = in0->src;
+        flipped.sport = in0->dport, flipped.dport = in0->sport;
+        in = &flipped;
+    }
+    const struct rule *r = dr->r;
+    e->ctr.candidates++;
+    if (!rule_matches(e, r, in))
+        return;
+    bits_apply(r, in->fs);
+    int64_t ts = insp_ts(in);
+    if (!thresh_pass(e, r, in, ts)) {
+        e->ctr.suppressed++;
+        return;
+    }
+    if (r->noalert || r->action == RULE_ACTION_PASS)
+        return;
+    alert_emit(e, r, in, ts);
+}
+
+void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
+{
+    struct det_group *grp = &e->g[g];
+    if (++e->gen == 0) {
+        memset(e->mark, 0, (e->n_rules + 1) * sizeof(*e->mark));
+        e->gen = 1;
+    }
+    e->n_cand = 0;
+    for (int b = 0; b < RULE_BUF_COUNT; b++) {
+        if (!grp->db[b] || !in->have[b] || !in->len[b] || !in->buf[b])
+            continue;
+        hs_scan(grp->db[b], (const char *)in->buf[b], in->len[b], 0, e->scratch, on_match, e);
+    }
+    for (uint32_t i = 0; i < grp->n_always; i++)
+        on_match(grp->always[i], 0, 0, 0, e);
+    if (e->n_cand > 1)
+        qsort(e->cand, e->n_cand, sizeof(*e->cand), cmp_u32);
+    uint32_t n = e->n_cand;
+    uint32_t *ids = e->cand;
+    for (uint32_t i = 0; i < n; i++)
+        eval_one(e, g, &e->rules[ids[i]], in);
+}

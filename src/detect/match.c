@@ -1,0 +1,450 @@
+/*
+ * match.c - full evaluation of one rule's detection elements on one
+ * inspection buffer, as Suricata's content inspection does it
+ * (detect-engine-content-inspection: "Payload keywords" of the Suricata
+ * rules reference).
+ *
+ * Elements run in rule order over a cursor: the end of the last match
+ * (content, pcre) or the position a byte_jump/byte_extract left.  A
+ * relative element (distance/within, pcre /R, byte_* relative,
+ * isdataat relative) is placed from the cursor; an absolute one from the
+ * start of the buffer.  When an element after a content or pcre fails and
+ * a later element depends on the cursor, the content/pcre is retried at
+ * its next occurrence (backtracking), under a step budget so a hostile
+ * buffer cannot make one rule cost more than DETECT_MATCH_STEPS element
+ * evaluations.  Negated contents and pcres never move the cursor.
+ *
+ *   content window:  absolute  [offset, offset+depth)
+ *                    relative  [cur+distance, cur+distance+within)
+ *                    startswith [0, len)  endswith: the match ends at len
+ *
+ * Transforms (to_lowercase, strip_whitespace, to_sha256, ...) are applied
+ * to a copy of the buffer before the list is evaluated (match_xform).
+ * Owns nothing but the PCRE2 match data kept in struct detect_match.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <openssl/evp.h>
+#include <pcre2.h>
+
+#include "detect/engine.h"
+
+#define DETECT_MATCH_STEPS 3000     /* element evaluations per list (Suricata: 3000) */
+#define DETECT_PCRE_MATCH_LIMIT 3500 /* pcre2 match limit (Suricata's default) */
+#define DETECT_PCRE_RECURSION 1500
+
+int detect_match_init(struct detect_match *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->md = pcre2_match_data_create(32, NULL);
+    m->mctx = pcre2_match_context_create(NULL);
+    if (!m->md || !m->mctx) {
+        detect_match_free(m);
+        return -1;
+    }
+    pcre2_set_match_limit(m->mctx, DETECT_PCRE_MATCH_LIMIT);
+    pcre2_set_depth_limit(m->mctx, DETECT_PCRE_RECURSION);
+    return 0;
+}
+
+void detect_match_free(struct detect_match *m)
+{
+    if (m->md)
+        pcre2_match_data_free(m->md);
+    if (m->mctx)
+        pcre2_match_context_free(m->mctx);
+    free(m->xbuf);
+    memset(m, 0, sizeof(*m));
+}
+
+static int64_t pos_val(const struct detect_match *m, const struct rule_pos *p)
+{
+    if (p->var >= 0 && p->var < RULE_BYTE_VARS_MAX)
+        return m->vars[p->var];
+    return p->v;
+}
+
+/* First occurrence of pat (plen) in b[start, end) such that the match ends by end. */
+static int64_t find_bytes(const uint8_t *b, int64_t start, int64_t end, const uint8_t *pat,
+                          uint32_t plen, int nocase)
+{
+    if (plen == 0)
+        return start <= end ? start : -1;
+    for (int64_t i = start; i + plen <= end; i++) {
+        if (nocase) {
+            if (tolower(b[i]) != tolower(pat[0]))
+                continue;
+            uint32_t k = 1;
+            while (k < plen && tolower(b[i + k]) == tolower(pat[k]))
+                k++;
+            if (k == plen)
+                return i;
+        } else {
+            const uint8_t *hit = memchr(b + i, pat[0], (size_t)(end - plen - i + 1));
+            if (!hit)
+                return -1;
+            i = hit - b;
+            if (memcmp(b + i, pat, plen) == 0)
+                return i;
+        }
+    }
+    return -1;
+}
+
+/* Does any element from i on depend on the cursor? (backtracking helps then) */
+static int rest_is_relative(const struct rule_elem *e, uint32_t n, uint32_t i)
+{
+    for (; i < n; i++) {
+        switch (e[i].kind) {
+        case RULE_ELEM_CONTENT:
+            if (e[i].u.content.flags & (RULE_CONTENT_DISTANCE | RULE_CONTENT_WITHIN))
+                return 1;
+            break;
+        case RULE_ELEM_PCRE:
+            if (e[i].u.pcre.flags & RULE_PCRE_RELATIVE)
+                return 1;
+            break;
+        case RULE_ELEM_BYTE_TEST:
+        case RULE_ELEM_BYTE_JUMP:
+        case RULE_ELEM_BYTE_EXTRACT:
+            if (e[i].u.byte.flags & RULE_BYTE_RELATIVE)
+                return 1;
+            break;
+        case RULE_ELEM_ISDATAAT:
+            if (e[i].u.isdataat.relative)
+                return 1;
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
+static int match_from(struct detect_match *m, const struct rule_elem *e, uint32_t n, uint32_t i,
+                      const uint8_t *b, uint32_t len, int64_t cur);
+
+static int match_content(struct detect_match *m, const struct rule_elem *e, uint32_t n,
+                         uint32_t i, const uint8_t *b, uint32_t len, int64_t cur)
+{
+    const struct rule_content *c = &e[i].u.content;
+    int64_t start = 0, end = len;
+    if (c->flags & (RULE_CONTENT_DISTANCE | RULE_CONTENT_WITHIN)) {
+        int64_t dist = (c->flags & RULE_CONTENT_DISTANCE) ? pos_val(m, &c->distance) : 0;
+        start = cur + dist;
+        if (c->flags & RULE_CONTENT_WITHIN) {
+            int64_t lim = start + pos_val(m, &c->within);
+            if (lim < end)
+                end = lim;
+        }
+        if (start < 0)
+            start = 0;
+    } else {
+        if (c->flags & RULE_CONTENT_OFFSET)
+            start = pos_val(m, &c->offset);
+        if (c->flags & RULE_CONTENT_DEPTH) {
+            int64_t lim = start + pos_val(m, &c->depth);
+            if (lim < end)
+                end = lim;
+        }
+        if (c->flags & RULE_CONTENT_STARTSWITH)
+            end = start + c->len < end ? start + c->len : end;
+    }
+    if (c->flags & RULE_CONTENT_ENDSWITH) {
+        int64_t s = (int64_t)len - c->len;
+        if (s < start || end < (int64_t)len)
+            start = end + 1; /* cannot end at the buffer's end: no match */
+        else
+            start = s;
+    }
+    int nocase = (c->flags & RULE_CONTENT_NOCASE) != 0;
+    int64_t at = start <= end ? find_bytes(b, start, end, c->bytes, c->len, nocase) : -1;
+    if (c->flags & RULE_CONTENT_NEGATED)
+        return at < 0 ? match_from(m, e, n, i + 1, b, len, cur) : 0;
+    int retry = rest_is_relative(e, n, i + 1);
+    while (at >= 0) {
+        if (match_from(m, e, n, i + 1, b, len, at + c->len))
+            return 1;
+        if (!retry || m->steps > DETECT_MATCH_STEPS)
+            return 0;
+        at = find_bytes(b, at + 1, end, c->bytes, c->len, nocase);
+    }
+    return 0;
+}
+
+static int match_pcre(struct detect_match *m, const struct rule_elem *e, uint32_t n, uint32_t i,
+                      const uint8_t *b, uint32_t len, int64_t cur)
+{
+    const struct rule_pcre *pc = &e[i].u.pcre;
+    int64_t base = (pc->flags & RULE_PCRE_RELATIVE) ? cur : 0;
+    if (base > len)
+        return (pc->flags & RULE_PCRE_NEGATED) ? match_from(m, e, n, i + 1, b, len, cur) : 0;
+    const uint8_t *subj = b + base;
+    size_t slen = (size_t)(len - base);
+    int retry = !(pc->flags & RULE_PCRE_NEGATED) && rest_is_relative(e, n, i + 1);
+    size_t from = 0;
+    for (;;) {
+        int rc = pcre2_match(pc->code, subj, slen, from, 0, m->md,
+                             (pc->flags & RULE_PCRE_NO_LIMITS) ? NULL : m->mctx);
+        if (pc->flags & RULE_PCRE_NEGATED)
+            return rc < 0 ? match_from(m, e, n, i + 1, b, len, cur) : 0;
+        if (rc < 0)
+            return 0;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+        size_t mstart = ov[0], mend = ov[1];
+        if (match_from(m, e, n, i + 1, b, len, base + (int64_t)mend))
+            return 1;
+        if (!retry || m->steps > DETECT_MATCH_STEPS || mstart + 1 > slen)
+            return 0;
+        from = mstart + 1;
+    }
+}
+
+/* The value of nbytes at b[pos] (binary big/little endian, or text in base). */
+static int byte_read(const struct rule_byte *bt, const uint8_t *b, uint32_t len, int64_t pos,
+                     uint64_t *out)
+{
+    if (pos < 0 || bt->nbytes == 0 || pos + bt->nbytes > (int64_t)len)
+        return -1;
+    uint64_t v = 0;
+    if (bt->flags & RULE_BYTE_STRING) {
+        char tmp[32];
+        if (bt->nbytes >= sizeof(tmp))
+            return -1;
+        memcpy(tmp, b + pos, bt->nbytes);
+        tmp[bt->nbytes] = 0;
+        char *endp;
+        int base = bt->base ? bt->base : 10;
+        if (!isxdigit((unsigned char)tmp[0]))
+            return -1;
+        v = strtoull(tmp, &endp, base);
+        if (endp == tmp)
+            return -1;
+    } else if (bt->flags & RULE_BYTE_LITTLE) {
+        for (int k = bt->nbytes - 1; k >= 0; k--)
+            v = (v << 8) | b[pos + k];
+    } else {
+        for (int k = 0; k < bt->nbytes; k++)
+            v = (v << 8) | b[pos + k];
+    }
+    if (bt->flags & RULE_BYTE_BITMASK) {
+        v &= bt->bitmask;
+        uint32_t mk = bt->bitmask;
+        while (mk && !(mk & 1)) {
+            mk >>= 1;
+            v >>= 1;
+        }
+    }
+    *out = v;
+    return 0;
+}
+
+static int byte_test_ok(const struct detect_match *m, const struct rule_byte *bt,
+                        const uint8_t *b, uint32_t len, int64_t cur)
+{
+    int64_t pos = ((bt->flags & RULE_BYTE_RELATIVE) ? cur : 0) + pos_val(m, &bt->offset);
+    uint64_t v;
+    if (byte_read(bt, b, len, pos, &v) < 0)
+        return 0;
+    uint64_t want = (uint64_t)pos_val(m, &bt->value);
+    int ok;
+    switch (bt->op) {
+    case RULE_BOP_LT: ok = v < want; break;
+    case RULE_BOP_GT: ok = v > want; break;
+    case RULE_BOP_EQ: ok = v == want; break;
+    case RULE_BOP_LE: ok = v <= want; break;
+    case RULE_BOP_GE: ok = v >= want; break;
+    case RULE_BOP_AND: ok = (v & want) != 0; break;
+    case RULE_BOP_XOR: ok = (v ^ want) != 0; break;
+    default: ok = 0; break;
+    }
+    return (bt->flags & RULE_BYTE_NEGATE) ? !ok : ok;
+}
+
+/* byte_jump: the new cursor, or -1. */
+static int64_t byte_jump_to(const struct detect_match *m, const struct rule_byte *bt,
+                            const uint8_t *b, uint32_t len, int64_t cur)
+{
+    int64_t pos = ((bt->flags & RULE_BYTE_RELATIVE) ? cur : 0) + pos_val(m, &bt->offset);
+    uint64_t v;
+    if (byte_read(bt, b, len, pos, &v) < 0)
+        return -1;
+    if (bt->multiplier)
+        v *= (uint64_t)bt->multiplier;
+    if ((bt->flags & RULE_BYTE_ALIGN) && (v % 4))
+        v += 4 - v % 4;
+    if (v > len)
+        return -1;
+    int64_t to;
+    if (bt->flags & RULE_BYTE_FROM_BEGIN)
+        to = (int64_t)v;
+    else if (bt->flags & RULE_BYTE_FROM_END)
+        to = (int64_t)len + (int64_t)v;
+    else
+        to = pos + bt->nbytes + (int64_t)v;
+    to += bt->post_offset;
+    return (to < 0 || to > (int64_t)len) ? -1 : to;
+}
+
+static int64_t byte_extract_to(struct detect_match *m, const struct rule_byte *bt,
+                               const uint8_t *b, uint32_t len, int64_t cur)
+{
+    int64_t pos = ((bt->flags & RULE_BYTE_RELATIVE) ? cur : 0) + pos_val(m, &bt->offset);
+    uint64_t v;
+    if (byte_read(bt, b, len, pos, &v) < 0)
+        return -1;
+    if (bt->multiplier)
+        v *= (uint64_t)bt->multiplier;
+    if (bt->align > 1 && (v % bt->align))
+        v += bt->align - v % bt->align;
+    if (bt->var >= 0 && bt->var < RULE_BYTE_VARS_MAX)
+        m->vars[bt->var] = (int64_t)(v > 0x7fffffff ? 0x7fffffff : v);
+    return pos + bt->nbytes;
+}
+
+static int isdataat_ok(const struct detect_match *m, const struct rule_isdataat *d,
+                       uint32_t len, int64_t cur)
+{
+    int64_t at = pos_val(m, &d->pos);
+    int ok = d->relative ? cur + at <= (int64_t)len : at < (int64_t)len;
+    return d->negated ? !ok : ok;
+}
+
+static int match_from(struct detect_match *m, const struct rule_elem *e, uint32_t n, uint32_t i,
+                      const uint8_t *b, uint32_t len, int64_t cur)
+{
+    if (i == n)
+        return 1;
+    if (++m->steps > DETECT_MATCH_STEPS)
+        return 0;
+    const struct rule_elem *el = &e[i];
+    switch (el->kind) {
+    case RULE_ELEM_CONTENT:
+        return match_content(m, e, n, i, b, len, cur);
+    case RULE_ELEM_PCRE:
+        return match_pcre(m, e, n, i, b, len, cur);
+    case RULE_ELEM_BYTE_TEST:
+        return byte_test_ok(m, &el->u.byte, b, len, cur) && match_from(m, e, n, i + 1, b, len, cur);
+    case RULE_ELEM_BYTE_JUMP: {
+        int64_t to = byte_jump_to(m, &el->u.byte, b, len, cur);
+        return to >= 0 && match_from(m, e, n, i + 1, b, len, to);
+    }
+    case RULE_ELEM_BYTE_EXTRACT: {
+        int64_t to = byte_extract_to(m, &el->u.byte, b, len, cur);
+        return to >= 0 && match_from(m, e, n, i + 1, b, len, to);
+    }
+    case RULE_ELEM_ISDATAAT:
+        return isdataat_ok(m, &el->u.isdataat, len, cur) &&
+               match_from(m, e, n, i + 1, b, len, cur);
+    case RULE_ELEM_BSIZE:
+        return rule_num_match(&el->u.bsize, len) && match_from(m, e, n, i + 1, b, len, cur);
+    default:
+        return 0; /* base64_decode: not evaluated (engine_rule_check rejects it) */
+    }
+}
+
+/* Hash transforms: Suricata's to_md5/to_sha1/to_sha256 give the raw digest bytes. */
+static int xform_hash(const EVP_MD *md, uint8_t *buf, uint32_t *len, uint32_t cap)
+{
+    uint8_t dig[EVP_MAX_MD_SIZE];
+    unsigned dlen = 0;
+    if (!EVP_Digest(buf, *len, dig, &dlen, md, NULL) || dlen > cap)
+        return -1;
+    memcpy(buf, dig, dlen);
+    *len = dlen;
+    return 0;
+}
+
+static uint32_t xform_simple(uint8_t x, uint8_t *buf, uint32_t len)
+{
+    uint32_t o = 0;
+    for (uint32_t k = 0; k < len; k++) {
+        uint8_t ch = buf[k];
+        switch (x) {
+        case RULE_XFORM_TO_LOWERCASE: buf[o++] = (uint8_t)tolower(ch); break;
+        case RULE_XFORM_TO_UPPERCASE: buf[o++] = (uint8_t)toupper(ch); break;
+        case RULE_XFORM_STRIP_WHITESPACE:
+            if (!isspace(ch))
+                buf[o++] = ch;
+            break;
+        case RULE_XFORM_COMPRESS_WHITESPACE:
+            if (!(isspace(ch) && o > 0 && isspace(buf[o - 1])))
+                buf[o++] = ch;
+            break;
+        case RULE_XFORM_URL_DECODE:
+            if (ch == '%' && k + 2 < len && isxdigit(buf[k + 1]) && isxdigit(buf[k + 2])) {
+                char h[3] = {(char)buf[k + 1], (char)buf[k + 2], 0};
+                buf[o++] = (uint8_t)strtoul(h, NULL, 16);
+                k += 2;
+            } else {
+                buf[o++] = ch == '+' ? ' ' : ch;
+            }
+            break;
+        default: buf[o++] = ch; break;
+        }
+    }
+    return o;
+}
+
+/* Apply bl's transforms to a copy of b; *out points at the result. */
+static int match_xform(struct detect_match *m, const struct rule_buflist *bl, const uint8_t *b,
+                       uint32_t len, const uint8_t **out, uint32_t *olen)
+{
+    uint32_t cap = len + 1 > 64 ? len + 1 : 64;
+    if (cap > m->xcap) {
+        uint8_t *nb = realloc(m->xbuf, cap);
+        if (!nb)
+            return -1;
+        m->xbuf = nb;
+        m->xcap = cap;
+    }
+    uint8_t *x = m->xbuf;
+    uint32_t xl = 0;
+    for (uint8_t k = 0; k < bl->n_xforms; k++) {
+        uint8_t t = bl->xforms[k];
+        if (k == 0) {
+            if (t == RULE_XFORM_DOTPREFIX) {
+                x[0] = '.';
+                memcpy(x + 1, b, len);
+                xl = len + 1;
+                continue;
+            }
+            memcpy(x, b, len);
+            xl = len;
+        } else if (t == RULE_XFORM_DOTPREFIX) {
+            if (xl + 1 > m->xcap)
+                return -1;
+            memmove(x + 1, x, xl);
+            x[0] = '.';
+            xl++;
+            continue;
+        }
+        if (t == RULE_XFORM_TO_MD5 || t == RULE_XFORM_TO_SHA1 || t == RULE_XFORM_TO_SHA256) {
+            const EVP_MD *md = t == RULE_XFORM_TO_MD5    ? EVP_md5()
+                               : t == RULE_XFORM_TO_SHA1 ? EVP_sha1()
+                                                         : EVP_sha256();
+            if (xform_hash(md, x, &xl, m->xcap) < 0)
+                return -1;
+        } else {
+            xl = xform_simple(t, x, xl);
+        }
+    }
+    *out = x;
+    *olen = xl;
+    return 0;
+}
+
+int detect_match_list(struct detect_match *m, const struct rule_buflist *bl, const uint8_t *b,
+                      uint32_t len)
+{
+    static const uint8_t empty[1];
+    if (!b)
+        b = empty;
+    if (bl->n_xforms && match_xform(m, bl, b, len, &b, &len) < 0)
+        return 0;
+    m->steps = 0;
+    return match_from(m, bl->elems, bl->n, 0, b, len, 0);
+}
