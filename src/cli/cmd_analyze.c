@@ -175,7 +175,7 @@ static void analyze_alert(void *ctx, const struct record_hdr *rec)
 static int analyze_rules_start(const struct analyze_opts *o, struct output **outs)
 {
     char err[600];
-    if (detect_load_rules(&analyze_det.rs, o->rules, o->nrules, o->vars, o->quiet ? NULL : stderr,
+    if (detect_load_rules(&analyze_det.rs, o->rules, o->nrules, o->vars, stderr,
                           err, sizeof(err)) < 0 ||
         (outs[1] = output_eve_open(o->dir, err, sizeof(err))) == NULL) {
         cli_error("analyze: %s", err);
@@ -237,6 +237,8 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         xc.dir = xdir;
         if (o->extract_max)
             xc.max_size = o->extract_max;
+        xc.outs = &out; /* rows of range files still open at the end */
+        xc.n_outs = 1;
         if (extract_start(&xc, err, sizeof(err)) < 0) {
             cli_error("analyze: %s", err);
             output_close(out);

@@ -129,6 +129,13 @@ int detect_rule_check(const struct rule *r, const char **kw)
     default:
         return *kw = rule_proto_name(r->proto), -1;
     }
+    int pkt = 0, app = 0;
+    for (uint32_t b = 0; b < r->n_bufs; b++) {
+        if (r->bufs[b].n)
+            *(r->bufs[b].buffer == RULE_BUF_PKT ? &pkt : &app) = 1;
+    }
+    if (pkt && app)
+        return *kw = "pkt_data with application buffers", -1;
     for (uint32_t b = 0; b < r->n_bufs; b++) {
         const struct rule_buflist *bl = &r->bufs[b];
         int ok = bl->buffer == RULE_BUF_PKT;
@@ -282,8 +289,9 @@ static unsigned rule_groups(const struct det_rule *dr)
 static int det_rule_setup(struct det_rule *dr, const struct rule *r)
 {
     dr->r = r;
+    dr->pass = r->action == RULE_ACTION_PASS;
     for (uint32_t b = 0; b < r->n_bufs; b++) {
-        if (r->bufs[b].buffer != RULE_BUF_PKT)
+        if (r->bufs[b].buffer != RULE_BUF_PKT && r->bufs[b].n)
             dr->tx = 1;
         if (buf_is_response(r->bufs[b].buffer))
             dr->to_client = 1;
@@ -362,7 +370,7 @@ static int engine_build(struct detect_engine *e, FILE *warn, char *err, size_t e
     for (size_t i = 0; i < rs->n; i++) {
         const struct rule *r = rs->rules[i];
         const char *kw = NULL;
-        if (r->action == RULE_ACTION_PASS || detect_rule_check(r, &kw) < 0) {
+        if (detect_rule_check(r, &kw) < 0) {
             e->ctr.rules_skipped++;
             if (warn && kw)
                 fprintf(warn, "rule sid %u: keyword '%s' is parsed but not evaluated by the "

@@ -215,6 +215,8 @@ static int rule_matches(struct detect_engine *e, const struct rule *r, const str
     memset(e->m.vars, 0, sizeof(e->m.vars));
     for (uint32_t b = 0; b < r->n_bufs; b++) {
         unsigned id = r->bufs[b].buffer;
+        if (r->bufs[b].n == 0 && !r->bufs[b].n_xforms)
+            continue;
         if (!in->have[id] || !detect_match_list(&e->m, &r->bufs[b], in->buf[id], in->len[id]))
             return 0;
     }
@@ -452,8 +454,8 @@ static int64_t insp_ts(const struct det_insp *in)
     return i >= 0 ? *(const int64_t *)record_field_ptr(in->rec, (size_t)i) : 0;
 }
 
-static void eval_one(struct detect_engine *e, enum det_grp g, const struct det_rule *dr,
-                     const struct det_insp *in0)
+static int eval_one(struct detect_engine *e, enum det_grp g, const struct det_rule *dr,
+                    const struct det_insp *in0)
 {
     struct det_insp flipped;
     const struct det_insp *in = in0;
@@ -467,16 +469,21 @@ static void eval_one(struct detect_engine *e, enum det_grp g, const struct det_r
     const struct rule *r = dr->r;
     e->ctr.candidates++;
     if (!rule_matches(e, r, in))
-        return;
+        return 0;
     bits_apply(r, in->fs);
+    if (dr->pass) {
+        if (in->fs)
+            in->fs->passed = 1;
+        return 1;
+    }
     int64_t ts = insp_ts(in);
     if (!thresh_pass(e, r, in, ts)) {
         e->ctr.suppressed++;
-        return;
+        return 1;
     }
-    if (r->noalert || r->action == RULE_ACTION_PASS)
-        return;
-    alert_emit(e, r, in, ts);
+    if (!r->noalert)
+        alert_emit(e, r, in, ts);
+    return 1;
 }
 
 void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
@@ -498,6 +505,12 @@ void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
         qsort(e->cand, e->n_cand, sizeof(*e->cand), cmp_u32);
     uint32_t n = e->n_cand;
     uint32_t *ids = e->cand;
+    if (in->fs && in->fs->passed)
+        return;
+    for (uint32_t i = 0; i < n; i++) /* pass rules first, as Suricata orders actions */
+        if (e->rules[ids[i]].pass && eval_one(e, g, &e->rules[ids[i]], in))
+            return;
     for (uint32_t i = 0; i < n; i++)
-        eval_one(e, g, &e->rules[ids[i]], in);
+        if (!e->rules[ids[i]].pass)
+            eval_one(e, g, &e->rules[ids[i]], in);
 }

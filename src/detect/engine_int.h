@@ -32,6 +32,7 @@ struct det_rule {
     uint16_t bit_idx[8]; /* flowbit name indexes per r->bits entry (first 8 names) */
     uint8_t tx;          /* evaluated on transactions (has an application buffer) */
     uint8_t to_client;   /* transaction rule inspects response buffers */
+    uint8_t pass;        /* action pass: a match stops inspection of the packet and flow */
 };
 
 /* Per-flow state (direct-mapped by uid; a collision replaces the older flow). */
@@ -40,6 +41,7 @@ struct det_flow {
     uint8_t app;  /* RULE_PROTO_* confirmed by a parser, 0 none */
     uint8_t tcp;  /* 0 none, 1 syn, 2 syn-ack, 3 established */
     uint8_t seen; /* bit 0 originator seen, bit 1 responder seen */
+    uint8_t passed; /* a pass rule matched: no more inspection */
     uint64_t bits[DETECT_FLOWBITS_MAX / 64];
 };
 

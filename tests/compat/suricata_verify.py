@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""suricata_verify.py - the corpus's suricata-verify alert tests against Vigil's engine.
+
+For every `*.suricata-test.yaml` in $CORPUS that loads rules (`<test>.rules`,
+`<test>.<file>.rules`) and checks alerts (a filter on event_type alert with
+alert.signature_id, or on event_type alert alone: the total), run
+`$VIGIL analyze -q -r TRACE -S RULES... -l DIR` and count the alerts in
+DIR/eve.json: each check's `count` must be met exactly (`count: 0`: the
+alert must not appear).  Checks that need fields we do not compare
+(has-key, other match keys with no signature id) or that apply only to
+older Suricata (`lt-version`) are left out; `args:` are Suricata options
+Vigil has no switch for (Vigil always picks up midstream sessions).
+
+A test whose rules Vigil rejects, or whose rules use a keyword the engine
+parses but does not evaluate, is skipped with the keyword named.  One TAP
+line per test.  Prints the pass rate over the tests run.  Fails on a test
+failing that is not listed in tests/compat/KNOWN-DIFFERENCES.md (section
+"suricata-verify alerts", fenced block `suricata-verify-known`, lines
+`test<TAB>reason`), or on a listed test that now passes.
+"""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+VIGIL = os.environ.get("VIGIL", "build/release/vigil")
+CORPUS = os.environ.get("CORPUS", os.path.join(os.path.dirname(__file__), "../../../shared/corpus"))
+KNOWN_MD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "KNOWN-DIFFERENCES.md")
+
+
+def known_failures():
+    try:
+        text = open(KNOWN_MD, encoding="utf-8").read()
+    except OSError:
+        return {}
+    m = re.search(r"```suricata-verify-known\n(.*?)```", text, re.S)
+    out = {}
+    for line in (m.group(1) if m else "").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, why = line.partition("\t")
+            out[name.strip()] = why.strip()
+    return out
+
+
+def find_tests():
+    for y in sorted(glob.glob(os.path.join(CORPUS, "**", "*.suricata-test.yaml"), recursive=True)):
+        stem = y[: -len(".suricata-test.yaml")]
+        parts = os.path.basename(stem).split(".")
+        d = os.path.dirname(y)
+        pcap = None
+        for k in range(len(parts), 0, -1):
+            cand = os.path.join(d, ".".join(parts[:k]) + ".pcap")
+            if os.path.exists(cand):
+                pcap = cand
+                break
+        rules = []
+        for r in sorted(glob.glob(glob.escape(stem) + ".rules") + glob.glob(glob.escape(stem) + ".*.rules")):
+            mid = r[len(stem) + 1: -len(".rules")]
+            if mid and "." not in mid and os.path.exists(stem + "." + mid + ".suricata-test.yaml"):
+                continue  # another test's rules on the same trace
+            rules.append(r)
+        yield os.path.relpath(stem, CORPUS), y, pcap, rules
+
+
+def alert_checks(doc):
+    checks = []
+    for c in doc.get("checks") or []:
+        f = c.get("filter") if isinstance(c, dict) else None
+        if not f or "count" not in f or "lt-version" in f:
+            continue
+        m = f.get("match") or {}
+        if m.get("event_type") != "alert":
+            continue
+        sid = m.get("alert.signature_id")
+        other = set(m) - {"event_type", "alert.signature_id"}
+        if sid is None and other:
+            continue
+        checks.append((sid, int(f["count"])))
+    return checks
+
+
+def skip_reason(stderr):
+    kws = []
+    for line in stderr.splitlines():
+        m = re.search(r"keyword '([^']+)'", line)
+        if m and ("parsed but not evaluated" in line or "rule sid" in line):
+            kws.append(m.group(1))
+        elif "header" in line and "rule sid" in line:
+            kws.append("header")
+    return sorted(set(kws))
+
+
+def run_test(name, pcap, rules, checks, tmp):
+    out = os.path.join(tmp, re.sub(r"[^A-Za-z0-9_.-]", "_", name))
+    os.makedirs(out, exist_ok=True)
+    cmd = [VIGIL, "analyze", "-q", "-r", pcap, "-l", out]
+    for r in rules:
+        cmd += ["-S", r]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    skip = skip_reason(p.stderr)
+    if skip:
+        return "skip", "keywords: " + ", ".join(skip)
+    if p.returncode not in (0, 3):
+        return "fail", "vigil exit %d: %s" % (p.returncode, p.stderr.strip()[-300:])
+    counts, total = {}, 0
+    try:
+        with open(os.path.join(out, "eve.json"), encoding="utf-8") as f:
+            for line in f:
+                ev = json.loads(line)
+                if ev.get("event_type") == "alert":
+                    total += 1
+                    sid = ev["alert"]["signature_id"]
+                    counts[sid] = counts.get(sid, 0) + 1
+    except OSError:
+        pass
+    bad = []
+    for sid, want in checks:
+        got = total if sid is None else counts.get(sid, 0)
+        if got != want:
+            bad.append("%s: want %d got %d" % ("alerts" if sid is None else "sid %s" % sid, want, got))
+    return ("fail", "; ".join(bad)) if bad else ("pass", "")
+
+
+def main():
+    known = known_failures()
+    tmp = os.environ.get("TEST_TMP") or tempfile.mkdtemp(prefix="sv-")
+    n = passed = failed = skipped = regress = 0
+    skipped_kw = {}
+    for name, y, pcap, rules in find_tests():
+        try:
+            doc = yaml.safe_load(open(y, encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            continue
+        checks = alert_checks(doc)
+        if not rules or not checks or not pcap:
+            continue
+        n += 1
+        status, why = run_test(name, pcap, rules, checks, tmp)
+        if status == "skip":
+            skipped += 1
+            print("ok - %s # SKIP %s" % (name, why))
+            for k in why[len("keywords: "):].split(", "):
+                skipped_kw[k] = skipped_kw.get(k, 0) + 1
+        elif status == "pass":
+            passed += 1
+            if name in known:
+                regress += 1
+                print("not ok - %s passes now: remove it from the known list" % name)
+            else:
+                print("ok - %s" % name)
+        else:
+            failed += 1
+            if name in known:
+                print("ok - %s # known: %s (%s)" % (name, known[name], why))
+            else:
+                regress += 1
+                print("not ok - %s: %s" % (name, why))
+    run = passed + failed
+    rate = 100.0 * passed / run if run else 0.0
+    print("# suricata-verify alert tests: %d passed / %d run (%.1f%%), %d skipped, %d total"
+          % (passed, run, rate, skipped, n))
+    if skipped_kw:
+        print("# skipped for keywords: " + ", ".join("%s (%d)" % kv for kv in sorted(skipped_kw.items())))
+    print("1..%d" % n)
+    return 1 if regress else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
