@@ -78,14 +78,24 @@ struct cval {
     char text[256];
 };
 
-/* One output row: a session, or a group of them (-m). */
+/* One output row: a session, or a group of them (-m).  A row carries
+ * every racluster column itself (about 140 bytes), so the session list
+ * keeps whole conn records (rec) only when a column, key, sort field or
+ * the output format names another conn.log field (s->need_rec). */
 struct srow {
-    const struct conn_record *rec; /* the first session of the row */
+    const struct conn_record *rec; /* the first session of the row, or NULL */
     int64_t stime, ltime;
     uint64_t spkts, dpkts, sbytes, dbytes, sapp, dapp, trans;
     uint64_t varies; /* bit k: display column k differs inside the group */
     size_t order;    /* arrival order, the last sort key */
+    struct raddr saddr, daddr;
+    uint16_t sport, dport;
+    uint8_t unset;   /* ROW_NO_* bits: the first session lacked that field */
+    char proto[8];   /* "tcp", "udp", "icmp", "unknown" (as conn.log, cut) */
+    const char *state; /* Argus-style state (static string) */
 };
+
+enum { ROW_NO_SADDR = 1, ROW_NO_SPORT = 2, ROW_NO_DADDR = 4, ROW_NO_DPORT = 8 };
 
 struct sess {
     struct col show[SESS_MAX_COLS], keys[SESS_MAX_COLS], sort[SESS_MAX_COLS];
@@ -97,10 +107,9 @@ struct sess {
     bool whole_json; /* --json without -s or -m: whole conn records */
     char *filter_text;
     struct query *filter;
-    struct conn_record **recs;
-    size_t nrecs, caprecs;
+    bool need_rec;   /* keep whole conn records (see struct srow) */
     struct srow *rows;
-    size_t nrows;
+    size_t nrows, caprows;
 };
 
 static int col_lookup(const char *name, struct col *c)
@@ -152,10 +161,16 @@ static uint64_t cnt(const struct conn_record *r, int f, uint64_t v)
     return record_unset(&r->hdr, (size_t)f) ? 0 : v;
 }
 
-static void cval_text(struct cval *v, const struct rstr *s)
+static void row_addr(struct cval *v, const struct raddr *a, int unset)
 {
-    v->kind = CV_TEXT;
-    snprintf(v->text, sizeof(v->text), "%.*s", (int)s->len, s->p ? s->p : "");
+    v->kind = unset ? CV_UNSET : CV_ADDR;
+    v->a = *a;
+}
+
+static void row_port(struct cval *v, uint16_t port, int unset)
+{
+    v->kind = unset ? CV_UNSET : CV_NUM;
+    v->u = port;
 }
 
 static void cval_zeek(const struct conn_record *r, int f, struct cval *v)
@@ -203,11 +218,11 @@ static void row_value(const struct srow *row, const struct col *c, struct cval *
     case C_STIME: v->kind = CV_TIME, v->i = row->stime; return;
     case C_LTIME: v->kind = CV_TIME, v->i = row->ltime; return;
     case C_DUR: v->kind = CV_DUR, v->i = row->ltime - row->stime; return;
-    case C_SADDR: cval_zeek(r, CONN_ORIG_H, v); return;
-    case C_SPORT: cval_zeek(r, CONN_ORIG_P, v); return;
-    case C_DADDR: cval_zeek(r, CONN_RESP_H, v); return;
-    case C_DPORT: cval_zeek(r, CONN_RESP_P, v); return;
-    case C_PROTO: cval_text(v, &r->proto); return;
+    case C_SADDR: row_addr(v, &row->saddr, row->unset & ROW_NO_SADDR); return;
+    case C_SPORT: row_port(v, row->sport, row->unset & ROW_NO_SPORT); return;
+    case C_DADDR: row_addr(v, &row->daddr, row->unset & ROW_NO_DADDR); return;
+    case C_DPORT: row_port(v, row->dport, row->unset & ROW_NO_DPORT); return;
+    case C_PROTO: v->kind = CV_TEXT, snprintf(v->text, sizeof(v->text), "%s", row->proto); return;
     case C_PKTS: v->u = row->spkts + row->dpkts; return;
     case C_BYTES: v->u = row->sbytes + row->dbytes; return;
     case C_SPKTS: v->u = row->spkts; return;
@@ -217,7 +232,7 @@ static void row_value(const struct srow *row, const struct col *c, struct cval *
     case C_SAPP: v->u = row->sapp; return;
     case C_DAPP: v->u = row->dapp; return;
     case C_TRANS: v->u = row->trans; return;
-    case C_STATE: v->kind = CV_TEXT, snprintf(v->text, sizeof(v->text), "%s", argus_state(r)); return;
+    case C_STATE: v->kind = CV_TEXT, snprintf(v->text, sizeof(v->text), "%s", row->state); return;
     case C_ZEEK: cval_zeek(r, c->field, v); return;
     }
 }
@@ -280,22 +295,32 @@ static int cval_cmp(const struct cval *a, const struct cval *b)
 
 /* ---- collecting records ---- */
 
+static void row_init(struct srow *row, const struct conn_record *r, size_t order);
+
+/* One session that passed the filter becomes one row (and, when a column
+ * needs it, a copy of its record). */
 static int sess_keep(struct sess *s, const struct record_hdr *rec)
 {
     if (s->filter && !query_match(s->filter, rec))
         return 0;
-    if (s->nrecs == s->caprecs) {
-        size_t cap = s->caprecs ? s->caprecs * 2 : 1024;
-        struct conn_record **n = realloc(s->recs, cap * sizeof(*n));
+    if (s->nrows == s->caprows) {
+        size_t cap = s->caprows ? s->caprows * 2 : 1024;
+        struct srow *n = realloc(s->rows, cap * sizeof(*n));
         if (!n)
             return -1;
-        s->recs = n;
-        s->caprecs = cap;
+        s->rows = n;
+        s->caprows = cap;
     }
-    struct record_hdr *c = store_record_clone(rec);
-    if (!c)
-        return -1;
-    s->recs[s->nrecs++] = (struct conn_record *)c;
+    struct srow *row = &s->rows[s->nrows];
+    row_init(row, (const struct conn_record *)rec, s->nrows);
+    row->rec = NULL;
+    if (s->need_rec) {
+        struct record_hdr *c = store_record_clone(rec);
+        if (!c)
+            return -1;
+        row->rec = (const struct conn_record *)c;
+    }
+    s->nrows++;
     return 0;
 }
 
@@ -342,6 +367,15 @@ static const struct output_ops sessions_output_ops = {
     .rotate = sessions_output_rotate,
     .close = sessions_output_close,
 };
+
+/* Whether a column is a conn.log field the rows do not carry. */
+static bool cols_name_field(const struct col *c, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (c[k].kind == C_ZEEK)
+            return true;
+    return false;
+}
 
 static bool cols_use_service(const struct col *c, int n)
 {
@@ -458,9 +492,19 @@ static int load_inputs(struct sess *s)
 
 static void row_init(struct srow *row, const struct conn_record *r, size_t order)
 {
+    const struct record_hdr *h = &r->hdr;
     memset(row, 0, sizeof(*row));
     row->rec = r;
     row->order = order;
+    row->saddr = r->orig_h, row->daddr = r->resp_h;
+    row->sport = (uint16_t)r->orig_p, row->dport = (uint16_t)r->resp_p;
+    row->unset = (uint8_t)((record_unset(h, CONN_ORIG_H) ? ROW_NO_SADDR : 0) |
+                           (record_unset(h, CONN_ORIG_P) ? ROW_NO_SPORT : 0) |
+                           (record_unset(h, CONN_RESP_H) ? ROW_NO_DADDR : 0) |
+                           (record_unset(h, CONN_RESP_P) ? ROW_NO_DPORT : 0));
+    if (!record_unset(h, CONN_PROTO))
+        snprintf(row->proto, sizeof(row->proto), "%.*s", (int)r->proto.len, r->proto.p);
+    row->state = argus_state(r);
     row->stime = record_unset(&r->hdr, CONN_TS) ? 0 : r->ts;
     row->ltime = row->stime + (record_unset(&r->hdr, CONN_DURATION) ? 0 : r->duration);
     row->spkts = cnt(r, CONN_ORIG_PKTS, r->orig_pkts);
@@ -524,19 +568,19 @@ static uint64_t key_hash(const char *p, size_t n, uint64_t seed)
 /* -m: one row per distinct key, through an open-addressing table of row indexes. */
 static int build_groups(struct sess *s)
 {
-    size_t cap = 64;
-    while (cap < s->nrecs * 2)
+    size_t cap = 64, n = s->nrows;
+    while (cap < n * 2)
         cap *= 2;
     size_t *slot = malloc(cap * sizeof(*slot));
-    char **keys = calloc(s->nrecs ? s->nrecs : 1, sizeof(*keys));
+    char **keys = calloc(n ? n : 1, sizeof(*keys));
     struct zbuf b = {0};
     int rc = (slot && keys) ? 0 : -1;
     uint64_t seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
     for (size_t i = 0; slot && i < cap; i++)
         slot[i] = SIZE_MAX;
-    for (size_t i = 0; rc == 0 && i < s->nrecs; i++) {
-        struct srow row;
-        row_init(&row, s->recs[i], i);
+    s->nrows = 0; /* groups are written in place: group k <= row i */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct srow row = s->rows[i];
         if (row_key(s, &row, &b) < 0) {
             rc = -1;
             break;
@@ -546,6 +590,7 @@ static int build_groups(struct sess *s)
             h = (h + 1) & (cap - 1);
         if (slot[h] != SIZE_MAX) {
             row_merge(s, &s->rows[slot[h]], &row);
+            free((void *)row.rec); /* a group shows its first session only */
             continue;
         }
         if (!(keys[s->nrows] = strdup(b.p))) {
@@ -581,16 +626,8 @@ static int row_cmp(const void *pa, const void *pb)
 
 static int build_rows(struct sess *s)
 {
-    s->rows = calloc(s->nrecs ? s->nrecs : 1, sizeof(*s->rows));
-    if (!s->rows)
+    if (s->nkeys && build_groups(s) < 0)
         return -1;
-    if (s->nkeys) {
-        if (build_groups(s) < 0)
-            return -1;
-    } else {
-        for (size_t i = 0; i < s->nrecs; i++)
-            row_init(&s->rows[s->nrows++], s->recs[i], i);
-    }
     if (s->nsort == 0) {
         col_lookup("stime", &s->sort[0]);
         s->nsort = 1;
@@ -885,9 +922,8 @@ static void filter_error(const char *text, const char *err)
 
 static void sess_free(struct sess *s)
 {
-    for (size_t i = 0; i < s->nrecs; i++)
-        free(s->recs[i]);
-    free(s->recs);
+    for (size_t i = 0; i < s->nrows; i++)
+        free((void *)s->rows[i].rec);
     free(s->rows);
     free(s->filter_text);
     query_free(s->filter);
@@ -915,6 +951,8 @@ int cmd_sessions(int argc, char **argv)
     }
     s.whole_json = s.json && !s.nshow && !s.nkeys;
     default_columns(&s);
+    s.need_rec = s.zeek || s.whole_json || cols_name_field(s.show, s.nshow) ||
+                 cols_name_field(s.keys, s.nkeys) || cols_name_field(s.sort, s.nsort);
     rc = load_inputs(&s);
     if (rc != VIGIL_EXIT_OK && rc != VIGIL_EXIT_DAMAGED)
         goto out;
