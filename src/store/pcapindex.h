@@ -60,23 +60,30 @@
  *   fence_crc is the crc32 of the fence array.  A lookup binary-searches
  *   the fences, checks one page's CRC, binary-searches the page.
  *
- *   directory (64 bytes, key: uid):      hosts (24 bytes, key: 17 bytes)
- *   +--------------------------+         +---+--------------+---+-----+
- *   | uid, NUL padded (24)     |         |fam| address (16) |0 0 0| sid |
- *   +------------+-------------+         +---+--------------+---+-----+
- *   | first_ns   | last_ns     |         ports (8 bytes, key: 2 bytes)
- *   +------------+------+------+         +-------+-----+---+-----+
- *   | block_off  | len  | crc  |         | port  |proto| 0 | sid |
- *   +------+-----+-+-+--+------+         | (BE)  |     |   | u32 |
- *   |n_pkts|pr|fam|0 0|                  +-------+-----+---+-----+
- *   +------+--+---+---+
+ *   directory (64 bytes, key: uid)
+ *   +--------------------------+------------+-------------+
+ *   | uid, NUL padded (24)     | first_ns   | last_ns     |
+ *   +------------+------+------+------+--+---+---+-------+
+ *   | block_off  | len  | crc  |n_pkts|pr|fam| 0 0 |
+ *   +------------+------+------+------+--+---+---+
+ *   hosts (40 bytes, key: family + address, 17 bytes)
+ *   +---+--------------+-----+---+------------+-----+-----+
+ *   |fam| address (16) |0 0 0| n | posting off| len | crc |
+ *   +---+--------------+-----+---+------------+-----+-----+
+ *   ports (24 bytes, key: port, big endian)
+ *   +------+-----+---+------------+-----+-----+
+ *   | port | 0 0 | n | posting off| len | crc |
+ *   +------+-----+---+------------+-----+-----+
  *
- *   sid: session number = directory position.  Hosts hold each distinct
- *   side address of each session (IPv4 in the first 4 bytes, the rest 0),
- *   ports each distinct port; within a key, ascending sid.  first_ns/
+ *   sid: session number = directory position.  One host entry per distinct
+ *   address on either side of any session (IPv4 in the first 4 bytes, the
+ *   rest 0), one port entry per distinct port; each names its posting
+ *   list: n sids, ascending, as LEB128 deltas (the first from 0), len bytes
+ *   at posting off from blocks_off, crc32 of them.  Directory first_ns/
  *   last_ns: the session's packet time range in this file; block_off from
  *   blocks_off, block len and crc32; pr/fam: IP protocol and 4 or 6.
  *
+ *   The blocks area holds every session's block, then the posting lists.
  *   Block: u8 encoding (0 raw, 1 zlib: then varint raw_len and the deflate
  *   stream; used when the raw block is >= 256 bytes and shrinks by an
  *   eighth), raw:

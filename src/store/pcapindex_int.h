@@ -25,10 +25,13 @@
 #define PI_PAGE 64           /* entries per page (one CRC and one fence each) */
 #define PI_DIR_LEN 64        /* directory entry */
 #define PI_DIR_KEY 24        /* uid, NUL padded */
-#define PI_HOST_LEN 24       /* host entry */
+#define PI_HOST_LEN 40       /* host entry: key, pad, posting list reference */
 #define PI_HOST_KEY 17       /* family, address */
-#define PI_PORT_LEN 8        /* port entry */
+#define PI_HOST_POST 20      /* where its posting reference starts */
+#define PI_PORT_LEN 24       /* port entry */
 #define PI_PORT_KEY 2        /* port, big endian */
+#define PI_PORT_POST 4
+#define PI_POST_LEN 20       /* n u32, off u64 (from blocks_off), len u32, crc32 u32 */
 #define PI_HDR_TAB 64        /* first table descriptor */
 #define PI_TAB_DESC 24       /* off u64, n u64, fence_crc u32, entry_len u16, key_len u16 */
 #define PI_HDR_BLOCKS 136    /* blocks_off u64, blocks_len u64 */

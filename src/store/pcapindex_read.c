@@ -9,9 +9,9 @@
  *       (CRC checked once) ──► binary search in it ──► the session's block
  *       (CRC checked, inflated when deflated) ──► its packets
  *
- *   host / port ──► the same over the hosts or ports table: the run of
- *       entries with that key gives session numbers ──► their blocks, whose
- *       keys are matched against the whole query
+ *   host / port ──► the same over the hosts or ports table: the entry of
+ *       that key names a posting list of session numbers (CRC checked)
+ *       ──► their blocks, whose keys are matched against the whole query
  *
  * A page or block whose CRC fails marks the index damaged
  * (pcapindex_damaged): the caller reopens with a rebuild.
@@ -332,15 +332,44 @@ bool pcapindex_session_matches(const struct pcapindex_session *s, const struct p
     return false;
 }
 
-/* The session numbers a match can hold, ascending: the run of the hosts
- * table under its host, else of the ports table under its port, else all.
- * *sids malloc'd (caller frees); *all set (and no array) for "all". */
+/* The posting list of table entry e (reference at e + post): n session
+ * numbers, ascending, into *sids (malloc'd).  -1 damaged or out of memory. */
+static int posting_read(struct pcapindex *ix, const uint8_t *e, size_t post, uint32_t **sids,
+                        size_t *n)
+{
+    uint64_t cnt = le_get(e + post, 4), off = le_get(e + post + 4, 8);
+    uint64_t len = le_get(e + post + 12, 4);
+    if (off > ix->blocks_len || len > ix->blocks_len - off || cnt > len || cnt == 0 ||
+        crc32(0, ix->blocks + off, (uInt)len) != (uint32_t)le_get(e + post + 16, 4)) {
+        ix->damaged = true;
+        return -1;
+    }
+    struct rd r = {ix->blocks + off, ix->blocks + off + len, 0};
+    *sids = malloc(cnt * sizeof(**sids));
+    if (!*sids)
+        return -1;
+    uint64_t sid = 0;
+    for (uint64_t i = 0; i < cnt; i++) {
+        sid += rd_varint(&r);
+        (*sids)[i] = (uint32_t)sid;
+    }
+    if (r.bad || r.p != r.end) {
+        ix->damaged = true;
+        return -1;
+    }
+    *n = (size_t)cnt;
+    return 0;
+}
+
+/* The session numbers a match can hold, ascending: the posting list of
+ * its host in the hosts table, else of its port in the ports table, else
+ * all.  *sids malloc'd (caller frees); *all set (and no array) for "all". */
 static int select_candidates(struct pcapindex *ix, const struct pcapindex_match *m,
                              uint32_t **sids, size_t *n, bool *all)
 {
     uint8_t key[PI_HOST_KEY] = {0};
     struct pi_tab *tb;
-    size_t sid_at;
+    size_t post;
     *sids = NULL;
     *n = 0;
     *all = false;
@@ -348,12 +377,12 @@ static int select_candidates(struct pcapindex *ix, const struct pcapindex_match 
         tb = &ix->tab[PI_TAB_HOSTS];
         key[0] = m->host_family;
         memcpy(key + 1, m->host, m->host_family == 6 ? 16 : 4);
-        sid_at = 20;
+        post = PI_HOST_POST;
     } else if (m->has_port) {
         tb = &ix->tab[PI_TAB_PORTS];
         key[0] = (uint8_t)(m->port >> 8);
         key[1] = (uint8_t)m->port;
-        sid_at = 4;
+        post = PI_PORT_POST;
     } else {
         *all = true;
         return 0;
@@ -361,23 +390,14 @@ static int select_candidates(struct pcapindex *ix, const struct pcapindex_match 
     int64_t i = tab_lower_bound(ix, tb, key);
     if (i < 0)
         return -1;
-    size_t cap = 0;
-    for (uint64_t k = (uint64_t)i; k < tb->n; k++) {
-        const uint8_t *e = tab_entry(ix, tb, k);
-        if (!e)
-            return -1;
-        if (memcmp(e, key, tb->klen) != 0)
-            break;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            uint32_t *g = realloc(*sids, cap * sizeof(*g));
-            if (!g)
-                return -1;
-            *sids = g;
-        }
-        (*sids)[(*n)++] = (uint32_t)le_get(e + sid_at, 4);
-    }
-    return 0;
+    if ((uint64_t)i >= tb->n)
+        return 0;
+    const uint8_t *e = tab_entry(ix, tb, (uint64_t)i);
+    if (!e)
+        return -1;
+    if (memcmp(e, key, tb->klen) != 0)
+        return 0;
+    return posting_read(ix, e, post, sids, n);
 }
 
 static int pkt_cmp(const void *x, const void *y)
@@ -482,8 +502,15 @@ int pcapindex_verify(struct pcapindex *ix)
         if (!sess_get(ix, i))
             return -1;
     for (int t = PI_TAB_HOSTS; t < PI_NTAB; t++)
-        for (uint64_t i = 0; i < ix->tab[t].n; i += PI_PAGE)
-            if (!tab_entry(ix, &ix->tab[t], i))
+        for (uint64_t i = 0; i < ix->tab[t].n; i++) {
+            const uint8_t *e = tab_entry(ix, &ix->tab[t], i);
+            uint32_t *sids = NULL;
+            size_t n;
+            int rc = e ? posting_read(ix, e, t == PI_TAB_HOSTS ? PI_HOST_POST : PI_PORT_POST,
+                                      &sids, &n) : -1;
+            free(sids);
+            if (rc < 0)
                 return -1;
+        }
     return ix->damaged ? -1 : 0;
 }

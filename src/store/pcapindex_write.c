@@ -9,9 +9,10 @@
  * The image (formats drawn in pcapindex.h):
  *
  *   header ─► directory: fixed 64-byte entries sorted by uid ┐ each table:
- *             hosts: (family, address, session no) sorted    ├ entries, then
- *             ports: (port, proto, session no) sorted        ┘ per-page fences
- *             blocks: per session, key + delta varints (zlib when it pays)
+ *             hosts: (family, address) -> posting list       ├ entries, then
+ *             ports: port -> posting list                    ┘ per-page fences
+ *             blocks: per session, key + delta varints (zlib when it pays),
+ *                     then the posting lists (session numbers, varint deltas)
  *
  * Owns: the builder and its buffers; the image bytes until written.
  */
@@ -330,7 +331,12 @@ out:
     return rc;
 }
 
-/* Host and port entries of session sid (each side once). */
+/* While building: (key, session number) pairs, sorted, then grouped into
+ * one table entry and one posting list per key. */
+#define PI_HOST_PAIR 24 /* family, address (16), pad (3), sid u32 */
+#define PI_PORT_PAIR 8  /* port (BE), proto, pad, sid u32 */
+
+/* Host and port pairs of session sid (each side once). */
 static void tab_add_session(const struct pcapindex_key *k, uint32_t sid, uint8_t *hosts,
                             size_t *nh, uint8_t *ports, size_t *np)
 {
@@ -339,8 +345,8 @@ static void tab_add_session(const struct pcapindex_key *k, uint32_t sid, uint8_t
         const uint8_t *a = side ? k->b : k->a;
         if (side && memcmp(k->a, k->b, al) == 0)
             continue;
-        uint8_t *e = hosts + (*nh)++ * PI_HOST_LEN;
-        memset(e, 0, PI_HOST_LEN);
+        uint8_t *e = hosts + (*nh)++ * PI_HOST_PAIR;
+        memset(e, 0, PI_HOST_PAIR);
         e[0] = k->family;
         memcpy(e + 1, a, al);
         le_put(e + 20, sid, 4);
@@ -349,7 +355,7 @@ static void tab_add_session(const struct pcapindex_key *k, uint32_t sid, uint8_t
         uint16_t p = side ? k->port_b : k->port_a;
         if (side && k->port_a == k->port_b)
             continue;
-        uint8_t *e = ports + (*np)++ * PI_PORT_LEN;
+        uint8_t *e = ports + (*np)++ * PI_PORT_PAIR;
         e[0] = (uint8_t)(p >> 8);
         e[1] = (uint8_t)p;
         e[2] = k->proto;
@@ -372,6 +378,36 @@ static int port_cmp(const void *x, const void *y)
     uint32_t a = (uint32_t)le_get((const uint8_t *)x + 4, 4);
     uint32_t b = (uint32_t)le_get((const uint8_t *)y + 4, 4);
     return c ? c : (a > b) - (a < b);
+}
+
+/* Group sorted (key, sid) pairs: one entry per key (key, zero pad up to
+ * post, then n, off, len, crc of its posting list) and the posting list -
+ * the sids as ascending varint deltas - appended to blob.  The entries are
+ * written into ents.  *ne: entries made. */
+static int postings_group(const uint8_t *pairs, size_t n, size_t plen, size_t klen,
+                          size_t post, uint8_t *ents, size_t *ne, struct bbuf *blob)
+{
+    size_t i = 0, elen = post + PI_POST_LEN;
+    *ne = 0;
+    while (i < n) {
+        const uint8_t *k = pairs + i * plen;
+        uint8_t *e = ents + (*ne)++ * elen;
+        size_t start = blob->len, cnt = 0;
+        uint32_t prev = 0;
+        for (; i < n && memcmp(pairs + i * plen, k, klen) == 0; i++, cnt++) {
+            uint32_t sid = (uint32_t)le_get(pairs + i * plen + plen - 4, 4);
+            if (bbuf_varint(blob, sid - prev) < 0)
+                return -1;
+            prev = sid;
+        }
+        memset(e, 0, elen);
+        memcpy(e, k, klen);
+        le_put(e + post, cnt, 4);
+        le_put(e + post + 4, start, 8);
+        le_put(e + post + 12, blob->len - start, 4);
+        le_put(e + post + 16, crc32(0, blob->p + start, (uInt)(blob->len - start)), 4);
+    }
+    return 0;
 }
 
 /* Append a sorted table (entries, then one fence per page: the page's
@@ -424,8 +460,9 @@ int pcapindex_builder_image(struct pcapindex_builder *b, uint64_t pcap_bytes, bo
     qsort(b->s, ns, sizeof(*b->s), bsess_cmp);
     memset(b->tab, 0, b->tabcap * sizeof(*b->tab)); /* the hash table is stale from here on */
     uint8_t *dir = calloc(ns ? ns : 1, PI_DIR_LEN);
-    uint8_t *hosts = calloc(ns ? 2 * ns : 1, PI_HOST_LEN);
-    uint8_t *ports = calloc(ns ? 2 * ns : 1, PI_PORT_LEN);
+    uint8_t *hosts = calloc(ns ? 2 * ns : 1, PI_HOST_PAIR);
+    uint8_t *ports = calloc(ns ? 2 * ns : 1, PI_PORT_PAIR);
+    uint8_t *hents = NULL, *pents = NULL;
     struct bbuf blocks = {0};
     uint8_t h[PCAPINDEX_HDR_LEN] = {0};
     int rc = -1;
@@ -436,13 +473,19 @@ int pcapindex_builder_image(struct pcapindex_builder *b, uint64_t pcap_bytes, bo
             goto out;
         tab_add_session(&b->s[i].key, (uint32_t)i, hosts, &nh, ports, &np);
     }
-    qsort(hosts, nh, PI_HOST_LEN, host_cmp);
-    qsort(ports, np, PI_PORT_LEN, port_cmp);
+    qsort(hosts, nh, PI_HOST_PAIR, host_cmp);
+    qsort(ports, np, PI_PORT_PAIR, port_cmp);
+    hents = calloc(nh ? nh : 1, PI_HOST_LEN);
+    pents = calloc(np ? np : 1, PI_PORT_LEN);
+    if (!hents || !pents ||
+        postings_group(hosts, nh, PI_HOST_PAIR, PI_HOST_KEY, PI_HOST_POST, hents, &nh, &blocks) < 0 ||
+        postings_group(ports, np, PI_PORT_PAIR, PI_PORT_KEY, PI_PORT_POST, pents, &np, &blocks) < 0)
+        goto out;
     image_header(b, pcap_bytes, h);
     if (bbuf_put(out, h, sizeof(h)) < 0 ||
         tab_emit(out, h, PI_TAB_DIR, dir, ns, PI_DIR_LEN, PI_DIR_KEY) < 0 ||
-        tab_emit(out, h, PI_TAB_HOSTS, hosts, nh, PI_HOST_LEN, PI_HOST_KEY) < 0 ||
-        tab_emit(out, h, PI_TAB_PORTS, ports, np, PI_PORT_LEN, PI_PORT_KEY) < 0)
+        tab_emit(out, h, PI_TAB_HOSTS, hents, nh, PI_HOST_LEN, PI_HOST_KEY) < 0 ||
+        tab_emit(out, h, PI_TAB_PORTS, pents, np, PI_PORT_LEN, PI_PORT_KEY) < 0)
         goto out;
     le_put(h + PI_HDR_BLOCKS, out->len - start, 8);
     le_put(h + PI_HDR_BLOCKS + 8, blocks.len, 8);
@@ -455,6 +498,8 @@ out:
     free(dir);
     free(hosts);
     free(ports);
+    free(hents);
+    free(pents);
     free(blocks.p);
     return rc;
 }
