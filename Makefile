@@ -89,7 +89,7 @@ $(B)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(LIBVIGIL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(LIBVIGIL) $(LDSAN) $(LDLIBS)
 
-$(B)/samples/.stamp: $(B)/tools/gen_samples
+$(B)/samples/.stamp: $(B)/tools/gen_samples tools/gen_samples.c
 	@mkdir -p $(dir $@)
 	$(B)/tools/gen_samples $(B)/samples
 	@touch $@
