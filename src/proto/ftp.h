@@ -60,6 +60,13 @@ struct ftp_hostport ftp_parse_eprt(const uint8_t *s, size_t n);
 /* Zeek's parse_ftp_epsv (the 229 reply text). */
 struct ftp_hostport ftp_parse_epsv(const uint8_t *s, size_t n);
 
+/* Zeek's decode_base64 (for ADAT tokens): a character outside the alphabet
+ * or a group after '=' padding is an error (-1, msg tells which); a last
+ * group left unfinished is padded with zero bits (0, msg set too).  out
+ * holds (n + 3) / 4 * 3 bytes at most; *outlen gets the decoded length. */
+int ftp_base64_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *outlen,
+                      char *msg, size_t msglen);
+
 /* Zeek's build_path_compressed(dir, file) into out (NUL-terminated). */
 void ftp_path_build(const char *dir, const char *file, char *out, size_t outlen);
 

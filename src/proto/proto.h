@@ -142,6 +142,42 @@ int proto_switch(struct proto_ctx *ctx, const char *name);
 int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct raddr *resp,
                  uint16_t resp_p, const char *name, int64_t timeout_ns);
 
+/*
+ * Child parsers: a parser runs another on bytes it extracts from its own
+ * messages (Zeek's child analyzers).  GridFTP's GSI authentication is a TLS
+ * handshake sent base64-encoded in FTP "ADAT" commands and "335 ADAT=" /
+ * "235 ADAT=" replies (RFC 2228): ftp.c decodes them and feeds an "ssl"
+ * child.  The child runs through the same ctx: its records carry this
+ * session's uid and id fields, its proto_confirm() adds its name to
+ * conn.log's service (without confirming the parent), its weirds name it as
+ * source, proto_expect() works as usual; a proto_switch() from a child is
+ * ignored.  A child sees only what its parent hands it: no probe, no gaps.
+ *
+ * Ownership: the parent owns the handle and closes it, at the latest in its
+ * own state_free(); closing runs the child's state_free() (which may emit
+ * pending records, e.g. an unfinished ssl.log row) and frees the handle.
+ */
+struct proto_child;
+
+/* A child running the parser named name (the session's ip_proto); NULL when
+ * there is no such parser or memory is short. */
+struct proto_child *proto_child_open(struct proto_ctx *ctx, const char *name);
+
+/* In-order bytes of direction dir for the child; returns its result: PROTO_OK,
+ * PROTO_DONE (it wants no more, e.g. TLS established) or PROTO_ERROR (not its
+ * protocol: counted as a violation, its state freed at once).  After DONE or
+ * ERROR, bytes are dropped and that result returned again.  NULL child: ERROR. */
+enum proto_result proto_child_data(struct proto_child *child, enum proto_dir dir,
+                                   const uint8_t *data, size_t len, int64_t ts);
+
+/* Run the child's state_free() (if not yet run) and free the handle.  NULL: no-op. */
+void proto_child_close(struct proto_child *child);
+
+/* Add a service label that is no parser's name (Zeek scripts' add
+ * c$service[...]: "gridftp" for an FTP control channel whose AUTH GSSAPI
+ * exchange established TLS, base/protocols/ftp/gridftp.zeek). */
+void proto_service_add(struct proto_ctx *ctx, const char *name);
+
 /* ---- the registry (proto_registry.c) ---- */
 
 /* Every parser, NULL-terminated, in detection priority order. */

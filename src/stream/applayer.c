@@ -958,6 +958,81 @@ int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct r
     return 0;
 }
 
+/* ---- proto.h: child parsers (a parser feeding another, e.g. ftp ADAT -> ssl) -------------- */
+
+struct proto_child {
+    struct proto_ctx *ctx;
+    const struct proto_parser *p;
+    void *st;
+    bool freed;            /* state_free() has run (after PROTO_ERROR) */
+    enum proto_result last;
+};
+
+struct proto_child *proto_child_open(struct proto_ctx *ctx, const char *name)
+{
+    const struct proto_parser *p = name ? app_parser_find(ctx->al, name, ctx->info.proto) : NULL;
+    if (!p || !p->parse)
+        return NULL;
+    struct proto_child *ch = calloc(1, sizeof(*ch));
+    if (!ch)
+        return NULL;
+    const struct proto_parser *saved = ctx->calling;
+    ctx->calling = p;
+    ch->st = p->state_new ? p->state_new(ctx) : NULL;
+    ctx->calling = saved;
+    if (p->state_new && !ch->st) {
+        free(ch);
+        return NULL;
+    }
+    ch->ctx = ctx;
+    ch->p = p;
+    ch->last = PROTO_OK;
+    return ch;
+}
+
+/* The child runs as the calling parser; what it could change of the
+ * parent's standing (confirmation, a pending switch) is put back after. */
+enum proto_result proto_child_data(struct proto_child *ch, enum proto_dir dir,
+                                   const uint8_t *data, size_t len, int64_t ts)
+{
+    if (!ch)
+        return PROTO_ERROR;
+    if (ch->last != PROTO_OK || len == 0)
+        return ch->last;
+    struct proto_ctx *c = ch->ctx;
+    const struct proto_parser *saved = c->calling, *sw_to = c->switch_to;
+    uint8_t confirmed = c->confirmed, sw = c->switch_pending;
+    c->calling = ch->p;
+    enum proto_result r = ch->p->parse(ch->st, c, dir, data, len, ts);
+    c->calling = saved;
+    c->confirmed = confirmed;
+    c->switch_pending = sw;
+    c->switch_to = sw_to;
+    ch->last = r;
+    if (r == PROTO_ERROR) {
+        c->al->ctr.violations++;
+        ch->freed = true;
+        app_free_parser(c, ch->p, ch->st);
+        ch->st = NULL;
+    }
+    return r;
+}
+
+void proto_child_close(struct proto_child *ch)
+{
+    if (!ch)
+        return;
+    if (!ch->freed)
+        app_free_parser(ch->ctx, ch->p, ch->st);
+    free(ch);
+}
+
+void proto_service_add(struct proto_ctx *ctx, const char *name)
+{
+    if (name && *name)
+        app_add_service(ctx, name);
+}
+
 /* ---- the app layer ---------------------------------------------------------------------- */
 
 struct applayer *applayer_new(const struct stream_config *cfg,

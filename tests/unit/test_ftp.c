@@ -8,7 +8,10 @@
  * PASV/RETR with file_size from the 150 reply and the cwd-tracked URL;
  * PORT/EPRT from the client; multi-line replies; AUTH TLS hands over to
  * "ssl"; password hiding; PORT/PASV/EPRT/EPSV text parsing incl. garbage;
- * path compression; the probe.
+ * path compression; the probe; GSI over ADAT (AUTH GSSAPI, 334, base64
+ * tokens both ways fed to an "ssl" child, the first-token check, bad
+ * base64, the replies and commands that end the exchange, "gridftp") and
+ * the base64 decoder.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,11 +40,26 @@ struct proto_ctx {
     char switched_to[16];
     struct raddr exp_orig, exp_resp;
     uint16_t exp_port;
+    /* the fake child (one at a time): what it was fed, by direction */
+    int child_opens, child_closes, child_open_now;
+    char child_name[16];
+    uint8_t child_bytes[2][256];
+    size_t child_len[2];
+    uint8_t child_done_on;   /* a fed byte that makes the child answer PROTO_DONE */
+    char services[64];
 };
+
+struct proto_child {
+    struct proto_ctx *ctx;
+    enum proto_result last;
+};
+
+static uint8_t fake_done_on; /* copied into every new fake ctx */
 
 static struct proto_ctx *fake_new(uint16_t resp_p)
 {
     struct proto_ctx *c = calloc(1, sizeof(*c));
+    c->child_done_on = fake_done_on;
     c->conn.uid = "CUnitTest";
     c->conn.community_id = "1:test";
     c->conn.orig_h.family = 4;
@@ -109,6 +127,46 @@ int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct r
     ctx->exp_resp = *resp;
     ctx->exp_port = resp_p;
     return 0;
+}
+
+struct proto_child *proto_child_open(struct proto_ctx *ctx, const char *name)
+{
+    struct proto_child *ch = calloc(1, sizeof(*ch));
+    ch->ctx = ctx;
+    ctx->child_opens++;
+    ctx->child_open_now++;
+    snprintf(ctx->child_name, sizeof(ctx->child_name), "%s", name);
+    return ch;
+}
+
+enum proto_result proto_child_data(struct proto_child *ch, enum proto_dir dir,
+                                   const uint8_t *data, size_t len, int64_t ts)
+{
+    (void)ts;
+    struct proto_ctx *c = ch->ctx;
+    if (ch->last != PROTO_OK)
+        return ch->last;
+    for (size_t i = 0; i < len && c->child_len[dir] < sizeof(c->child_bytes[0]); i++) {
+        c->child_bytes[dir][c->child_len[dir]++] = data[i];
+        if (c->child_done_on && data[i] == c->child_done_on)
+            ch->last = PROTO_DONE;
+    }
+    return ch->last;
+}
+
+void proto_child_close(struct proto_child *ch)
+{
+    if (!ch)
+        return;
+    ch->ctx->child_closes++;
+    ch->ctx->child_open_now--;
+    free(ch);
+}
+
+void proto_service_add(struct proto_ctx *ctx, const char *name)
+{
+    size_t l = strlen(ctx->services);
+    snprintf(ctx->services + l, sizeof(ctx->services) - l, "%s;", name);
 }
 
 /* ---- driving a parser ---- */
@@ -240,6 +298,143 @@ static void test_auth_tls(void **st)
     free(c);
 }
 
+/* GSI (GridFTP): AUTH GSSAPI, a 334, then base64 TLS tokens both ways. */
+static const struct step dlg_gsi[] = {
+    {PROTO_RESP, "220 GridFTP ready\r\n"},
+    {PROTO_ORIG, "AUTH GSSAPI\r\n"},
+    {PROTO_RESP, "334 Using authentication type; ADAT must follow.\r\n"}, /* opens the child */
+    {PROTO_ORIG, "ADAT FgMBAAKquw==\r\n"},  /* 16 03 01 00 02 aa bb: a handshake record */
+    {PROTO_RESP, "335-ADAT=FgMBAAEO\r\n335 more\r\n"}, /* 16 03 01 00 01 0e; no token */
+    {PROTO_ORIG, "ADAT FAMBAAEB\r\n"},      /* 14 03 01 00 01 01: change_cipher_spec */
+    {PROTO_RESP, "235 ADAT=FwMBAAGZ\r\n"},  /* 17 03 01 00 01 99, and the exchange ends */
+    {PROTO_ORIG, "ADAT Zm9vYmFy\r\n"},      /* "foobar": after the end, not fed */
+    {PROTO_ORIG, "QUIT\r\n"},
+};
+
+static void check_gsi(const struct proto_ctx *c)
+{
+    assert_int_equal(c->child_opens, 1);
+    assert_int_equal(c->child_closes, 1);
+    assert_string_equal(c->child_name, "ssl");
+    assert_int_equal(c->child_len[PROTO_ORIG], 13);
+    assert_memory_equal(c->child_bytes[PROTO_ORIG],
+                        "\x16\x03\x01\x00\x02\xaa\xbb\x14\x03\x01\x00\x01\x01", 13);
+    assert_int_equal(c->child_len[PROTO_RESP], 12);
+    assert_memory_equal(c->child_bytes[PROTO_RESP],
+                        "\x16\x03\x01\x00\x01\x0e\x17\x03\x01\x00\x01\x99", 12);
+    assert_string_equal(c->weirds, "");
+}
+
+static void test_adat_gsi(void **st)
+{
+    (void)st;
+    fake_done_on = 0x99; /* the child "establishes" on the server's last token */
+    struct proto_ctx *c = run(&proto_ftp, 2811, dlg_gsi, 9, (size_t)-1, 0);
+    check_gsi(c);
+    assert_string_equal(c->services, "gridftp;");
+    assert_int_equal(c->n_rows, 0); /* AUTH/ADAT are not logged commands */
+    free(c);
+    for (size_t i = 0; i < 9; i++) /* every step split at every offset feeds the same */
+        for (size_t k = 1; k < strlen(dlg_gsi[i].data); k++) {
+            c = run(&proto_ftp, 2811, dlg_gsi, 9, i, k);
+            check_gsi(c);
+            free(c);
+        }
+    fake_done_on = 0; /* never established: no gridftp */
+    c = run(&proto_ftp, 2811, dlg_gsi, 9, (size_t)-1, 0);
+    assert_string_equal(c->services, "");
+    free(c);
+}
+
+/* A first client token that is not a TLS handshake record ends the exchange. */
+static const struct step dlg_gsi_not_tls[] = {
+    {PROTO_ORIG, "AUTH GSSAPI\r\n"},
+    {PROTO_RESP, "334 ADAT must follow\r\n"},
+    {PROTO_ORIG, "ADAT Zm9vYmFy\r\n"},     /* "foobar" */
+    {PROTO_RESP, "335 ADAT=FgMBAAEO\r\n"}, /* not fed: the child is gone */
+};
+
+/* Bad base64 first (the exchange ends), then later (skipped, the exchange goes
+ * on); a 535 ends it; a new AUTH GSSAPI and 334 start another child. */
+static const struct step dlg_gsi_bad[] = {
+    {PROTO_ORIG, "AUTH GSSAPI\r\n"},
+    {PROTO_RESP, "334 ADAT must follow\r\n"},
+    {PROTO_ORIG, "ADAT Fg!MBAAKquw==\r\n"}, /* '!' is no base64 */
+    {PROTO_ORIG, "AUTH GSSAPI\r\n"},
+    {PROTO_RESP, "334 ADAT must follow\r\n"},
+    {PROTO_ORIG, "ADAT FgMBAAWq\r\n"},       /* 16 03 01 00 05 aa: length 5 but 1 byte */
+    {PROTO_ORIG, "AUTH GSSAPI\r\n"},
+    {PROTO_RESP, "334 ADAT must follow\r\n"},
+    {PROTO_ORIG, "ADAT FgMBAAEO\r\n"},       /* fed */
+    {PROTO_RESP, "335 ADAT=Zg==Zm9v\r\n"},   /* a group after padding: skipped */
+    {PROTO_RESP, "335 ADAT=FAMBAAE\r\n"},    /* unfinished group: padded, fed (14 03 01 00 01) */
+    {PROTO_RESP, "535 no\r\n"},              /* ends it */
+    {PROTO_ORIG, "ADAT FgMBAAEO\r\n"},
+};
+
+/* Only "AUTH GSSAPI" exactly (as Zeek) opens a child. */
+static const struct step dlg_gsi_none[] = {
+    {PROTO_ORIG, "AUTH gssapi\r\n"},
+    {PROTO_RESP, "334 ADAT must follow\r\n"},
+    {PROTO_ORIG, "ADAT FgMBAAEO\r\n"},
+    {PROTO_ORIG, "AUTH TLS\r\n"},
+    {PROTO_RESP, "334 ADAT=FgMBAAEO\r\n"},
+};
+
+static void test_adat_bad(void **st)
+{
+    (void)st;
+    fake_done_on = 0;
+    struct proto_ctx *c = run(&proto_ftp, 2811, dlg_gsi_not_tls, 4, (size_t)-1, 0);
+    assert_int_equal(c->child_opens, 1);
+    assert_int_equal(c->child_closes, 1);
+    assert_int_equal(c->child_len[0] + c->child_len[1], 0);
+    free(c);
+    c = run(&proto_ftp, 2811, dlg_gsi_bad, 13, (size_t)-1, 0);
+    assert_int_equal(c->child_opens, 3);
+    assert_int_equal(c->child_closes, 3);
+    assert_int_equal(c->child_open_now, 0);
+    assert_string_equal(c->weirds, "base64_illegal_encoding;ftp_adat_bad_first_token_encoding;"
+                                   "base64_illegal_encoding;base64_illegal_encoding;");
+    assert_int_equal(c->child_len[PROTO_ORIG], 6);
+    assert_memory_equal(c->child_bytes[PROTO_ORIG], "\x16\x03\x01\x00\x01\x0e", 6);
+    assert_int_equal(c->child_len[PROTO_RESP], 5);
+    assert_memory_equal(c->child_bytes[PROTO_RESP], "\x14\x03\x01\x00\x01", 5);
+    assert_string_equal(c->services, "");
+    free(c);
+    c = run(&proto_ftp, 2811, dlg_gsi_none, 5, (size_t)-1, 0);
+    assert_int_equal(c->child_opens, 0);
+    free(c);
+}
+
+static void b64(const char *in, int want_rc, const char *want, size_t want_len, bool want_msg)
+{
+    uint8_t out[64];
+    size_t ol = 99;
+    char msg[80];
+    int rc = ftp_base64_decode((const uint8_t *)in, strlen(in), out, sizeof(out), &ol, msg,
+                               sizeof(msg));
+    assert_int_equal(rc, want_rc);
+    assert_int_equal(ol, want_len);
+    assert_memory_equal(out, want, want_len);
+    assert_int_equal(msg[0] != 0, want_msg);
+}
+
+static void test_base64(void **st)
+{
+    (void)st;
+    b64("Zm9vYmFy", 0, "foobar", 6, false);
+    b64("Zm9vYg==", 0, "foob", 4, false);
+    b64("Zm9vYmE=", 0, "fooba", 5, false);
+    b64("", 0, "", 0, false);
+    b64("Zm9vYg", 0, "foob", 4, true);        /* unfinished group: padded with zero bits */
+    b64("Zm9vY", 0, "foo", 3, true);          /* 6 bits left: no whole byte */
+    b64("+/+/", 0, "\xfb\xff\xbf", 3, false); /* the last two letters of the alphabet */
+    b64("Zm9v YmFy", -1, "", 0, true);        /* a blank is no base64 */
+    b64("Zg==Zm9v", -1, "", 0, true);         /* a group after padding */
+    b64("Zm9v\xff", -1, "", 0, true);         /* a high byte */
+}
+
 static struct ftp_hostport hp(struct ftp_hostport (*fn)(const uint8_t *, size_t), const char *s)
 {
     return fn((const uint8_t *)s, strlen(s));
@@ -315,6 +510,8 @@ int main(void)
         cmocka_unit_test(test_retr),  cmocka_unit_test(test_anonymous_epsv),
         cmocka_unit_test(test_auth_tls), cmocka_unit_test(test_data_channel_text),
         cmocka_unit_test(test_paths), cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_adat_gsi), cmocka_unit_test(test_adat_bad),
+        cmocka_unit_test(test_base64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
