@@ -32,12 +32,36 @@
 
 #include "extract/extract.h"
 #include "proto/http.h"
+#include "store/output.h"
 
 #define EXTRACT_ANALYZERS_MAX 6
 #define EXTRACT_SEEN_SLOTS 4096
 
+/* A byte range that arrived ahead of the file's stream offset. */
+struct extract_chunk {
+    struct extract_chunk *next;
+    uint64_t off;
+    size_t n;
+    uint8_t data[];
+};
+
+/* One connection that carried (part of) the file: files.log gets a row each. */
+struct extract_conn {
+    char uid[32];
+    char community_id[64];
+    struct raddr orig_h, resp_h;
+    uint16_t orig_p, resp_p;
+};
+
 struct extract_file {
-    struct proto_ctx *ctx;
+    struct proto_ctx *ctx;      /* the live session feeding it, or NULL (ranges) */
+    struct extract_conn conns[EXTRACT_CONNS_MAX];
+    size_t n_conns;
+    int64_t last_ts;            /* newest chunk time: duration = last_ts - ts */
+    bool timedout;
+    uint64_t next;              /* stream offset: bytes delivered in order + gaps */
+    struct extract_chunk *pending; /* ahead of next, sorted by offset */
+    size_t pending_bytes;
     char fuid[EXTRACT_FUID_LEN];
     char uid[32];
     const char *source;
@@ -57,6 +81,7 @@ struct extract_file {
     char tmp_path[4096];
     uint8_t sniff[EXTRACT_SNIFF_MAX];
     size_t sniff_len;
+    bool sniff_closed;          /* a gap came before the sniff buffer filled */
     const char *analyzers[EXTRACT_ANALYZERS_MAX];
     size_t n_analyzers;
 };
@@ -201,6 +226,7 @@ int extract_start(const struct extract_config *cfg, char *err, size_t errlen)
 
 void extract_stop(void)
 {
+    extract_range_flush();
     extract_hooks_remove();
     free(ex_seen);
     ex_seen = NULL;
@@ -221,7 +247,7 @@ void extract_counters_get(struct extract_counters *c)
 const char *extract_mime_sniff(const uint8_t *p, size_t n)
 {
     /* Zeek-like signatures written once for http.log's mime types (http_mime.c) */
-    return n ? http_mime_sniff(p, n) : NULL;
+    return n ? http_mime_sniff_strict(p, n) : NULL;
 }
 
 /* ---- fuids ---- */
@@ -293,6 +319,11 @@ uint64_t extract_session_count(const char *uid, char tag, uint64_t add)
 
 static void extract_file_free(struct extract_file *f)
 {
+    while (f->pending) {
+        struct extract_chunk *c = f->pending;
+        f->pending = c->next;
+        free(c);
+    }
     for (int i = 0; i < 3; i++)
         EVP_MD_CTX_free(f->md[i]);
     EVP_MD_CTX_free(f->store_md);
@@ -328,7 +359,8 @@ struct extract_file *extract_file_open(struct proto_ctx *ctx, const char *source
     if (!f)
         return NULL;
     const struct proto_conn *c = proto_conn(ctx);
-    f->ctx = ctx;
+    extract_file_attach(f, ctx);
+    f->last_ts = ts;
     snprintf(f->uid, sizeof(f->uid), "%s", c->uid ? c->uid : "");
     f->source = source;
     f->is_orig = is_orig;
@@ -353,6 +385,59 @@ struct extract_file *extract_file_open(struct proto_ctx *ctx, const char *source
     if (f->tmp)
         extract_file_add_analyzer(f, "EXTRACT");
     return f;
+}
+
+void extract_file_attach(struct extract_file *f, struct proto_ctx *ctx)
+{
+    if (!f || !ctx)
+        return;
+    f->ctx = ctx;
+    const struct proto_conn *c = proto_conn(ctx);
+    const char *uid = c->uid ? c->uid : "";
+    for (size_t i = 0; i < f->n_conns; i++)
+        if (strcmp(f->conns[i].uid, uid) == 0)
+            return;
+    if (f->n_conns >= EXTRACT_CONNS_MAX)
+        return;
+    struct extract_conn *k = &f->conns[f->n_conns++];
+    snprintf(k->uid, sizeof(k->uid), "%s", uid);
+    snprintf(k->community_id, sizeof(k->community_id), "%s",
+             c->community_id ? c->community_id : "");
+    k->orig_h = c->orig_h, k->resp_h = c->resp_h;
+    k->orig_p = c->orig_p, k->resp_p = c->resp_p;
+}
+
+void extract_file_detach(struct extract_file *f, struct proto_ctx *ctx)
+{
+    if (f && f->ctx == ctx)
+        f->ctx = NULL;
+}
+
+void extract_file_touch(struct extract_file *f, int64_t ts)
+{
+    if (f && ts > f->last_ts)
+        f->last_ts = ts;
+}
+
+int64_t extract_file_last_ts(const struct extract_file *f)
+{
+    return f ? f->last_ts : 0;
+}
+
+void extract_file_set_timedout(struct extract_file *f)
+{
+    if (f)
+        f->timedout = true;
+}
+
+bool extract_file_complete(const struct extract_file *f)
+{
+    return f && f->has_total && f->next >= f->total;
+}
+
+bool extract_file_attached(const struct extract_file *f)
+{
+    return f && f->ctx;
 }
 
 void extract_file_set_filename(struct extract_file *f, const char *name, size_t len)
@@ -393,6 +478,11 @@ void extract_file_add_analyzer(struct extract_file *f, const char *name)
         f->analyzers[f->n_analyzers++] = name;
 }
 
+const char *extract_file_fuid(const struct extract_file *f)
+{
+    return f ? f->fuid : NULL;
+}
+
 uint64_t extract_file_seen(const struct extract_file *f)
 {
     return f ? f->seen : 0;
@@ -425,11 +515,12 @@ void extract_file_data(struct extract_file *f, const uint8_t *p, size_t n)
     if (!f || n == 0)
         return;
     f->seen += n;
+    f->next += n;
     ex_ctr.bytes_seen += n;
     for (int i = 0; i < 3; i++)
         if (f->md[i])
             EVP_DigestUpdate(f->md[i], p, n);
-    if (f->sniff_len < EXTRACT_SNIFF_MAX) {
+    if (f->sniff_len < EXTRACT_SNIFF_MAX && !f->sniff_closed) {
         size_t k = EXTRACT_SNIFF_MAX - f->sniff_len;
         if (k > n)
             k = n;
@@ -445,6 +536,8 @@ void extract_file_gap(struct extract_file *f, uint64_t n)
     if (!f || n == 0)
         return;
     f->missing += n;
+    f->next += n;
+    f->sniff_closed = true; /* Zeek's File::Gap: the bof buffer is typed as it is */
     for (int i = 0; i < 3; i++) { /* Zeek's Hash::Undelivered: the hash analyzers end */
         EVP_MD_CTX_free(f->md[i]);
         f->md[i] = NULL;
@@ -455,6 +548,64 @@ void extract_file_gap(struct extract_file *f, uint64_t n)
         n -= k;
     }
     f->cut += n;
+}
+
+/* Deliver the pending ranges that the stream offset has reached (the part
+ * of each beyond it: overlaps keep the bytes delivered first). */
+static void extract_pending_drain(struct extract_file *f)
+{
+    while (f->pending && f->pending->off <= f->next) {
+        struct extract_chunk *c = f->pending;
+        f->pending = c->next;
+        f->pending_bytes -= c->n;
+        uint64_t skip = f->next - c->off;
+        if (skip < c->n)
+            extract_file_data(f, c->data + skip, c->n - (size_t)skip);
+        free(c);
+    }
+}
+
+/* Zeek's reassembly flush (end of file, or its buffer is full): the holes
+ * before the pending ranges become missing bytes, the ranges are delivered. */
+static void extract_pending_flush(struct extract_file *f)
+{
+    while (f->pending) {
+        if (f->pending->off > f->next)
+            extract_file_gap(f, f->pending->off - f->next);
+        extract_pending_drain(f);
+    }
+}
+
+void extract_file_data_at(struct extract_file *f, uint64_t off, const uint8_t *p, size_t n)
+{
+    if (!f || n == 0)
+        return;
+    if (off <= f->next) {
+        uint64_t skip = f->next - off;
+        if (skip < n)
+            extract_file_data(f, p + skip, n - (size_t)skip);
+        extract_pending_drain(f);
+        return;
+    }
+    struct extract_chunk *c = malloc(sizeof(*c) + n);
+    if (!c)
+        return;
+    c->off = off;
+    c->n = n;
+    memcpy(c->data, p, n);
+    struct extract_chunk **pp = &f->pending;
+    while (*pp && (*pp)->off <= off)
+        pp = &(*pp)->next;
+    c->next = *pp;
+    *pp = c;
+    f->pending_bytes += n;
+    if (f->pending_bytes > EXTRACT_REASM_MAX)
+        extract_pending_flush(f);
+}
+
+uint64_t extract_file_offset(const struct extract_file *f)
+{
+    return f ? f->next : 0;
 }
 
 static void extract_hex(const uint8_t *md, unsigned n, char *out)
@@ -542,15 +693,27 @@ static void extract_digests_finish(struct extract_file *f, struct extract_digest
             extract_hex(md, n, outs[i]);
 }
 
-static void extract_emit(struct extract_file *f, const struct extract_digests *d,
-                         const char *stored)
+/* A record to the outputs: through the live session, or (a file that
+ * outlived its sessions) straight to the outputs extract_start was given. */
+void extract_record_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
+{
+    if (ctx) {
+        proto_emit(ctx, rec);
+        return;
+    }
+    for (size_t i = 0; i < ex_cfg.n_outs; i++)
+        if (ex_cfg.outs[i] && ex_cfg.outs[i]->ops->write)
+            ex_cfg.outs[i]->ops->write(ex_cfg.outs[i], rec);
+}
+
+static void extract_emit_conn(struct extract_file *f, const struct extract_digests *d,
+                              const char *stored, const struct extract_conn *c)
 {
     struct files_record r;
     memset(&r, 0, sizeof(r));
     r.hdr.type = &files_record_type;
     for (size_t i = 0; i < FF_N; i++)
         record_set_unset(&r.hdr, i, true);
-    const struct proto_conn *c = proto_conn(f->ctx);
     struct rstr an[EXTRACT_ANALYZERS_MAX];
     for (size_t i = 0; i < f->n_analyzers; i++) {
         an[i].p = f->analyzers[i];
@@ -558,7 +721,7 @@ static void extract_emit(struct extract_file *f, const struct extract_digests *d
     }
     r.ts = f->ts;
     extract_rs(&r, FF_FUID, &r.fuid, f->fuid);
-    extract_rs(&r, FF_UID, &r.uid, f->uid);
+    extract_rs(&r, FF_UID, &r.uid, c->uid);
     r.orig_h = c->orig_h, r.resp_h = c->resp_h;
     r.orig_p = c->orig_p, r.resp_p = c->resp_p;
     extract_rs(&r, FF_SOURCE, &r.source, f->source);
@@ -567,14 +730,14 @@ static void extract_emit(struct extract_file *f, const struct extract_digests *d
     r.analyzers.n = f->n_analyzers;
     extract_rs(&r, FF_MIME, &r.mime_type, f->mime);
     extract_rs(&r, FF_FILENAME, &r.filename, f->filename);
-    r.duration = 0;
+    r.duration = f->last_ts > f->ts ? f->last_ts - f->ts : 0;
     r.local_orig = extract_is_private(&c->orig_h);
     r.is_orig = f->is_orig;
     r.seen_bytes = f->seen;
     r.total_bytes = f->total;
     r.missing_bytes = f->missing;
     r.overflow_bytes = 0;
-    r.timedout = false;
+    r.timedout = f->timedout;
     if (d->ok) {
         extract_rs(&r, FF_MD5, &r.md5, d->md5);
         extract_rs(&r, FF_SHA1, &r.sha1, d->sha1);
@@ -596,7 +759,15 @@ static void extract_emit(struct extract_file *f, const struct extract_digests *d
     if (f->has_total)
         record_set_unset(&r.hdr, FF_TOTAL, false);
     if (ex_cfg.files_log)
-        proto_emit(f->ctx, &r.hdr);
+        extract_record_emit(f->ctx, &r.hdr);
+}
+
+/* One files.log row per connection that carried the file (Zeek 5.1+). */
+static void extract_emit(struct extract_file *f, const struct extract_digests *d,
+                         const char *stored)
+{
+    for (size_t i = 0; i < f->n_conns; i++)
+        extract_emit_conn(f, d, stored, &f->conns[i]);
 }
 
 const char *extract_file_close(struct extract_file *f, bool complete)
@@ -605,6 +776,7 @@ const char *extract_file_close(struct extract_file *f, bool complete)
     (void)complete;
     if (!f)
         return NULL;
+    extract_pending_flush(f);
     if (f->seen == 0 && f->missing == 0) { /* Zeek creates a file on its first byte */
         extract_file_free(f);
         return NULL;
@@ -622,7 +794,7 @@ const char *extract_file_close(struct extract_file *f, bool complete)
         ex_ctr.truncated++;
     extract_emit(f, &d, stored ? name : NULL);
     if (ex_listener) {
-        const struct proto_conn *c = proto_conn(f->ctx);
+        const struct extract_conn *c = &f->conns[0];
         char path[4200];
         if (stored)
             snprintf(path, sizeof(path), "%s/%s", ex_cfg.dir, name);
@@ -632,7 +804,7 @@ const char *extract_file_close(struct extract_file *f, bool complete)
             .sha256 = d.ok ? d.sha256 : NULL, .stored = stored ? path : NULL,
             .orig_h = c->orig_h, .resp_h = c->resp_h, .orig_p = c->orig_p, .resp_p = c->resp_p,
             .is_orig = f->is_orig, .seen_bytes = f->seen, .missing_bytes = f->missing,
-            .ts = f->ts,
+            .ts = f->ts, .ctx = f->ctx,
         };
         ex_listener(ex_listener_arg, &info);
     }

@@ -34,12 +34,23 @@
 #define EXTRACT_FUID_LEN 19      /* "F" + 17 digits + NUL */
 #define EXTRACT_NAME_MAX 1024    /* bytes kept of a file name */
 #define EXTRACT_MIME_DEPTH_MAX 16 /* nested MIME entities */
+#define EXTRACT_CONNS_MAX 16     /* connections remembered per file (one files.log row each) */
+#define EXTRACT_REASM_MAX (512u * 1024) /* bytes held ahead of a file's offset:
+                                           Zeek's Files::reassembly_buffer_size */
+#define EXTRACT_RANGES_MAX 64    /* byte-range files open at once */
+#define EXTRACT_TIMEOUT_NS (120ll * 1000000000) /* Files::default_timeout_interval */
+
+struct output;
 
 struct extract_config {
     const char *dir;        /* where files are stored (created); NULL: hash and log only */
     uint64_t max_size;      /* bytes stored per file (the rest is hashed, not stored) */
     bool files_log;         /* emit files.log rows (default on) */
     bool certs;             /* certificates of TLS handshakes (source SSL; default on) */
+    /* Where rows of files that outlive their sessions go (byte-range files
+     * still open at the end): the pipeline's outputs.  May be empty. */
+    struct output *const *outs;
+    size_t n_outs;
 };
 
 /* What is known of a finished file (for `vigil extract` and YARA). */
@@ -52,6 +63,7 @@ struct extract_info {
     bool is_orig;
     uint64_t seen_bytes, missing_bytes;
     int64_t ts;
+    struct proto_ctx *ctx;            /* the live session, or NULL (a range file at the end) */
 };
 
 /* Called for every closed file (after files.log). */
@@ -92,6 +104,24 @@ void extract_file_add_analyzer(struct extract_file *f, const char *name);
 void extract_file_data(struct extract_file *f, const uint8_t *p, size_t n);
 void extract_file_gap(struct extract_file *f, uint64_t n);
 uint64_t extract_file_seen(const struct extract_file *f);
+const char *extract_file_fuid(const struct extract_file *f);
+/* Bytes at offset off of the file (byte ranges): delivered when the file's
+ * stream offset reaches them (held up to EXTRACT_REASM_MAX; holes become
+ * missing bytes when the file ends or the buffer is full, as Zeek's file
+ * reassembler).  extract_file_data() appends at the stream offset. */
+void extract_file_data_at(struct extract_file *f, uint64_t off, const uint8_t *p, size_t n);
+uint64_t extract_file_offset(const struct extract_file *f);
+/* Another session feeds the file (its row in files.log); detach: that
+ * session ended (ctx is no longer valid). */
+void extract_file_attach(struct extract_file *f, struct proto_ctx *ctx);
+void extract_file_detach(struct extract_file *f, struct proto_ctx *ctx);
+bool extract_file_attached(const struct extract_file *f);
+/* Packet time of a chunk: files.log duration is the newest minus ts. */
+void extract_file_touch(struct extract_file *f, int64_t ts);
+int64_t extract_file_last_ts(const struct extract_file *f);
+void extract_file_set_timedout(struct extract_file *f);
+/* total_bytes known and reached by the stream offset */
+bool extract_file_complete(const struct extract_file *f);
 /* Finish: files.log row, store, listener; frees f.  Returns the fuid
  * (static until the next call). */
 const char *extract_file_close(struct extract_file *f, bool complete);
@@ -107,6 +137,19 @@ uint64_t extract_session_count(const char *uid, char tag, uint64_t add);
 /* The type of a file from its first bytes (Zeek-like signatures, then
  * libmagic): a static string or NULL. */
 const char *extract_mime_sniff(const uint8_t *p, size_t n);
+
+/* A record through the live session ctx, or to cfg.outs when ctx is NULL. */
+void extract_record_emit(struct proto_ctx *ctx, const struct record_hdr *rec);
+
+/* ---- byte ranges (extract_range.c) ---- */
+
+/* The file of a range response (Zeek's HTTP::get_file_handle for range
+ * requests: orig_h + build_url), opened on first use; ctx attached. */
+struct extract_file *extract_range_get(struct proto_ctx *ctx, const char *key, int64_t ts);
+/* A piece's body ended: detach ctx; a complete file is closed. */
+const char *extract_range_release(struct extract_file *f, struct proto_ctx *ctx);
+/* Close every range file still open (timedout=T), as Zeek at termination. */
+void extract_range_flush(void);
 
 /* files.log */
 extern const struct record_type files_record_type;

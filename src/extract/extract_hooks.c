@@ -21,6 +21,8 @@
  *   http open ─► multipart? ─► mime parser ─► part_open/data/close ─► extract_file
  *                else ───────────────────────────────────────────────► extract_file
  */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +34,7 @@
 #include "proto/ssl_int.h"
 
 #define HOOK_FUIDS_MAX 32 /* fuids returned by one sink close */
+#define HOOK_RANGE_KEY_MAX 2048 /* bytes of a range file's key (address + URL) */
 
 /* fuids of one body or message, joined by ',' */
 struct hook_fuids {
@@ -64,34 +67,105 @@ struct hook_mime {
     int64_t ts;
     struct mime_parser mp;
     struct hook_fuids fuids;
+    char *range_key;           /* multipart/byteranges of a range request: every part
+                                  is a piece of that file */
 };
+
+/* One open file: a plain file, or a piece of a byte-range file written at
+ * its offset. */
+struct hook_part {
+    struct extract_file *f;
+    bool range;
+    uint64_t off;
+};
+
+/* A piece of a range file: offset from the Content-Range (or the file's
+ * stream offset without one), total_bytes from its "/total". */
+static void hook_range_begin(struct hook_part *hp, struct proto_ctx *ctx, const char *key,
+                             const char *cr, size_t crlen, int64_t ts)
+{
+    uint64_t first = 0, last = 0;
+    int64_t total = -1;
+    hp->f = extract_range_get(ctx, key, ts);
+    hp->range = hp->f != NULL;
+    if (!hp->f)
+        return;
+    if (cr && mime_content_range_parse(cr, crlen, &first, &last, &total)) {
+        hp->off = first;
+        if (total >= 0)
+            extract_file_set_total(hp->f, (uint64_t)total);
+    } else {
+        hp->off = extract_file_offset(hp->f);
+    }
+}
+
+static void hook_part_write(struct hook_part *hp, const uint8_t *p, size_t n)
+{
+    if (hp->range) {
+        extract_file_data_at(hp->f, hp->off, p, n);
+        hp->off += n;
+    } else {
+        extract_file_data(hp->f, p, n);
+    }
+}
+
+static void hook_part_skip(struct hook_part *hp, uint64_t n)
+{
+    if (hp->range)
+        hp->off += n; /* a hole the file's reassembly fills or declares */
+    else
+        extract_file_gap(hp->f, n);
+}
+
+static const char *hook_part_end(struct hook_part *hp, struct proto_ctx *ctx, bool complete)
+{
+    if (hp->range)
+        return extract_range_release(hp->f, ctx);
+    return extract_file_close(hp->f, complete);
+}
 
 static void *hook_part_open(void *arg, const struct mime_part *part)
 {
     struct hook_mime *h = arg;
-    struct extract_file *f =
-        extract_file_open(h->ctx, h->source, h->is_orig, h->smtp ? h->depth_base + part->depth : 0, h->ts);
-    if (f && part->filename && part->filename[0])
-        extract_file_set_filename(f, part->filename, strlen(part->filename));
-    return f;
+    struct hook_part *hp = calloc(1, sizeof(*hp));
+    if (!hp)
+        return NULL;
+    if (h->range_key) {
+        const char *cr = part->content_range;
+        hook_range_begin(hp, h->ctx, h->range_key, cr, cr ? strlen(cr) : 0, h->ts);
+    } else {
+        hp->f = extract_file_open(h->ctx, h->source, h->is_orig,
+                                  h->smtp ? h->depth_base + part->depth : 0, h->ts);
+    }
+    if (hp->f && part->filename && part->filename[0])
+        extract_file_set_filename(hp->f, part->filename, strlen(part->filename));
+    return hp;
 }
 
-static void hook_part_data(void *arg, void *f, const uint8_t *p, size_t n)
+static void hook_part_data(void *arg, void *hp, const uint8_t *p, size_t n)
 {
     (void)arg;
-    extract_file_data(f, p, n);
+    if (hp)
+        hook_part_write(hp, p, n);
 }
 
-static void hook_part_gap(void *arg, void *f, uint64_t n)
+static void hook_part_gap(void *arg, void *hp, uint64_t n)
 {
     (void)arg;
-    extract_file_gap(f, n);
+    if (hp)
+        hook_part_skip(hp, n);
 }
 
-static void hook_part_close(void *arg, void *f, bool complete)
+static void hook_part_close(void *arg, void *hp, bool complete)
 {
     struct hook_mime *h = arg;
-    hook_fuids_add(&h->fuids, extract_file_close(f, complete));
+    if (!hp)
+        return;
+    const char *fuid = hook_part_end(hp, h->ctx, complete);
+    /* the pieces of one range file are one fuid in http.log */
+    if (!(h->range_key && fuid && h->fuids.n && strstr(h->fuids.s, fuid)))
+        hook_fuids_add(&h->fuids, fuid);
+    free(hp);
 }
 
 static void hook_part_anomaly(void *arg, const char *name)
@@ -125,9 +199,27 @@ static struct hook_mime *hook_mime_new(struct proto_ctx *ctx, const char *source
 /* ---- HTTP ---- */
 
 struct hook_http {
-    struct extract_file *f;    /* a plain body */
+    struct proto_ctx *ctx;
+    struct hook_part part;     /* a plain body (or a piece of a range file) */
     struct hook_mime *mime;    /* a multipart body */
 };
+
+/* Zeek's get_file_handle for a response to a range request: the client
+ * address and build_url (Host, or the server address, ":port" unless 80,
+ * then the URI; "/<missed_request>" without one). */
+static void hook_range_key(struct proto_ctx *ctx, const struct http_entity *e, char *out,
+                           size_t outlen)
+{
+    const struct proto_conn *c = proto_conn(ctx);
+    char oh[64] = "", rh[64] = "", port[8] = "";
+    inet_ntop(c->orig_h.family == 6 ? AF_INET6 : AF_INET, c->orig_h.a, oh, sizeof(oh));
+    inet_ntop(c->resp_h.family == 6 ? AF_INET6 : AF_INET, c->resp_h.a, rh, sizeof(rh));
+    if (c->resp_p != 80)
+        snprintf(port, sizeof(port), ":%u", c->resp_p);
+    snprintf(out, outlen, "%s %.*s%s%.*s", oh, e->host.len ? (int)e->host.len : (int)strlen(rh),
+             e->host.len ? e->host.p : rh, port, e->uri.len ? (int)e->uri.len : 18,
+             e->uri.len ? e->uri.p : "/<missed_request>");
+}
 
 static void *hook_http_open(struct proto_ctx *ctx, const struct http_entity *e, int64_t ts)
 {
@@ -136,6 +228,11 @@ static void *hook_http_open(struct proto_ctx *ctx, const struct http_entity *e, 
         return NULL;
     bool is_orig = e->dir == PROTO_ORIG;
     char type[MIME_TYPE_MAX], boundary[MIME_BOUNDARY_MAX + 2];
+    char key[HOOK_RANGE_KEY_MAX];
+    bool range = !is_orig && e->range_request;
+    h->ctx = ctx;
+    if (range)
+        hook_range_key(ctx, e, key, sizeof(key));
     mime_type_get(e->content_type.p, e->content_type.len, type, sizeof(type));
     if (strncmp(type, "multipart/", 10) == 0 &&
         mime_param_get(e->content_type.p, e->content_type.len, "boundary", boundary,
@@ -144,9 +241,15 @@ static void *hook_http_open(struct proto_ctx *ctx, const struct http_entity *e, 
         if (h->mime)
             mime_parser_init_multipart(&h->mime->mp, &hook_mime_ops, h->mime, boundary,
                                        strlen(boundary));
+        if (h->mime && range)
+            h->mime->range_key = strdup(key);
         return h;
     }
-    h->f = extract_file_open(ctx, "HTTP", is_orig, 0, ts);
+    if (range)
+        hook_range_begin(&h->part, ctx, key, e->content_range.p, e->content_range.len, ts);
+    else
+        h->part.f = extract_file_open(ctx, "HTTP", is_orig, 0, ts);
+    struct extract_file *f = h->part.f;
     char name[EXTRACT_NAME_MAX];
     size_t k = 0;
     const struct rstr *cd = &e->content_disposition, *ct = &e->content_type;
@@ -155,9 +258,9 @@ static void *hook_http_open(struct proto_ctx *ctx, const struct http_entity *e, 
     else if (ct->len && memmem(ct->p, ct->len, "name", 4))
         k = mime_filename_extract(ct->p, ct->len, name, sizeof(name));
     if (k)
-        extract_file_set_filename(h->f, name, k);
-    if (e->content_length >= 0 && e->status_code != 206 && !e->encoded)
-        extract_file_set_total(h->f, (uint64_t)e->content_length);
+        extract_file_set_filename(f, name, k);
+    if (e->content_length >= 0 && e->status_code != 206 && !e->encoded && !range)
+        extract_file_set_total(f, (uint64_t)e->content_length);
     return h;
 }
 
@@ -166,8 +269,8 @@ static void hook_http_data(void *hp, const uint8_t *p, size_t n)
     struct hook_http *h = hp;
     if (h->mime)
         mime_parser_feed(&h->mime->mp, p, n);
-    else
-        extract_file_data(h->f, p, n);
+    else if (h->part.f)
+        hook_part_write(&h->part, p, n);
 }
 
 static void hook_http_gap(void *hp, uint64_t n)
@@ -175,8 +278,8 @@ static void hook_http_gap(void *hp, uint64_t n)
     struct hook_http *h = hp;
     if (h->mime)
         mime_parser_gap(&h->mime->mp, n);
-    else
-        extract_file_gap(h->f, n);
+    else if (h->part.f)
+        hook_part_skip(&h->part, n);
 }
 
 static const char *hook_http_close(void *hp, bool complete)
@@ -188,9 +291,10 @@ static const char *hook_http_close(void *hp, bool complete)
         mime_parser_end(&h->mime->mp, complete);
         out = h->mime->fuids;
         r = out.len ? out.s : NULL;
+        free(h->mime->range_key);
         free(h->mime);
-    } else if (h->f) {
-        r = extract_file_close(h->f, complete);
+    } else if (h->part.f) {
+        r = hook_part_end(&h->part, h->ctx, complete);
     }
     free(h);
     return r;

@@ -152,6 +152,10 @@ static void mime_header_apply(struct mime_entity *e, const char *h, size_t n)
     } else if (nl == 19 && strncasecmp(h, "content-disposition", 19) == 0) {
         if (mime_contains_ci(v, vl, "filename"))
             mime_set_filename(e, v, vl);
+    } else if (nl == 13 && strncasecmp(h, "content-range", 13) == 0) {
+        size_t k = vl < MIME_RANGE_MAX - 1 ? vl : MIME_RANGE_MAX - 1;
+        memcpy(e->range, v, k);
+        e->range[k] = '\0';
     } else if (nl == 25 && strncasecmp(h, "content-transfer-encoding", 25) == 0) {
         char t[64];
         mime_type_get(v, vl, t, sizeof(t));
@@ -195,6 +199,7 @@ static void mime_headers_end(struct mime_parser *m, struct mime_entity *e)
         .content_type = e->type,
         .filename = e->filename,
         .level = (unsigned)(e - m->st),
+        .content_range = e->range[0] ? e->range : NULL,
     };
     e->h = m->ops->part_open ? m->ops->part_open(m->arg, &part) : NULL;
 }

@@ -26,6 +26,7 @@
 #define MIME_BOUNDARY_MAX 70        /* RFC 2046 §5.1.1 */
 #define MIME_TYPE_MAX 128
 #define MIME_DEPTH_MAX 16           /* nested entities */
+#define MIME_RANGE_MAX 96           /* bytes kept of a Content-Range value */
 
 /* What a leaf entity's opener is told. */
 struct mime_part {
@@ -33,6 +34,8 @@ struct mime_part {
     const char *content_type;   /* "type/subtype" lower case, "" when absent */
     const char *filename;       /* Zeek's extract_filename_from_content_disposition, or NULL */
     unsigned level;             /* nesting level (0: the top entity) */
+    const char *content_range;  /* the entity's Content-Range value, or NULL
+                                   (multipart/byteranges parts) */
 };
 
 struct mime_ops {
@@ -59,6 +62,7 @@ struct mime_entity {
     char boundary[MIME_BOUNDARY_MAX + 1];
     size_t boundary_len;
     char *filename;
+    char range[MIME_RANGE_MAX]; /* Content-Range value, "" when absent */
     unsigned n_hdrs;
     uint8_t b64[4];             /* base64 group */
     unsigned b64_n;
@@ -108,6 +112,11 @@ void mime_type_get(const char *v, size_t n, char *out, size_t outlen);
  * the text after the last "name[blanks][*]=", unquoted, RFC 2231's
  * charset'language' prefix removed, %XX unescaped.  Into out; its length. */
 size_t mime_filename_extract(const char *v, size_t n, char *out, size_t outlen);
+
+/* Content-Range "bytes FIRST-LAST/TOTAL" (RFC 9110 §14.4); *total is -1
+ * for "*".  false when it does not parse. */
+bool mime_content_range_parse(const char *v, size_t n, uint64_t *first, uint64_t *last,
+                              int64_t *total);
 
 /* Does a line (without its line end) delimit boundary b?  1: "--b",
  * 2: the close delimiter "--b--", 0: no. */

@@ -321,3 +321,55 @@ size_t mime_qp_decode_line(const uint8_t *p, size_t n, uint8_t *out, bool *soft,
     }
     return o;
 }
+
+/* ---- Content-Range (RFC 9110 §14.4) ---- */
+
+static void mime_cr_blanks(struct cursor *c)
+{
+    uint8_t b;
+    while (cursor_peek_u8(c, 0, &b) == 0 && (b == ' ' || b == '\t'))
+        cursor_skip(c, 1);
+}
+
+/* Decimal digits into *v (capped below 2^62); false when there are none. */
+static bool mime_cr_number(struct cursor *c, uint64_t *v)
+{
+    uint8_t b;
+    size_t digits = 0;
+    *v = 0;
+    mime_cr_blanks(c);
+    while (cursor_peek_u8(c, 0, &b) == 0 && b >= '0' && b <= '9') {
+        if (*v >> 58)
+            return false;
+        *v = *v * 10 + (uint64_t)(b - '0');
+        cursor_skip(c, 1);
+        digits++;
+    }
+    mime_cr_blanks(c);
+    return digits > 0;
+}
+
+bool mime_content_range_parse(const char *v, size_t n, uint64_t *first, uint64_t *last,
+                              int64_t *total)
+{
+    struct cursor c;
+    uint8_t b;
+    uint64_t t;
+    cursor_init(&c, (const uint8_t *)v, n);
+    mime_cr_blanks(&c);
+    if (cursor_left(&c) < 5 || strncasecmp((const char *)c.p, "bytes", 5) != 0)
+        return false;
+    cursor_skip(&c, 5);
+    if (!mime_cr_number(&c, first) || cursor_u8(&c, &b) < 0 || b != '-' ||
+        !mime_cr_number(&c, last) || *last < *first || cursor_u8(&c, &b) < 0 || b != '/')
+        return false;
+    mime_cr_blanks(&c);
+    if (cursor_peek_u8(&c, 0, &b) == 0 && b == '*') {
+        *total = -1;
+        return true;
+    }
+    if (!mime_cr_number(&c, &t))
+        return false;
+    *total = (int64_t)t;
+    return true;
+}

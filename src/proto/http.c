@@ -577,6 +577,7 @@ static void http_entity_header(struct http_state *s, struct http_msg *m, const u
     } else if (http_name_is(name, nlen, "content-range") && m->dir == PROTO_RESP &&
                s->reply_code == 206) {
         http_content_range(s, m, v, vlen, ts);
+        hstr_set(&m->crange, v, vlen);
     } else if (http_name_is(name, nlen, "transfer-encoding")) {
         if (http_token_is(v, vlen, "chunked"))
             m->chunked_hdr = true;
@@ -612,6 +613,8 @@ void http_on_header(struct http_state *s, enum proto_dir dir, const uint8_t *nam
     struct http_txn *t = http_txn_get(s, dir == PROTO_ORIG ? s->cur_req : s->cur_resp, ts);
     if (t && dir == PROTO_ORIG)
         http_client_header(t, name, nlen, value, vlen);
+    if (t && dir == PROTO_ORIG && http_name_is(name, nlen, "range"))
+        t->range_request = true;
 }
 
 void http_on_message_done(struct http_state *s, enum proto_dir dir, int64_t ts)

@@ -47,6 +47,10 @@ struct http_entity {
     struct rstr content_disposition;
     unsigned status_code;       /* responses; 0 for requests */
     bool encoded;               /* a content coding (gzip, deflate) is decoded */
+    /* Byte ranges (Zeek's get_file_handle for range requests): */
+    bool range_request;         /* responses: the request carried a Range header */
+    struct rstr content_range;  /* a 206 reply's Content-Range value, may be empty */
+    struct rstr host, uri;      /* responses: the request's Host and URI, may be empty */
 };
 
 struct http_body_ops {
@@ -95,6 +99,7 @@ struct http_txn {
     size_t n_fuids[2];
     struct hstr filenames[2][HTTP_MIMES_MAX];
     size_t n_filenames[2];
+    bool range_request;      /* the request carried a Range header */
 };
 
 enum http_msg_state {
@@ -145,6 +150,7 @@ struct http_msg {
     enum http_encoding enc;
     uint64_t remaining;     /* of Content-Length or of the current chunk */
     struct hstr ctype, cdisp;
+    struct hstr crange;     /* Content-Range of a 206 reply */
     struct http_body body;
 };
 
@@ -201,5 +207,7 @@ bool http_chunk_size_parse(const uint8_t *p, size_t n, uint64_t *size);
 
 /* http_mime.c: Zeek-style content sniffing */
 const char *http_mime_sniff(const uint8_t *p, size_t n);
+/* The same without libmagic's zip and javascript answers (files.log). */
+const char *http_mime_sniff_strict(const uint8_t *p, size_t n);
 
 #endif

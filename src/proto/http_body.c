@@ -60,13 +60,19 @@ bool http_chunk_size_parse(const uint8_t *p, size_t n, uint64_t *size)
     return true;
 }
 
-static uint64_t http_body_depth(struct http_state *s, enum proto_dir dir)
+static struct http_txn *http_body_txn(struct http_state *s, enum proto_dir dir)
 {
     uint64_t key = dir == PROTO_ORIG ? s->cur_req : s->cur_resp;
     for (size_t i = 0; i < s->n_pending; i++)
         if (s->pending[i]->key == key)
-            return s->pending[i]->trans_depth;
-    return 0;
+            return s->pending[i];
+    return NULL;
+}
+
+static uint64_t http_body_depth(struct http_state *s, enum proto_dir dir)
+{
+    struct http_txn *t = http_body_txn(s, dir);
+    return t ? t->trans_depth : 0;
 }
 
 void http_body_begin(struct http_state *s, struct http_msg *m, int64_t ts)
@@ -86,6 +92,14 @@ void http_body_begin(struct http_state *s, struct http_msg *m, int64_t ts)
             .status_code = m->dir == PROTO_RESP ? s->reply_code : 0,
             .encoded = m->enc != HTTP_ENC_IDENTITY,
         };
+        struct http_txn *t = m->dir == PROTO_RESP ? http_body_txn(s, m->dir) : NULL;
+        if (t) {
+            e.range_request = t->range_request;
+            e.host = (struct rstr){t->host.p, t->host.len};
+            e.uri = (struct rstr){t->uri.p, t->uri.len};
+        }
+        if (m->crange.set)
+            e.content_range = (struct rstr){m->crange.p, m->crange.len};
         b->sink = http_ops->open(s->ctx, &e, ts);
     }
 }

@@ -366,7 +366,22 @@ static const char *mime_libmagic(const uint8_t *p, size_t n)
     return out;
 }
 
+static const char *mime_sniff(const uint8_t *p, size_t n, bool strict);
+
 const char *http_mime_sniff(const uint8_t *p, size_t n)
+{
+    return mime_sniff(p, n, false);
+}
+
+/* Types whose Zeek signatures are all written above (archive.sig's zip is
+ * only "PK\x03\x04", the javascript ones are mime_javascript's): a
+ * libmagic answer of one of them is a type Zeek would not give. */
+const char *http_mime_sniff_strict(const uint8_t *p, size_t n)
+{
+    return mime_sniff(p, n, true);
+}
+
+static const char *mime_sniff(const uint8_t *p, size_t n, bool strict)
 {
     const char *m;
     if (n == 0)
@@ -391,5 +406,9 @@ const char *http_mime_sniff(const uint8_t *p, size_t n)
         return m;
     if ((m = mime_plain(p, n)) != NULL)
         return m;
-    return mime_libmagic(p, n);
+    m = mime_libmagic(p, n);
+    if (strict && m && (strcmp(m, "application/zip") == 0 ||
+                        strcmp(m, "application/javascript") == 0))
+        return NULL;
+    return m;
 }

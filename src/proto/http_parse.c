@@ -316,6 +316,7 @@ void http_msg_reset(struct http_msg *m)
     m->body.len = 0;
     hstr_free(&m->ctype);
     hstr_free(&m->cdisp);
+    hstr_free(&m->crange);
 }
 
 void http_msg_free(struct http_msg *m)
@@ -325,6 +326,7 @@ void http_msg_free(struct http_msg *m)
     free(m->hdr);
     hstr_free(&m->ctype);
     hstr_free(&m->cdisp);
+    hstr_free(&m->crange);
     m->line = m->hdr = NULL;
 }
 
