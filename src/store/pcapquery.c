@@ -20,7 +20,15 @@
  *   then each 16-byte record header and its bytes as stored (converted
  *   only when a file has another byte order or time precision).
  *
- * A file whose index cannot be opened is rebuilt by pcapindex_open(); one
+ * An index is mapped, not read: a uid lookup touches its header, the
+ * directory's fences, one page and one block; a host/port lookup one entry
+ * of the hosts/ports table and its posting list, then the candidate
+ * sessions' blocks (skipped without reading when their time range misses
+ * the window).  Time parsing and the conn.log uid lookup are in
+ * pcapquery_time.c.
+ *
+ * A file whose index cannot be opened is rebuilt by pcapindex_open(), as is
+ * one whose page or block fails its CRC during the lookup; one
  * that cannot be read at all is reported through q->warn and the run ends
  * with 1 (damaged) after writing what it could.
  */
