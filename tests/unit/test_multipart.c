@@ -147,6 +147,31 @@ static void test_truncated(void **state)
     assert_memory_equal(g.data[1], "line ", 5);
 }
 
+/* Content-Range of 206 replies and multipart/byteranges parts (byte-range files). */
+static void test_content_range(void **state)
+{
+    (void)state;
+    uint64_t a, b;
+    int64_t t;
+    const char *ok = "bytes 500-1000/146515";
+    assert_true(mime_content_range_parse(ok, strlen(ok), &a, &b, &t));
+    assert_int_equal(a, 500);
+    assert_int_equal(b, 1000);
+    assert_int_equal(t, 146515);
+    const char *star = " Bytes 0 - 9 / *";
+    assert_true(mime_content_range_parse(star, strlen(star), &a, &b, &t));
+    assert_int_equal(a, 0);
+    assert_int_equal(b, 9);
+    assert_int_equal(t, -1);
+    static const char *const bad[] = {"bytes 9-0/10", "bytes -5/10", "items 0-1/2", "bytes 0-1",
+                                      "bytes 0-1/x", "bytes 99999999999999999999-1/2", ""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_false(mime_content_range_parse(bad[i], strlen(bad[i]), &a, &b, &t));
+    /* never reads past n: the digits after the cut are not seen */
+    assert_true(mime_content_range_parse(ok, 19, &a, &b, &t));
+    assert_int_equal(t, 1465);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_splits),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_content_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
