@@ -251,6 +251,7 @@ static void flow_app_release(struct flow_table *t, struct flow *f)
 
 void flow_weird(struct flow_table *tb, struct flow *f, const char *name, const char *source)
 {
+    f->did_weird = 1;
     if (tb->app.weird)
         tb->app.weird(tb->app.ctx, tb, f, name, source, tb->now_ns);
 }

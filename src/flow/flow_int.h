@@ -131,6 +131,7 @@ struct flow {
     uint8_t attempt_armed : 1;
     uint8_t partial_armed : 1;
     uint8_t established_once : 1;
+    uint8_t did_weird : 1;               /* a flow-level weird was raised (Zeek's DidWeird) */
     uint8_t uid_salt;                    /* disambiguates uids of flows with equal key and start */
 };
 

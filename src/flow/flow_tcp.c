@@ -30,6 +30,7 @@
 #define F_SYN 0x02
 #define F_RST 0x04
 #define F_ACK 0x10
+#define F_URG 0x20
 
 #define TOO_LARGE_SEQ_DELTA 1048576
 #define MAX_ABOVE_HOLE_NO_ACKS 16384
@@ -70,6 +71,24 @@ static void endp_set_state(struct flow_endp *e, int s)
         e->prev_state = e->state;
         e->state = (uint8_t)s;
     }
+}
+
+/* Zeek's seq_between: low <= seq <= high in sequence space. */
+static bool seq_between(uint32_t seq, uint32_t low, uint32_t high)
+{
+    return seq_delta(seq, low) >= 0 && seq_delta(seq, high) <= 0;
+}
+
+/* A TCP analyzer weird (Zeek's Analyzer::Weird: source "TCP"); the ones
+ * Zeek raises through Conn()->Weird have no source (tcp_conn_weird). */
+static void tcp_weird(struct flow_table *tb, struct flow *f, const char *name)
+{
+    flow_weird(tb, f, name, "TCP");
+}
+
+static void tcp_conn_weird(struct flow_table *tb, struct flow *f, const char *name)
+{
+    flow_weird(tb, f, name, NULL);
 }
 
 static bool no_data_acked(const struct flow_endp *e)
@@ -186,7 +205,8 @@ static void reasm_insert(struct flow *f, int side, uint32_t lo, uint32_t hi)
     x->n_ooo[side] = (uint8_t)(n - (j - i) + 1);
 }
 
-static void reasm_data(struct flow *f, int side, uint32_t seq, uint32_t len)
+static void reasm_data(struct flow_table *tb, struct flow *f, int side, uint32_t seq,
+                       uint32_t len)
 {
     struct flow_endp *e = &f->u.tcp[side];
     if (e->skip || len == 0)
@@ -212,6 +232,7 @@ static void reasm_data(struct flow *f, int side, uint32_t seq, uint32_t len)
     if (no_data_acked(e) && f->ext && f->ext->n_ooo[side]) {
         uint32_t top = f->ext->ooo[side][f->ext->n_ooo[side] - 1].hi;
         if (top - e->reassem > MAX_ABOVE_HOLE_NO_ACKS) {
+            tcp_weird(tb, f, "above_hole_data_without_any_acks");
             f->ext->n_ooo[side] = 0;
             e->skip = 1;
         }
@@ -336,8 +357,10 @@ bool flow_tcp_is_reuse(const struct flow *f, int side, const struct pkt_l4 *t)
     return true;
 }
 
-static void init_endpoint(struct flow_endp *e, uint8_t fl, uint32_t seq, uint32_t last)
+static void init_endpoint(struct flow_table *tb, struct flow *f, int side, uint8_t fl,
+                          uint32_t seq, uint32_t last)
 {
+    struct flow_endp *e = &f->u.tcp[side];
     switch (e->state) {
     case FT_INACTIVE:
         if (fl & F_SYN) {
@@ -351,12 +374,19 @@ static void init_endpoint(struct flow_endp *e, uint8_t fl, uint32_t seq, uint32_
         break;
     case FT_SYN_SENT:
     case FT_SYN_ACK_SENT:
-    case FT_ESTABLISHED:
-    case FT_PARTIAL:
         if ((fl & F_SYN) && seq != e->start_seq) {
+            tcp_weird(tb, f, "SYN_seq_jump");
             e->start_seq = e->ack_seq = seq;
             e->last_seq = last;
-        } else if ((fl & F_SYN) && (e->state == FT_ESTABLISHED || e->state == FT_PARTIAL)) {
+        }
+        break;
+    case FT_ESTABLISHED:
+    case FT_PARTIAL:
+        if (fl & F_SYN) {
+            if (flow_tcp_size(f, side) > 0)
+                tcp_conn_weird(tb, f, "SYN_inside_connection");
+            if (seq != e->start_seq)
+                tcp_weird(tb, f, "SYN_seq_jump");
             e->start_seq = e->ack_seq = seq;
             e->last_seq = last;
         }
@@ -389,6 +419,17 @@ static int32_t update_last_seq(struct flow *f, int side, uint32_t last, uint8_t 
     return d;
 }
 
+/* Zeek's SynWeirds. */
+static void tcp_syn_weirds(struct flow_table *tb, struct flow *f, uint8_t fl, uint32_t len)
+{
+    if (fl & F_RST)
+        tcp_weird(tb, f, "TCP_christmas");
+    if (fl & F_URG)
+        tcp_weird(tb, f, "baroque_SYN");
+    if (len > 0)
+        tcp_weird(tb, f, "SYN_with_data");
+}
+
 /* ---- state machine --------------------------------------------------------- */
 
 struct tcp_pkt {
@@ -404,11 +445,20 @@ static void st_inactive(struct flow *f, int side, struct tcp_pkt *p, int64_t now
     struct flow_endp *e = &f->u.tcp[side], *peer = &f->u.tcp[side ^ 1];
     if (p->fl & F_SYN) {
         if (p->is_orig) {
+            if (p->fl & F_ACK)
+                tcp_weird(tb, f, "connection_originator_SYN_ack");
             endp_set_state(e, (p->fl & F_ACK) ? FT_SYN_ACK_SENT : FT_SYN_SENT);
             f->attempt_armed = 1;
             tb->pend_class = TC_ATTEMPT;
             tb->pend_anchor = now;
         } else {
+            if (p->fl & F_ACK) {
+                if (peer->state != FT_INACTIVE && peer->state != FT_PARTIAL &&
+                    !seq_between(p->ack, peer->start_seq, peer->last_seq))
+                    tcp_weird(tb, f, "bad_SYN_ack");
+            } else if (!(peer->state == FT_SYN_ACK_SENT && p->seq == e->start_seq)) {
+                tcp_weird(tb, f, "simultaneous_open");
+            }
             if (!(p->fl & F_ACK) && peer->state == FT_SYN_ACK_SENT && p->seq == e->start_seq) {
                 /* SYN / SYN-ACK reversal: flip and establish */
                 f->is_partial = 0;
@@ -419,16 +469,24 @@ static void st_inactive(struct flow *f, int side, struct tcp_pkt *p, int64_t now
             }
             if (peer->state == FT_SYN_SENT)
                 endp_set_state(peer, FT_ESTABLISHED);
+            else if (peer->state == FT_INACTIVE)
+                tcp_weird(tb, f, "unsolicited_SYN_response");
             endp_set_state(e, FT_ESTABLISHED);
         }
     }
     if (p->fl & F_FIN) {
         endp_set_state(e, FT_CLOSED);
         p->do_close = true;
+        if (peer->state != FT_PARTIAL && !(p->fl & F_SYN))
+            tcp_weird(tb, f, "spontaneous_FIN");
     }
     if (p->fl & F_RST) {
         endp_set_state(e, FT_RESET);
         p->do_close = true;
+        bool reject = p->is_orig ? peer->state == FT_ESTABLISHED
+                                 : peer->state == FT_SYN_SENT || peer->state == FT_SYN_ACK_SENT;
+        if (!reject && peer->state == FT_INACTIVE)
+            tcp_weird(tb, f, "spontaneous_RST");
     }
     if (e->state == FT_INACTIVE) {
         const struct flow_endp *orig = &f->u.tcp[f->orig_side];
@@ -444,6 +502,32 @@ static void st_inactive(struct flow *f, int side, struct tcp_pkt *p, int64_t now
     }
 }
 
+/* Zeek's UpdateSYN_SentState. */
+static void st_syn_sent(struct flow_table *tb, struct flow *f, int side, struct tcp_pkt *p)
+{
+    struct flow_endp *e = &f->u.tcp[side], *peer = &f->u.tcp[side ^ 1];
+    if (p->fl & F_SYN) {
+        if (p->is_orig) {
+            if ((p->fl & F_ACK) && !(p->fl & (F_FIN | F_RST)) && e->state != FT_SYN_ACK_SENT)
+                tcp_weird(tb, f, "repeated_SYN_with_ack");
+        } else if (!(p->fl & F_ACK) && e->state != FT_SYN_SENT) {
+            tcp_weird(tb, f, "repeated_SYN_reply_wo_ack");
+        }
+    }
+    if (p->fl & F_FIN) {
+        if (peer->state == FT_INACTIVE || peer->state == FT_SYN_SENT)
+            tcp_weird(tb, f, "inappropriate_FIN");
+        endp_set_state(e, FT_CLOSED);
+        p->do_close = true;
+    }
+    if (p->fl & F_RST) {
+        endp_set_state(e, FT_RESET);
+        p->do_close = true;
+    } else if (p->len > 0) {
+        tcp_weird(tb, f, "data_before_established");
+    }
+}
+
 static void st_machine(struct flow_table *tb, struct flow *f, int side, struct tcp_pkt *p,
                        int32_t delta_last, int64_t now)
 {
@@ -454,20 +538,15 @@ static void st_machine(struct flow_table *tb, struct flow *f, int side, struct t
         break;
     case FT_SYN_SENT:
     case FT_SYN_ACK_SENT:
-        if (p->fl & F_FIN) {
-            endp_set_state(e, FT_CLOSED);
-            p->do_close = true;
-        }
-        if (p->fl & F_RST) {
-            endp_set_state(e, FT_RESET);
-            p->do_close = true;
-        }
+        st_syn_sent(tb, f, side, p);
         break;
     case FT_ESTABLISHED:
     case FT_PARTIAL:
         if ((p->fl & F_SYN) && e->state == FT_PARTIAL && peer->state == FT_INACTIVE &&
-            !(p->fl & F_ACK))
+            !(p->fl & F_ACK)) {
+            tcp_weird(tb, f, "SYN_after_partial");
             endp_set_state(e, FT_SYN_SENT);
+        }
         if ((p->fl & F_FIN) && !(p->fl & F_RST)) {
             endp_set_state(e, FT_CLOSED);
             if (peer->state == FT_RESET && peer->prev_state == FT_CLOSED)
@@ -480,7 +559,10 @@ static void st_machine(struct flow_table *tb, struct flow *f, int side, struct t
         }
         break;
     case FT_CLOSED:
-        (void)delta_last;
+        if (p->fl & F_SYN)
+            tcp_weird(tb, f, "SYN_after_close");
+        if ((p->fl & F_FIN) && delta_last > 0)
+            tcp_weird(tb, f, "FIN_advanced_last_seq");
         if ((p->fl & F_RST) && peer->state != FT_CLOSED) {
             endp_set_state(e, FT_RESET);
             if (!e->did_close)
@@ -491,6 +573,14 @@ static void st_machine(struct flow_table *tb, struct flow *f, int side, struct t
                 tb->pend_anchor = now;
             }
         }
+        break;
+    case FT_RESET:
+        if (p->fl & F_SYN)
+            tcp_weird(tb, f, "SYN_after_reset");
+        if (p->fl & F_FIN)
+            tcp_weird(tb, f, "FIN_after_reset");
+        if (p->len > 0 && !(p->fl & F_RST))
+            tcp_weird(tb, f, "data_after_reset");
         break;
     default:
         break;
@@ -538,14 +628,18 @@ void flow_tcp_packet(struct flow_table *tb, struct flow *f, int side, const stru
     uint32_t seg = p.len + !!(p.fl & F_SYN) + !!(p.fl & F_FIN);
     if (p.fl & F_RST)
         seg -= p.len;
-    init_endpoint(e, p.fl, p.seq, p.seq + seg);
+    init_endpoint(tb, f, side, p.fl, p.seq, p.seq + seg);
     bool under = false;
     uint64_t rel = rel_seq_of(e, p.seq, e->last_seq, e->seq_wraps, &under);
+    if (under && !(p.fl & F_RST))
+        tcp_weird(tb, f, "TCP_seq_underflow_or_misorder");
     tcp_history(f, side, p.fl, rel, p.len);
     if (t->win == 0 && !(p.fl & F_RST) && peer->state != FT_CLOSED && e->state != FT_RESET)
         flow_hist_scaled(f, p.is_orig ? 'W' : 'w', &e->win0_cnt);
     if (!e->did_close || !peer->did_close)
         f->last_ns = now;
+    if (p.fl & F_SYN)
+        tcp_syn_weirds(tb, f, p.fl, p.len);
     if (p.fl & F_FIN) {
         e->fin_cnt = 1;
         e->fin_seq = (uint32_t)(rel + seg);
@@ -556,13 +650,19 @@ void flow_tcp_packet(struct flow_table *tb, struct flow *f, int side, const stru
     if (p.fl & F_ACK) {
         if (peer->state == FT_INACTIVE) {
             rel_ack = 1;
+            if (!(p.fl & (F_SYN | F_FIN | F_RST)) &&
+                (e->state == FT_SYN_SENT || e->state == FT_SYN_ACK_SENT ||
+                 e->state == FT_ESTABLISHED) && !f->did_weird)
+                tcp_conn_weird(tb, f, "possible_split_routing");
             endp_init(peer, p.ack - 1);
         } else {
             bool au = false;
             rel_ack = rel_seq_of(peer, p.ack, peer->ack_seq, peer->ack_wraps, &au);
-            if (au)
+            if (au) {
                 rel_ack = 0;
-            else if (!(p.fl & F_RST)) {
+                tcp_weird(tb, f, "TCP_ack_underflow_or_misorder");
+            }
+            if (!au && !(p.fl & F_RST)) {
                 int32_t da = seq_delta(p.ack, peer->ack_seq);
                 if (!(p.ack == 0 && da > TOO_LARGE_SEQ_DELTA) && da > 0)
                     endp_update_ack(peer, p.ack);
@@ -577,7 +677,7 @@ void flow_tcp_packet(struct flow_table *tb, struct flow *f, int side, const stru
         reasm_ack(f, side ^ 1, rel_ack);
     f->first_seen |= (uint8_t)bit;
     if (p.len > 0 && !(p.fl & F_RST) && !under && t->payload_len >= p.len)
-        reasm_data(f, side, (uint32_t)((p.fl & F_SYN) ? rel + 1 : rel), p.len);
+        reasm_data(tb, f, side, (uint32_t)((p.fl & F_SYN) ? rel + 1 : rel), p.len);
     if (p.do_close)
         tcp_closed(tb, f, side);
 }

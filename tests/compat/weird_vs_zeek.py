@@ -153,6 +153,11 @@ def main():
         with open(path, "w") as f:
             f.write("\n".join(new_lines) + "\n")
         print("# new differences written to %s" % path)
+    if "-v" in sys.argv and stale:
+        path = os.path.join(tmp, "stale-differences.txt")
+        with open(path, "w") as f:
+            f.write("".join("\t".join(k) + "\n" for k in stale))
+        print("# known differences that no longer happen written to %s" % path)
     return 1 if failed else 0
 
 
