@@ -229,6 +229,28 @@ void *flow_app_get(const struct flow *f)
     return f->ext ? f->ext->app : NULL;
 }
 
+/* Whether the side block holds nothing but an empty app slot. */
+static bool ext_unused(const struct flow *f)
+{
+    const struct flow_ext *x = f->ext;
+    return !x->app && f->hist_len <= FLOW_HIST_INLINE && !x->n_ooo[0] && !x->n_ooo[1] &&
+           !x->tunnel_uid[0][0] && !x->tunnel_uid[1][0] && !x->service && !x->missed;
+}
+
+void flow_app_off(struct flow *f)
+{
+    f->app_off = 1;
+    if (f->ext && ext_unused(f)) {
+        free(f->ext);
+        f->ext = NULL;
+    }
+}
+
+bool flow_app_is_off(const struct flow *f)
+{
+    return f->app_off;
+}
+
 bool flow_app_tcp_syn_seq(const struct flow *f, int side, uint32_t *isn)
 {
     if (f->key.proto != 6)

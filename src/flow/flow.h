@@ -173,6 +173,12 @@ void **flow_app_slot(struct flow *f);
 /* The flow's app state, or NULL (never allocates). */
 void *flow_app_get(const struct flow *f);
 
+/* The app layer is done with the flow for good (no parser can take it)
+ * and has freed its state (the slot must be NULL): one bit remembers it,
+ * and the side block is freed when nothing else uses it. */
+void flow_app_off(struct flow *f);
+bool flow_app_is_off(const struct flow *f);
+
 /* TCP: the sequence number of the SYN sent by key side `side`, when one
  * was seen (the stream starts after it even if data came first). */
 bool flow_app_tcp_syn_seq(const struct flow *f, int side, uint32_t *isn);

@@ -132,6 +132,7 @@ struct flow {
     uint8_t partial_armed : 1;
     uint8_t established_once : 1;
     uint8_t did_weird : 1;               /* a flow-level weird was raised (Zeek's DidWeird) */
+    uint8_t app_off : 1;                 /* the app layer has nothing to do here (flow_app_off) */
     uint8_t uid_salt;                    /* disambiguates uids of flows with equal key and start */
 };
 

@@ -36,6 +36,8 @@
 #define APP_MAX_SVC 4
 #define APP_MAX_RETIRED 3
 #define APP_DLOG_MAX 64
+#define APP_DLOG_MIN 4
+#define APP_DBUF_MIN 64
 #define APP_MAX_EXPECT 256
 
 enum app_mode { AM_DETECT = 0, AM_PARSE, AM_DONE, AM_NONE };
@@ -67,13 +69,16 @@ struct proto_ctx {
     uint8_t n_dgrams;
     char svc[APP_MAX_SVC][16];          /* confirmed services in order */
     uint64_t rej[2];                    /* candidates rejected per key side (bit = table index) */
+    /* Detection buffers, allocated on the first payload byte and grown by
+     * doubling (from APP_DBUF_MIN up to detect_max) only while detection or
+     * an unconfirmed parser may still need to replay them; freed as soon
+     * as nothing will. */
     uint8_t *dbuf[2];                   /* first bytes per key side, for probes and fallback */
-    uint32_t dlen[2];
-    struct app_chunk dlog[APP_DLOG_MAX];/* arrival order of the buffered chunks */
-    uint16_t n_dlog;
+    uint32_t dlen[2], dcap[2];
+    struct app_chunk *dlog;             /* arrival order of the buffered chunks */
+    uint16_t n_dlog, cap_dlog;
     const struct proto_parser *switch_to;
     uint8_t switch_pending : 1;
-    char svcbuf[APP_MAX_SVC * 16];
 };
 
 struct app_expect {
@@ -97,6 +102,7 @@ struct applayer {
     struct applayer_counters ctr;
     int64_t now;
     char sensor[64];
+    char svcbuf[APP_MAX_SVC * 16];      /* conn.log service of the record being built */
 };
 
 static void app_data(struct proto_ctx *c, int side, const uint8_t *data, size_t len, int64_t ts);
@@ -312,9 +318,11 @@ static void app_dbuf_free(struct proto_ctx *c)
     for (int i = 0; i < 2; i++) {
         free(c->dbuf[i]);
         c->dbuf[i] = NULL;
-        c->dlen[i] = 0;
+        c->dlen[i] = c->dcap[i] = 0;
     }
-    c->n_dlog = 0;
+    free(c->dlog);
+    c->dlog = NULL;
+    c->n_dlog = c->cap_dlog = 0;
 }
 
 /* No more bytes wanted.  Only flags: this may run inside a delivery
@@ -343,20 +351,42 @@ static void app_add_service(struct proto_ctx *c, const char *name)
         snprintf(c->svc[c->n_svc++], sizeof(c->svc[0]), "%s", name);
 }
 
+/* Room for need bytes on one side and one more chunk in the log. */
+static bool app_dbuf_grow(struct proto_ctx *c, int side, uint32_t need, uint32_t cap)
+{
+    if (need > c->dcap[side]) {
+        uint32_t n = c->dcap[side] ? c->dcap[side] : APP_DBUF_MIN;
+        while (n < need)
+            n *= 2;
+        if (n > cap)
+            n = cap;
+        uint8_t *b = realloc(c->dbuf[side], n);
+        if (!b)
+            return false;
+        c->dbuf[side] = b;
+        c->dcap[side] = n;
+    }
+    if (c->n_dlog == c->cap_dlog) {
+        uint16_t n = c->cap_dlog ? (uint16_t)(c->cap_dlog * 2) : APP_DLOG_MIN;
+        if (n > APP_DLOG_MAX)
+            n = APP_DLOG_MAX;
+        struct app_chunk *l = realloc(c->dlog, n * sizeof(*l));
+        if (!l)
+            return false;
+        c->dlog = l;
+        c->cap_dlog = n;
+    }
+    return true;
+}
+
 /* Append a chunk to the detection buffer; false when it does not fit. */
 static bool app_dbuf_add(struct proto_ctx *c, int side, const uint8_t *data, size_t len, int64_t ts)
 {
     uint32_t cap = c->al->cfg.detect_max;
-    if (c->dbuf_over || c->n_dlog >= APP_DLOG_MAX || len > cap - c->dlen[side]) {
+    if (c->dbuf_over || c->n_dlog >= APP_DLOG_MAX || len > cap - c->dlen[side] ||
+        !app_dbuf_grow(c, side, c->dlen[side] + (uint32_t)len, cap)) {
         c->dbuf_over = 1;
         return false;
-    }
-    if (!c->dbuf[side]) {
-        c->dbuf[side] = malloc(cap);
-        if (!c->dbuf[side]) {
-            c->dbuf_over = 1;
-            return false;
-        }
     }
     memcpy(c->dbuf[side] + c->dlen[side], data, len);
     c->dlen[side] += (uint32_t)len;
@@ -429,12 +459,12 @@ static bool app_start(struct proto_ctx *c, const struct proto_parser *p)
 static void app_replay(struct proto_ctx *c)
 {
     uint8_t *buf[2] = {c->dbuf[0], c->dbuf[1]};
-    struct app_chunk log[APP_DLOG_MAX];
+    struct app_chunk *log = c->dlog;
     uint16_t n = c->n_dlog;
-    memcpy(log, c->dlog, n * sizeof(log[0]));
     c->dbuf[0] = c->dbuf[1] = NULL;
-    c->dlen[0] = c->dlen[1] = 0;
-    c->n_dlog = 0;
+    c->dlen[0] = c->dlen[1] = c->dcap[0] = c->dcap[1] = 0;
+    c->dlog = NULL;
+    c->n_dlog = c->cap_dlog = 0;
     uint32_t off[2] = {0, 0};
     for (uint16_t i = 0; i < n; i++) {
         int s = log[i].side;
@@ -443,6 +473,7 @@ static void app_replay(struct proto_ctx *c)
     }
     free(buf[0]);
     free(buf[1]);
+    free(log);
 }
 
 static void app_apply_switch(struct proto_ctx *c, int64_t ts)
@@ -763,6 +794,22 @@ static void app_expect_match(struct applayer *al, struct flow_table *t, struct f
 
 /* ---- flow table hooks -------------------------------------------------------------------- */
 
+/* Detection gave up and no parser ever took the flow: free its state now
+ * (between packets, never inside a delivery) and leave one bit in the
+ * flow, so that the rest of it costs neither memory nor reassembly. */
+static void app_drop(struct applayer *al, struct flow *f, struct proto_ctx *c)
+{
+    void **slot = flow_app_slot(f);
+    for (int i = 0; i < 2; i++)
+        stream_dir_free(&al->mem, &c->sd[i]);
+    app_dbuf_free(c);
+    free(c);
+    if (slot)
+        *slot = NULL;
+    flow_app_off(f);
+    al->ctr.dropped++;
+}
+
 static void hook_packet(void *ctx, struct flow_table *t, struct flow *f, const struct packet *pkt,
                         const struct pkt_ip *ip, int side, int orig_side, bool first, int64_t now)
 {
@@ -785,7 +832,7 @@ static void hook_packet(void *ctx, struct flow_table *t, struct flow *f, const s
     struct proto_ctx *c = flow_app_get(f);
     uint32_t len = l->payload ? l->payload_len : 0;
     if (!c) {
-        if (len == 0)
+        if (len == 0 || flow_app_is_off(f))
             return;
         c = app_new(al, t, f);
         if (!c)
@@ -805,6 +852,9 @@ static void hook_packet(void *ctx, struct flow_table *t, struct flow *f, const s
         app_tcp(c, side, l, now);
     else if (len)
         app_udp(c, side, l->payload, len, now);
+    if (c->mode == AM_NONE && c->n_svc == 0 && !c->parser && c->n_retired == 0 &&
+        !c->switch_pending)
+        app_drop(al, f, c);
 }
 
 static void hook_end(void *ctx, struct flow_table *t, struct flow *f, void *app)
@@ -840,18 +890,18 @@ static void hook_end(void *ctx, struct flow_table *t, struct flow *f, void *app)
 
 static const char *hook_service(void *ctx, void *app)
 {
+    struct applayer *al = ctx;
     struct proto_ctx *c = app;
-    (void)ctx;
     size_t off = 0;
-    c->svcbuf[0] = 0;
+    al->svcbuf[0] = 0;
     for (int i = 0; i < c->n_svc; i++) {
-        int n = snprintf(c->svcbuf + off, sizeof(c->svcbuf) - off, "%s%s", i ? "," : "",
+        int n = snprintf(al->svcbuf + off, sizeof(al->svcbuf) - off, "%s%s", i ? "," : "",
                          c->svc[i]);
-        if (n < 0 || (size_t)n >= sizeof(c->svcbuf) - off)
+        if (n < 0 || (size_t)n >= sizeof(al->svcbuf) - off)
             break;
         off += (size_t)n;
     }
-    return c->n_svc ? c->svcbuf : NULL;
+    return c->n_svc ? al->svcbuf : NULL;
 }
 
 static void hook_release(void *ctx, void *app)

@@ -132,6 +132,7 @@ struct applayer_counters {
     uint64_t confirmed;       /* protocol confirmations */
     uint64_t violations;      /* PROTO_ERROR results */
     uint64_t gave_up;         /* flows detection gave up on */
+    uint64_t dropped;         /* of which app state was freed at once (no parser ever took them) */
     uint64_t records;         /* records emitted by parsers */
     uint64_t weirds;          /* anomalies raised (before rate limiting) */
     uint64_t weirds_logged;   /* weird.log rows written */
