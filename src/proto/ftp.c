@@ -32,7 +32,8 @@
  * as Zeek's FTP_ADAT analyzer does (the first client token must look like a
  * TLS handshake record; 232/234/235/4xx/5xx/63x replies or a new AUTH end
  * the exchange).  The child's ssl.log/x509.log rows carry this session's uid;
- * TLS established there adds the "gridftp" service (gridftp.zeek).
+ * TLS established there adds the "gridftp" service (gridftp.zeek).  That
+ * part, with its base64 decoder, is ftp_adat.c.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -163,10 +164,7 @@ struct ftp_state {
     struct ftp_lbuf lb[2];
     int pending_reply;            /* code of an open multi-line reply */
     bool auth_tls, in_tls;
-    bool auth_gssapi;             /* the last AUTH argument is exactly "GSSAPI" */
-    bool auth_gssapi_like;        /* ... contains "GSSAPI" (gridftp.zeek's test) */
-    bool adat_later;              /* the first client ADAT token has been checked */
-    struct proto_child *adat;     /* the "ssl" child of a GSI exchange */
+    struct ftp_adat adat;         /* GSI exchange (ftp_adat.c) */
     bool confirmed;
     /* Zeek's FTP::Info */
     bool have_info;
@@ -750,8 +748,8 @@ static void ftp_request(struct ftp_state *s, const char *cmd, const uint8_t *arg
     } else if (strcmp(cmd, "AUTH") == 0) {
         s->auth_tls = (n == 3 && (strncasecmp((const char *)arg, "TLS", 3) == 0 ||
                                   strncasecmp((const char *)arg, "SSL", 3) == 0));
-        s->auth_gssapi = n == 6 && memcmp(arg, "GSSAPI", 6) == 0;
-        s->auth_gssapi_like = ftp_contains((const char *)arg, n, "GSSAPI", 6);
+        s->adat.auth_gssapi = n == 6 && memcmp(arg, "GSSAPI", 6) == 0;
+        s->adat.auth_gssapi_like = ftp_contains((const char *)arg, n, "GSSAPI", 6);
     }
 }
 
@@ -868,7 +866,7 @@ static void ftp_client_line(struct ftp_state *s, const uint8_t *p, size_t n, int
     ftp_request(s, cmd, c.p, cursor_left(&c), ts);
 }
 
-static unsigned ftp_code3(const uint8_t *p, size_t n)
+unsigned ftp_code3(const uint8_t *p, size_t n)
 {
     if (n >= 3 && isdigit(p[0]) && isdigit(p[1]) && isdigit(p[2]))
         return (unsigned)((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
@@ -903,202 +901,6 @@ static void ftp_server_line(struct ftp_state *s, const uint8_t *p, size_t n, int
     ftp_reply(s, code, (const char *)p + off, n - off, cont, ts);
 }
 
-/* ---- GSI: base64 TLS tokens in ADAT exchanges (RFC 2228; Zeek's FTP_ADAT) ---- */
-
-static int ftp_b64_value(uint8_t b)
-{
-    if (b >= 'A' && b <= 'Z')
-        return b - 'A';
-    if (b >= 'a' && b <= 'z')
-        return b - 'a' + 26;
-    if (b >= '0' && b <= '9')
-        return b - '0' + 52;
-    if (b == '+' || b == '/')
-        return b == '+' ? 62 : 63;
-    return b == '=' ? 0 : -1;
-}
-
-struct ftp_b64 {
-    uint8_t g[4];
-    int next, pad, errors;
-    bool after_pad;
-    uint8_t *out;
-    size_t len, cap;
-};
-
-/* Bytes through Zeek's Base64Converter::Decode: 4 values make 3 bytes less
- * the '=' among them; a group after a padded one is an error. */
-static void ftp_b64_feed(struct ftp_b64 *d, struct cursor *c, char *msg, size_t ml)
-{
-    uint8_t b;
-    while (cursor_u8(c, &b) == 0) {
-        int k = ftp_b64_value(b);
-        if (k < 0) {
-            if (++d->errors == 1)
-                snprintf(msg, ml, "character %d ignored by Base64 decoding", (int)(int8_t)b);
-            continue;
-        }
-        d->pad += b == '=';
-        d->g[d->next++] = (uint8_t)k;
-        if (d->next < 4)
-            continue;
-        d->next = 0;
-        if (d->after_pad) {
-            if (++d->errors == 1)
-                snprintf(msg, ml, "extra base64 groups after '=' padding are ignored");
-            continue;
-        }
-        uint32_t v = (uint32_t)d->g[0] << 18 | (uint32_t)d->g[1] << 12 | (uint32_t)d->g[2] << 6 |
-                     d->g[3];
-        for (int i = 0; i < 3 - d->pad && d->len < d->cap; i++)
-            d->out[d->len++] = (uint8_t)(v >> (16 - 8 * i));
-        d->after_pad = d->pad > 0;
-        d->pad = 0;
-    }
-}
-
-int ftp_base64_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *outlen,
-                      char *msg, size_t msglen)
-{
-    struct ftp_b64 d = {.out = out, .cap = cap};
-    struct cursor c;
-    char ignored[8];
-    if (msglen)
-        msg[0] = 0;
-    *outlen = 0;
-    cursor_init(&c, in, n);
-    ftp_b64_feed(&d, &c, msg, msglen);
-    if (d.errors)
-        return -1;
-    if (d.next) { /* Zeek's Done(): pad the last group with '=' */
-        snprintf(msg, msglen, "incomplete base64 group, padding with %d bits of 0",
-                 (4 - d.next) * 6);
-        cursor_init(&c, "===", (size_t)(4 - d.next));
-        ftp_b64_feed(&d, &c, ignored, sizeof(ignored));
-    }
-    *outlen = d.len;
-    return 0;
-}
-
-/* Would Zeek's FTP analyzer hand this line on to its children (it returns
- * early on a bad command word or a bad reply line)?  -1: no; else the
- * reply code as Zeek's analyzer sees it (0 inside a multi-line reply). */
-static int ftp_adat_pre(const struct ftp_state *s, enum proto_dir dir, const uint8_t *p, size_t n)
-{
-    if (n == 0)
-        return -1;
-    if (dir == PROTO_ORIG) {
-        size_t i = 0, w = 0;
-        while (i < n && (p[i] == ' ' || p[i] == '\t'))
-            i++;
-        for (; i + w < n && p[i + w] != ' ' && p[i + w] != '\t'; w++)
-            if (!isprint(p[i + w]))
-                return -1;
-        return w >= 3 ? 0 : -1;
-    }
-    unsigned code = ftp_code3(p, n);
-    if (s->pending_reply)
-        return code == (unsigned)s->pending_reply && n > 3 && p[3] == ' ' ? (int)code : 0;
-    if (code < 100 || (n > 3 && p[3] != ' ' && p[3] != '-'))
-        return -1;
-    return (int)code;
-}
-
-/* The base64 token of an ADAT command or an "ADAT=" reply; false: none. */
-static bool ftp_adat_token(enum proto_dir dir, const uint8_t *p, size_t n, bool *done,
-                           struct cursor *tok)
-{
-    struct cursor c;
-    cursor_init(&c, p, n);
-    uint8_t b;
-    if (dir == PROTO_ORIG) {
-        while (cursor_peek_u8(&c, 0, &b) == 0 && (b == ' ' || b == '\t'))
-            cursor_skip(&c, 1);
-        size_t w = 0;
-        while (cursor_peek_u8(&c, w, &b) == 0 && b != ' ' && b != '\t')
-            w++;
-        bool adat = w <= 4 && memcmp(c.p, "ADAT", w) == 0; /* Zeek: strncmp(cmd, "ADAT", len) */
-        *done = !adat && w <= 4 && memcmp(c.p, "AUTH", w) == 0; /* a new AUTH resets */
-        if (!adat)
-            return false;
-        cursor_skip(&c, w);
-    } else {
-        switch (ftp_code3(p, n)) {
-        case 235: /* complete, the reply may carry the last token */
-            *done = true;
-            /* fall through */
-        case 334:
-        case 335:
-            cursor_skip(&c, 3);
-            if (cursor_peek_u8(&c, 0, &b) == 0 && b == '-')
-                cursor_skip(&c, 1);
-            break;
-        case 232: case 234: case 421: case 431: case 500: case 501: case 503: case 535:
-        case 631: case 632: case 633:
-            *done = true;
-            return false;
-        default:
-            return false;
-        }
-    }
-    while (cursor_peek_u8(&c, 0, &b) == 0 && (b == ' ' || b == '\t'))
-        cursor_skip(&c, 1);
-    if (dir == PROTO_RESP) {
-        if (cursor_left(&c) < 5 || memcmp(c.p, "ADAT=", 5) != 0)
-            return false;
-        cursor_skip(&c, 5);
-    }
-    *tok = c;
-    return true;
-}
-
-/* A line Zeek's analyzer forwards (pre >= 0): open the child on 334 after
- * AUTH GSSAPI, feed it the decoded token, close it when the exchange ends. */
-static void ftp_adat(struct ftp_state *s, enum proto_dir dir, const uint8_t *p, size_t n, int pre,
-                     int64_t ts)
-{
-    if (pre < 0)
-        return;
-    if (dir == PROTO_RESP && pre == 334 && s->auth_gssapi && !s->adat) {
-        s->adat = proto_child_open(s->ctx, "ssl");
-        s->adat_later = false;
-    }
-    if (!s->adat)
-        return;
-    bool done = false;
-    struct cursor tok;
-    if (ftp_adat_token(dir, p, n, &done, &tok)) {
-        uint8_t out[FTP_LINE_MAX / 4 * 3 + 3];
-        size_t ol = 0;
-        char msg[80];
-        int rc = ftp_base64_decode(tok.p, cursor_left(&tok), out, sizeof(out), &ol, msg,
-                                   sizeof(msg));
-        if (msg[0])
-            proto_weird(s->ctx, "base64_illegal_encoding", msg, ts);
-        if (dir == PROTO_ORIG && !s->adat_later) { /* GSI starts right in on a TLS record */
-            s->adat_later = true;
-            if (rc < 0)
-                proto_weird(s->ctx, "ftp_adat_bad_first_token_encoding", NULL, ts);
-            struct cursor t;
-            uint8_t ct = 0;
-            uint16_t rl = 0;
-            cursor_init(&t, out, ol);
-            if (rc < 0 || cursor_u8(&t, &ct) || ct != 0x16 || cursor_skip(&t, 2) ||
-                cursor_u16be(&t, &rl) || rl != cursor_left(&t)) {
-                rc = -1;
-                done = true;
-            }
-        }
-        if (rc == 0 && ol &&
-            proto_child_data(s->adat, dir, out, ol, ts) == PROTO_DONE && s->auth_gssapi_like)
-            proto_service_add(s->ctx, "gridftp"); /* TLS established: gridftp.zeek */
-    }
-    if (done) {
-        proto_child_close(s->adat);
-        s->adat = NULL;
-    }
-}
-
 static enum proto_result ftp_parse(void *state, struct proto_ctx *ctx, enum proto_dir dir,
                                    const uint8_t *data, size_t len, int64_t ts)
 {
@@ -1128,12 +930,12 @@ static enum proto_result ftp_parse(void *state, struct proto_ctx *ctx, enum prot
         const uint8_t *z = memchr(lb->buf, 0, n);
         if (z)
             n = (size_t)(z - lb->buf);
-        int pre = ftp_adat_pre(s, dir, lb->buf, n);
+        int pre = ftp_adat_pre(s->pending_reply, dir, lb->buf, n);
         if (dir == PROTO_ORIG)
             ftp_client_line(s, lb->buf, n, ts);
         else
             ftp_server_line(s, lb->buf, n, ts);
-        ftp_adat(s, dir, lb->buf, n, pre, ts);
+        ftp_adat_line(&s->adat, ctx, dir, lb->buf, n, pre, ts);
         lb->len = 0;
         lb->over = false;
     }
@@ -1174,7 +976,7 @@ static void ftp_state_free(void *state, struct proto_ctx *ctx)
         s->n_pending--;
         ftp_message(s, s->cur.ts);
     }
-    proto_child_close(s->adat); /* an unfinished GSI exchange: its ssl.log row now */
+    proto_child_close(s->adat.child); /* an unfinished GSI exchange: its ssl.log row now */
     ftp_cmdarg_free(&s->cur);
     ftp_buf_free(&s->user);
     ftp_buf_free(&s->password);

@@ -67,6 +67,25 @@ struct ftp_hostport ftp_parse_epsv(const uint8_t *s, size_t n);
 int ftp_base64_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *outlen,
                       char *msg, size_t msglen);
 
+/* ---- GSI ADAT exchanges (ftp_adat.c), used by ftp.c ---- */
+
+struct ftp_adat {
+    bool auth_gssapi;        /* the last AUTH argument is exactly "GSSAPI" */
+    bool auth_gssapi_like;   /* ... contains "GSSAPI" (gridftp.zeek's test) */
+    bool later;              /* the first client ADAT token has been checked */
+    struct proto_child *child; /* the "ssl" child of a GSI exchange */
+};
+
+/* Would Zeek's FTP analyzer hand this line on to its children?  -1: no;
+ * else the reply code as it sees it (0 inside a multi-line reply, whose
+ * code pending_reply is). */
+int ftp_adat_pre(int pending_reply, enum proto_dir dir, const uint8_t *p, size_t n);
+/* A line Zeek's analyzer forwards (pre >= 0): open, feed, close the child. */
+void ftp_adat_line(struct ftp_adat *a, struct proto_ctx *ctx, enum proto_dir dir, const uint8_t *p,
+                   size_t n, int pre, int64_t ts);
+/* The three-digit reply code a line starts with, or 0. */
+unsigned ftp_code3(const uint8_t *p, size_t n);
+
 /* Zeek's build_path_compressed(dir, file) into out (NUL-terminated). */
 void ftp_path_build(const char *dir, const char *file, char *out, size_t outlen);
 
