@@ -72,6 +72,7 @@ struct extract_file {
     size_t filename_len;
     const char *mime;           /* set by the protocol, or sniffed */
     bool mime_fixed;
+    bool mime_sniffed;          /* mime is the sniff of the final bof buffer */
     uint64_t total;
     bool has_total;
     uint64_t seen, missing, stored, cut;
@@ -464,6 +465,19 @@ void extract_file_set_total(struct extract_file *f, uint64_t total)
     }
 }
 
+const char *extract_file_mime(struct extract_file *f, bool now)
+{
+    if (!f || f->mime_fixed || f->mime_sniffed)
+        return f ? f->mime : NULL;
+    bool full = f->sniff_len >= EXTRACT_SNIFF_MAX || f->sniff_closed;
+    if (!full && !now)
+        return NULL;
+    f->mime = extract_mime_sniff(f->sniff, f->sniff_len);
+    /* a final buffer is typed once; "now" on a buffer still filling is not kept */
+    f->mime_sniffed = full;
+    return f->mime;
+}
+
 void extract_file_set_mime(struct extract_file *f, const char *mime)
 {
     if (f) {
@@ -781,7 +795,7 @@ const char *extract_file_close(struct extract_file *f, bool complete)
         extract_file_free(f);
         return NULL;
     }
-    if (!f->mime_fixed)
+    if (!f->mime_fixed && !f->mime_sniffed)
         f->mime = extract_mime_sniff(f->sniff, f->sniff_len);
     struct extract_digests d;
     extract_digests_finish(f, &d);

@@ -99,6 +99,10 @@ void extract_file_set_filename(struct extract_file *f, const char *name, size_t 
 void extract_file_set_total(struct extract_file *f, uint64_t total);
 /* A type the protocol knows (certificates): no sniffing. */
 void extract_file_set_mime(struct extract_file *f, const char *mime);
+/* The file's type as files.log will have it once it is known: set by the
+ * protocol, or sniffed when the first EXTRACT_SNIFF_MAX bytes are in (or a
+ * gap closed the buffer), or - now - from what has been seen; else NULL. */
+const char *extract_file_mime(struct extract_file *f, bool now);
 /* An analyzer name for files.log's analyzers set ("X509"). */
 void extract_file_add_analyzer(struct extract_file *f, const char *name);
 void extract_file_data(struct extract_file *f, const uint8_t *p, size_t n);

@@ -313,6 +313,7 @@ struct hook_ftp {
     struct proto_ctx *ctx;
     int64_t ts;
     struct extract_file *f[2]; /* [dir] */
+    int last;                  /* direction of the newest file, -1: none */
 };
 
 static void *hook_ftp_open(struct proto_ctx *ctx, int64_t ts)
@@ -321,20 +322,33 @@ static void *hook_ftp_open(struct proto_ctx *ctx, int64_t ts)
     if (h) {
         h->ctx = ctx;
         h->ts = ts;
+        h->last = -1;
     }
     return h;
 }
 
 static struct extract_file *hook_ftp_file(struct hook_ftp *h, enum proto_dir dir)
 {
-    if (!h->f[dir])
+    if (!h->f[dir]) {
         h->f[dir] = extract_file_open(h->ctx, "FTP_DATA", dir == PROTO_ORIG, 0, h->ts);
+        h->last = (int)dir;
+    }
     return h->f[dir];
 }
 
-static void hook_ftp_data(void *hp, enum proto_dir dir, const uint8_t *p, size_t n)
+static void hook_ftp_data(void *hp, enum proto_dir dir, const uint8_t *p, size_t n, int64_t ts)
 {
-    extract_file_data(hook_ftp_file(hp, dir), p, n);
+    struct extract_file *f = hook_ftp_file(hp, dir);
+    extract_file_touch(f, ts);
+    extract_file_data(f, p, n);
+}
+
+static void hook_ftp_info(void *hp, bool final, const char **fuid, const char **mime)
+{
+    struct hook_ftp *h = hp;
+    struct extract_file *f = h->last >= 0 ? h->f[h->last] : NULL;
+    *fuid = f && extract_file_seen(f) ? extract_file_fuid(f) : NULL;
+    *mime = *fuid ? extract_file_mime(f, final) : NULL;
 }
 
 static void hook_ftp_gap(void *hp, enum proto_dir dir, uint64_t n)
@@ -355,6 +369,7 @@ static const struct ftp_data_ops hook_ftp_ops = {
     .open = hook_ftp_open,
     .data = hook_ftp_data,
     .gap = hook_ftp_gap,
+    .info = hook_ftp_info,
     .close = hook_ftp_close,
 };
 

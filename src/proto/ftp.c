@@ -179,7 +179,97 @@ struct ftp_state {
     bool dc_set, dc_passive;
     struct raddr dc_orig, dc_resp;
     uint16_t dc_port;
+    struct ftp_buf fuid, mime;    /* of the data channel's file, for the next row */
+    struct ftp_link *link;        /* what data sessions hold of this session */
 };
+
+/* ---- data channels back to their control session ----
+ *
+ * Zeek's ftp_data_expected: [resp_h, resp_p] of an announced data channel
+ * -> the control session's FTP::Info, through which the data file's fuid
+ * and sniffed type reach the RETR/STOR row.  A link outlives whichever of
+ * the two sessions ends first: refs counts the control session, the table
+ * entries and the data sessions holding it; s is NULL once the control
+ * session is gone. */
+struct ftp_link {
+    struct ftp_state *s;
+    unsigned refs;
+};
+
+struct ftp_expected {
+    struct raddr h;
+    uint16_t p;
+    struct ftp_link *link;
+};
+
+static _Thread_local struct ftp_expected ftp_expected[FTP_LINKS_MAX];
+static _Thread_local size_t ftp_n_expected;
+
+static bool ftp_raddr_eq(const struct raddr *a, const struct raddr *b)
+{
+    return a->family == b->family && memcmp(a->a, b->a, a->family == 6 ? 16 : 4) == 0;
+}
+
+static void ftp_link_put(struct ftp_link *l)
+{
+    if (l && --l->refs == 0)
+        free(l);
+}
+
+static void ftp_expected_drop(size_t i)
+{
+    ftp_link_put(ftp_expected[i].link);
+    ftp_expected[i] = ftp_expected[--ftp_n_expected];
+}
+
+/* A data channel announced by s: [h, p] leads back to it (a newer entry for
+ * the same key replaces the older; the oldest goes when the table is full). */
+static void ftp_expected_add(struct ftp_state *s, const struct raddr *h, uint16_t p)
+{
+    if (!s->link) {
+        s->link = calloc(1, sizeof(*s->link));
+        if (!s->link)
+            return;
+        s->link->s = s;
+        s->link->refs = 1;
+    }
+    for (size_t i = 0; i < ftp_n_expected; i++)
+        if (ftp_expected[i].p == p && ftp_raddr_eq(&ftp_expected[i].h, h))
+            ftp_expected_drop(i--);
+    if (ftp_n_expected == FTP_LINKS_MAX)
+        ftp_expected_drop(0);
+    struct ftp_expected *e = &ftp_expected[ftp_n_expected++];
+    e->h = *h;
+    e->p = p;
+    e->link = s->link;
+    s->link->refs++;
+}
+
+/* The control session of a data session (a reference the caller puts), or NULL. */
+static struct ftp_link *ftp_expected_find(const struct proto_conn *c)
+{
+    for (size_t i = 0; i < ftp_n_expected; i++) {
+        struct ftp_expected *e = &ftp_expected[i];
+        if (e->p == c->resp_p && ftp_raddr_eq(&e->h, &c->resp_h) && e->link->s) {
+            e->link->refs++;
+            return e->link;
+        }
+    }
+    return NULL;
+}
+
+/* The control session ends: its entries go, data sessions see s == NULL. */
+static void ftp_link_release(struct ftp_state *s)
+{
+    if (!s->link)
+        return;
+    for (size_t i = 0; i < ftp_n_expected; i++)
+        if (ftp_expected[i].link == s->link)
+            ftp_expected_drop(i--);
+    s->link->s = NULL;
+    ftp_link_put(s->link);
+    s->link = NULL;
+}
 
 static const uint16_t ftp_ports[] = {21, 2811, 0};
 
@@ -688,6 +778,10 @@ static void ftp_message(struct ftp_state *s, int64_t ts)
         record_set_unset(&r.hdr, FF_REPLY_CODE, !s->has_reply_code);
         if (s->reply_msg.set)
             ftp_rs(&r, FF_REPLY_MSG, &r.reply_msg, s->reply_msg.p, ml);
+        if (s->mime.set)
+            ftp_rs(&r, FF_MIME_TYPE, &r.mime_type, s->mime.p, s->mime.len);
+        if (s->fuid.set)
+            ftp_rs(&r, FF_FUID, &r.fuid, s->fuid.p, s->fuid.len);
         if (s->dc_set) {
             r.dc_passive = s->dc_passive;
             r.dc_orig_h = s->dc_orig;
@@ -700,6 +794,8 @@ static void ftp_message(struct ftp_state *s, int64_t ts)
     }
     s->has_file_size = false;
     s->dc_set = false;
+    ftp_buf_free(&s->mime); /* main.zeek: specific to one transfer, deleted after a row */
+    ftp_buf_free(&s->fuid);
 }
 
 /* ---- events (Zeek's ftp_request / ftp_reply handlers) ---- */
@@ -712,6 +808,7 @@ static void ftp_expect(struct ftp_state *s, bool passive, const struct raddr *or
     s->dc_orig = *orig;
     s->dc_resp = *resp;
     s->dc_port = port;
+    ftp_expected_add(s, resp, port);
     proto_expect(s->ctx, orig, resp, port, "ftp-data", FTP_EXPECT_NS);
 }
 
@@ -982,6 +1079,9 @@ static void ftp_state_free(void *state, struct proto_ctx *ctx)
     ftp_buf_free(&s->password);
     ftp_buf_free(&s->reply_msg);
     ftp_buf_free(&s->cwd);
+    ftp_buf_free(&s->fuid);
+    ftp_buf_free(&s->mime);
+    ftp_link_release(s);
     free(s);
 }
 
@@ -1028,12 +1128,36 @@ struct ftp_data_state {
     uint64_t bytes[2];
     void *sink;
     bool opened;
+    bool typed;                  /* the control session has the file's type */
+    const char *fuid;            /* what the control session was last told */
+    struct ftp_link *link;       /* the control session, or NULL */
 };
 
 static void *ftp_data_new(struct proto_ctx *ctx)
 {
-    (void)ctx;
-    return calloc(1, sizeof(struct ftp_data_state));
+    struct ftp_data_state *d = calloc(1, sizeof(struct ftp_data_state));
+    if (d)
+        d->link = ftp_expected_find(proto_conn(ctx));
+    return d;
+}
+
+/* Hand the data file's fuid and type to the control session (Zeek's
+ * file_over_new_connection and file_sniff handlers of ftp/files.zeek). */
+static void ftp_data_report(struct ftp_data_state *d, bool final)
+{
+    if (!d->sink || !ftp_data_sink->info || !d->link || !d->link->s || d->typed)
+        return;
+    const char *fuid = NULL, *mime = NULL;
+    ftp_data_sink->info(d->sink, final, &fuid, &mime);
+    struct ftp_state *s = d->link->s;
+    if (fuid && fuid != d->fuid) {
+        d->fuid = fuid;
+        ftp_buf_set(&s->fuid, fuid, strlen(fuid));
+    }
+    if (mime) {
+        ftp_buf_set(&s->mime, mime, strlen(mime));
+        d->typed = true;
+    }
 }
 
 static enum proto_result ftp_data_parse(void *state, struct proto_ctx *ctx, enum proto_dir dir,
@@ -1045,8 +1169,10 @@ static enum proto_result ftp_data_parse(void *state, struct proto_ctx *ctx, enum
         d->sink = ftp_data_sink && ftp_data_sink->open ? ftp_data_sink->open(ctx, ts) : NULL;
     }
     d->bytes[dir] += len;
-    if (d->sink && ftp_data_sink->data)
-        ftp_data_sink->data(d->sink, dir, data, len);
+    if (d->sink && ftp_data_sink->data) {
+        ftp_data_sink->data(d->sink, dir, data, len, ts);
+        ftp_data_report(d, false);
+    }
     return PROTO_OK;
 }
 
@@ -1055,8 +1181,10 @@ static enum proto_result ftp_data_gap(void *state, struct proto_ctx *ctx, enum p
 {
     struct ftp_data_state *d = state;
     (void)ctx;
-    if (d->sink && ftp_data_sink->gap)
+    if (d->sink && ftp_data_sink->gap) {
         ftp_data_sink->gap(d->sink, dir, len);
+        ftp_data_report(d, false);
+    }
     return PROTO_OK;
 }
 
@@ -1064,8 +1192,10 @@ static void ftp_data_free(void *state, struct proto_ctx *ctx)
 {
     struct ftp_data_state *d = state;
     (void)ctx;
+    ftp_data_report(d, true);
     if (d->sink && ftp_data_sink->close)
         ftp_data_sink->close(d->sink);
+    ftp_link_put(d->link);
     free(d);
 }
 

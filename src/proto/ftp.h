@@ -25,6 +25,7 @@
 #define FTP_REPLY_MSG_MAX 4096    /* Zeek's FTP::max_reply_msg_length */
 #define FTP_PATH_MAX 4096         /* the tracked working directory */
 #define FTP_EXPECT_NS (300LL * 1000000000LL) /* data channel expected for 5 min, as Zeek */
+#define FTP_LINKS_MAX 64          /* data channels remembered for their control session */
 
 /* Zeek's FTP::default_capture_password (default false: "<hidden>" except
  * for the guest ids anonymous, ftp, ftpuser, guest). */
@@ -34,9 +35,16 @@ void ftp_config_capture_password(bool on);
 struct ftp_data_ops {
     /* A data session begins: a handle or NULL. */
     void *(*open)(struct proto_ctx *ctx, int64_t ts);
-    /* Bytes in order; dir tells upload (PROTO_ORIG/RESP of the data session). */
-    void (*data)(void *h, enum proto_dir dir, const uint8_t *p, size_t n);
+    /* Bytes in order; dir tells upload (PROTO_ORIG/RESP of the data session);
+     * ts the packet time of the chunk (files.log duration). */
+    void (*data)(void *h, enum proto_dir dir, const uint8_t *p, size_t n, int64_t ts);
     void (*gap)(void *h, enum proto_dir dir, uint64_t n);
+    /* What the sink knows of the file h carries (the newest one): its fuid,
+     * and its sniffed type once typed (first 4 KiB seen, a gap, or final:
+     * the session is ending).  NULLs: not known (yet).  The strings stay
+     * valid until close.  Optional.  ftp.c writes them on the control
+     * session's RETR/STOR row (Zeek's ftp/files.zeek: ftp_data_expected). */
+    void (*info)(void *h, bool final, const char **fuid, const char **mime_type);
     /* The data session ended.  Frees h. */
     void (*close)(void *h);
 };
