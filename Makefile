@@ -14,7 +14,7 @@
 
 BUILD      ?= release
 CC         ?= cc
-PKGS       := libpcap jansson libpcre2-8 libcrypto zlib libmagic libhs
+PKGS       := libpcap jansson libpcre2-8 libcrypto zlib libmagic libhs yara
 CORPUS     ?= $(abspath ../shared/corpus)
 FUZZ_SECONDS ?= 30
 

@@ -38,7 +38,7 @@ static void extract_usage(FILE *out)
 {
     fprintf(out,
             "usage: vigil extract -r PCAP [-r PCAP ...] -o DIR [--json] [--max-size BYTES]\n"
-            "                     [--certs] [-q] [BPF expression]\n\n"
+            "                     [--certs] [--yara DIR] [-q] [BPF expression]\n\n"
             "Carve every file the captures carry (HTTP bodies and multipart uploads, SMTP\n"
             "attachments, FTP transfers) into DIR, each stored once by its SHA-256, with\n"
             "DIR/index.tsv naming them; print one line per file.\n\n"
@@ -47,6 +47,9 @@ static void extract_usage(FILE *out)
             "  -j, --json            one JSON object per file instead of the table\n"
             "      --max-size BYTES  bytes stored per file (default 100 MiB)\n"
             "      --certs           TLS certificates too\n"
+            "      --yara DIR        YARA rules (*.yar, *.yara in DIR, or one file): every file\n"
+            "                        is scanned, the rules it matches shown in the table and\n"
+            "                        the JSON (a bad rule: exit 2 with FILE:LINE)\n"
             "  -q, --quiet           no progress line\n"
             "  BPF                   libpcap filter, as tcpdump takes it\n\n"
             "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input\n");
@@ -57,6 +60,8 @@ struct extract_cli {
     int ninputs;
     const char *dir;
     int json, quiet, certs;
+    const char *yara;
+    uint64_t matches;
     uint64_t max_size;
     char *bpf;
     FILE *index;
@@ -96,6 +101,18 @@ static void extract_print_json(const struct extract_info *i, const char *src, co
     }
     if (i->stored)
         json_object_set_new(o, "stored", json_string(i->stored));
+    if (i->yara) {
+        json_t *m = json_array();
+        char buf[1024];
+        snprintf(buf, sizeof(buf), "%s", i->yara);
+        for (char *p = buf, *e; p; p = e ? e + 1 : NULL) {
+            e = strchr(p, ',');
+            if (e)
+                *e = 0;
+            json_array_append_new(m, json_string(p));
+        }
+        json_object_set_new(o, "yara", m);
+    }
     char *s = json_dumps(o, JSON_COMPACT);
     if (s)
         printf("%s\n", s);
@@ -116,6 +133,7 @@ static void extract_on_file(void *arg, const struct extract_info *i)
     const char *stored = i->stored ? strrchr(i->stored, '/') : NULL;
     stored = stored ? stored + 1 : "-";
     o->n++;
+    o->matches += i->yara != NULL;
     if (o->index)
         fprintf(o->index, "%s\t%" PRIu64 "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stored,
                 i->seen_bytes, extract_or(i->mime_type, "-"), extract_or(i->filename, "-"),
@@ -126,9 +144,9 @@ static void extract_on_file(void *arg, const struct extract_info *i)
     }
     char sha[17];
     snprintf(sha, sizeof(sha), "%.16s", extract_or(i->sha256, "-"));
-    printf("%-28.28s %10" PRIu64 " %-26.26s %-16s %-8s %-18s %s -> %s\n",
+    printf("%-28.28s %10" PRIu64 " %-26.26s %-16s %-8s %-18s %s -> %s%s%s\n",
            extract_or(i->filename, "-"), i->seen_bytes, extract_or(i->mime_type, "-"), sha,
-           i->source, i->uid, src, dst);
+           i->source, i->uid, src, dst, i->yara ? "  YARA: " : "", i->yara ? i->yara : "");
 }
 
 static int extract_parse(int argc, char **argv, struct extract_cli *o)
@@ -137,7 +155,8 @@ static int extract_parse(int argc, char **argv, struct extract_cli *o)
         {"read", required_argument, 0, 'r'}, {"output", required_argument, 0, 'o'},
         {"json", no_argument, 0, 'j'},       {"max-size", required_argument, 0, 'M'},
         {"certs", no_argument, 0, 'C'},      {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},       {"yara", required_argument, 0, 'Y'},
+        {0, 0, 0, 0}};
     int c;
     o->inputs = calloc((size_t)argc + 1, sizeof(*o->inputs));
     if (!o->inputs)
@@ -150,6 +169,7 @@ static int extract_parse(int argc, char **argv, struct extract_cli *o)
         case 'j': o->json = 1; break;
         case 'q': o->quiet = 1; break;
         case 'C': o->certs = 1; break;
+        case 'Y': o->yara = optarg; break;
         case 'M': {
             char *end;
             errno = 0;
@@ -170,6 +190,11 @@ static int extract_parse(int argc, char **argv, struct extract_cli *o)
     if (o->ninputs == 0 || !o->dir) {
         cli_error("extract: %s", o->ninputs == 0 ? "no capture given (-r PCAP)"
                                                 : "no output directory given (-o DIR)");
+        return VIGIL_EXIT_USAGE;
+    }
+    char err[1024];
+    if (o->yara && extract_yara_load(o->yara, err, sizeof(err)) < 0) {
+        cli_error("extract: %s", err);
         return VIGIL_EXIT_USAGE;
     }
     o->bpf = cli_join_args(argc, argv, optind);
@@ -231,8 +256,10 @@ static int extract_run(struct extract_cli *o)
     fclose(o->index);
     if (!o->json && rc != VIGIL_EXIT_ERROR)
         fprintf(stderr, "%" PRIu64 " files, %" PRIu64 " stored, %" PRIu64 " duplicates, %" PRIu64
-                        " partial, %" PRIu64 " cut at the size limit -> %s\n",
-                ec.files, ec.stored, ec.dedup, ec.partial, ec.truncated, o->dir);
+                        " partial, %" PRIu64 " cut at the size limit%s -> %s\n",
+                ec.files, ec.stored, ec.dedup, ec.partial, ec.truncated,
+                o->yara ? (o->matches ? ", YARA matches (see YARA:)" : ", no YARA match") : "",
+                o->dir);
     return rc;
 }
 

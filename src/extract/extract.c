@@ -229,6 +229,7 @@ void extract_stop(void)
 {
     extract_range_flush();
     extract_hooks_remove();
+    extract_yara_free();
     free(ex_seen);
     ex_seen = NULL;
     ex_listener = NULL;
@@ -807,9 +808,9 @@ const char *extract_file_close(struct extract_file *f, bool complete)
     if (f->cut)
         ex_ctr.truncated++;
     extract_emit(f, &d, stored ? name : NULL);
-    if (ex_listener) {
+    if (ex_listener || extract_yara_loaded()) {
         const struct extract_conn *c = &f->conns[0];
-        char path[4200];
+        char path[4200], rules[1024] = "";
         if (stored)
             snprintf(path, sizeof(path), "%s/%s", ex_cfg.dir, name);
         struct extract_info info = {
@@ -818,9 +819,12 @@ const char *extract_file_close(struct extract_file *f, bool complete)
             .sha256 = d.ok ? d.sha256 : NULL, .stored = stored ? path : NULL,
             .orig_h = c->orig_h, .resp_h = c->resp_h, .orig_p = c->orig_p, .resp_p = c->resp_p,
             .is_orig = f->is_orig, .seen_bytes = f->seen, .missing_bytes = f->missing,
-            .ts = f->ts, .ctx = f->ctx,
+            .ts = f->ts, .ts_end = f->last_ts, .ctx = f->ctx,
         };
-        ex_listener(ex_listener_arg, &info);
+        if (extract_yara_scan(&info, info.stored, f->last_ts, rules, sizeof(rules)))
+            info.yara = rules;
+        if (ex_listener)
+            ex_listener(ex_listener_arg, &info);
     }
     memcpy(fuid, f->fuid, sizeof(fuid));
     extract_file_free(f);

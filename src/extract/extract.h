@@ -63,7 +63,9 @@ struct extract_info {
     bool is_orig;
     uint64_t seen_bytes, missing_bytes;
     int64_t ts;
+    int64_t ts_end;                   /* time of the newest chunk */
     struct proto_ctx *ctx;            /* the live session, or NULL (a range file at the end) */
+    const char *yara;                 /* rules that matched, comma-joined, or NULL */
 };
 
 /* Called for every closed file (after files.log). */
@@ -154,6 +156,22 @@ struct extract_file *extract_range_get(struct proto_ctx *ctx, const char *key, i
 const char *extract_range_release(struct extract_file *f, struct proto_ctx *ctx);
 /* Close every range file still open (timedout=T), as Zeek at termination. */
 void extract_range_flush(void);
+
+/* ---- YARA (extract_yara.c) ---- */
+
+/* Compile every rule file (*.yar, *.yara) of dir, or dir itself when it is
+ * a file; each file's rules go in a namespace named after it.  0, or <0
+ * with a sentence in err ("FILE:LINE: message" for a bad rule).  Call
+ * before extract_start(); every stored file is then scanned when it closes
+ * and each matching rule becomes a notice.log row (Vigil::YARA_Match). */
+int extract_yara_load(const char *dir, char *err, size_t errlen);
+bool extract_yara_loaded(void);
+/* Scan the stored file at path: a notice per matching rule (ts its time,
+ * through info->ctx); names gets the rules, comma-joined.  Returns their count. */
+size_t extract_yara_scan(const struct extract_info *info, const char *path, int64_t ts,
+                         char *names, size_t nlen);
+/* Free the rules (extract_stop() does). */
+void extract_yara_free(void);
 
 /* files.log */
 extern const struct record_type files_record_type;
