@@ -34,7 +34,8 @@ static void analyze_usage(FILE *out)
     fprintf(out,
             "usage: vigil analyze -r PCAP [-r PCAP ...] -l DIR [--json] [--sensor NAME]\n"
             "                     [--local-nets CIDR,... | --no-local-nets] [--vlan-key]\n"
-            "                     [--seed N] [--extract] [--extract-max-size BYTES] [-q]\n"
+            "                     [--seed N] [--extract] [--extract-max-size BYTES]\n"
+            "                     [--yara DIR] [-q]\n"
             "                     [BPF expression]\n\n"
             "Run the analysis pipeline over captures (files, directories or globs, merged in\n"
             "time order) and write Zeek-compatible logs into DIR: conn.log, one session per\n"
@@ -57,6 +58,9 @@ static void analyze_usage(FILE *out)
             "                          by SHA-256 under DIR/extract_files/ (docs/extract.md)\n"
             "      --extract-max-size BYTES  bytes stored per file (default 100 MiB; the rest\n"
             "                          is hashed, extracted_cutoff=T)\n"
+            "      --yara DIR          YARA rules (*.yar, *.yara in DIR, or one file): every\n"
+            "                          extracted file is scanned, a match is a notice.log row\n"
+            "                          (implies --extract; a bad rule: exit 2 with FILE:LINE)\n"
             "  -S, --rules RULES       Suricata rules file or directory (repeatable): alerts\n"
             "                          to DIR/eve.json, DIR/fast.log and alert.log (docs/alerts.md)\n"
             "      --vars FILE         rule variables (NAME: value lines; $HOME_NET, ...)\n"
@@ -75,6 +79,7 @@ struct analyze_opts {
     char *bpf;
     int extract;
     uint64_t extract_max;
+    const char *yara; /* --yara: rules directory */
     const char **rules; /* -S: rules files or directories */
     int nrules;
     const char *vars;
@@ -90,7 +95,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         {"vlan-key", no_argument, 0, 'V'},     {"no-local-nets", no_argument, 0, 'N'},
         {"extract", no_argument, 0, 'X'},      {"extract-max-size", required_argument, 0, 'M'},
         {"rules", required_argument, 0, 'S'},  {"vars", required_argument, 0, 'v'},
-        {0, 0, 0, 0}};
+        {"yara", required_argument, 0, 'Y'},   {0, 0, 0, 0}};
     char err[256];
     int c;
     o->inputs = calloc((size_t)argc + 1, sizeof(*o->inputs));
@@ -130,6 +135,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
             break;
         }
         case 'X': o->extract = 1; break;
+        case 'Y': o->yara = optarg; o->extract = 1; break;
         case 'M': {
             char *end;
             errno = 0;
@@ -151,6 +157,10 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         cli_error("analyze: %s", o->ninputs == 0 ? "no capture given (-r PCAP)"
                                                 : "no log directory given (-l DIR)");
         fprintf(stderr, "'vigil analyze --help' lists the options\n");
+        return VIGIL_EXIT_USAGE;
+    }
+    if (o->yara && extract_yara_load(o->yara, err, sizeof(err)) < 0) {
+        cli_error("analyze: %s", err);
         return VIGIL_EXIT_USAGE;
     }
     o->bpf = cli_join_args(argc, argv, optind);
