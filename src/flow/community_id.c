@@ -72,9 +72,19 @@ int community_id_v1(uint16_t seed, const uint8_t *saddr, const uint8_t *daddr, i
         buf[n++] = (uint8_t)(p2 >> 8);
         buf[n++] = (uint8_t)p2;
     }
+    /* SHA-1 and a context fetched once per thread (see flow_conn.c's
+     * sha256_parts: a fetch and a malloc per call cost more than the hash). */
+    static _Thread_local EVP_MD *alg;
+    static _Thread_local EVP_MD_CTX *ctx;
+    if (!alg)
+        alg = EVP_MD_fetch(NULL, "SHA1", NULL);
+    if (!ctx)
+        ctx = EVP_MD_CTX_new();
     uint8_t md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    if (EVP_Digest(buf, n, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen != 20)
+    if (!alg || !ctx || EVP_DigestInit_ex(ctx, alg, NULL) != 1 ||
+        EVP_DigestUpdate(ctx, buf, n) != 1 || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 ||
+        mdlen != 20)
         return -1;
     char b64[40];
     int bl = EVP_EncodeBlock((unsigned char *)b64, md, 20);

@@ -49,19 +49,26 @@ static void uid_from_digest(const uint8_t *d, char *out, size_t outlen)
     snprintf(out, outlen, "C%.17s", tmp);
 }
 
+/* The digest and its context are fetched once per thread and reused: with
+ * OpenSSL 3, EVP_sha256() looks the algorithm up again on every init and a
+ * context is a malloc, which together cost more than the hash of a uid. */
 static void sha256_parts(const void *const *parts, const size_t *lens, int n, uint8_t *md)
 {
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    static _Thread_local EVP_MD *alg;
+    static _Thread_local EVP_MD_CTX *c;
     unsigned int mdlen = 0;
     memset(md, 0, 32);
+    if (!alg)
+        alg = EVP_MD_fetch(NULL, "SHA256", NULL);
     if (!c)
+        c = EVP_MD_CTX_new();
+    if (!alg || !c)
         return;
-    if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1) {
+    if (EVP_DigestInit_ex(c, alg, NULL) == 1) {
         for (int i = 0; i < n; i++)
             EVP_DigestUpdate(c, parts[i], lens[i]);
         EVP_DigestFinal_ex(c, md, &mdlen);
     }
-    EVP_MD_CTX_free(c);
 }
 
 void flow_uid_make(const char *sensor, int64_t first_ns, const struct flow_key *k, uint8_t salt,
