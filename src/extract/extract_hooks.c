@@ -65,6 +65,7 @@ struct hook_mime {
     bool smtp;                 /* depth = MIME depth (HTTP: 0) */
     uint64_t depth_base;       /* SMTP: entities of earlier messages of the connection */
     int64_t ts;
+    int64_t now;               /* packet time of the bytes being fed */
     struct mime_parser mp;
     struct hook_fuids fuids;
     char *range_key;           /* multipart/byteranges of a range request: every part
@@ -144,9 +145,11 @@ static void *hook_part_open(void *arg, const struct mime_part *part)
 
 static void hook_part_data(void *arg, void *hp, const uint8_t *p, size_t n)
 {
-    (void)arg;
-    if (hp)
+    struct hook_mime *h = arg;
+    if (hp) {
+        extract_file_touch(((struct hook_part *)hp)->f, h->now);
         hook_part_write(hp, p, n);
+    }
 }
 
 static void hook_part_gap(void *arg, void *hp, uint64_t n)
@@ -264,13 +267,16 @@ static void *hook_http_open(struct proto_ctx *ctx, const struct http_entity *e, 
     return h;
 }
 
-static void hook_http_data(void *hp, const uint8_t *p, size_t n)
+static void hook_http_data(void *hp, const uint8_t *p, size_t n, int64_t ts)
 {
     struct hook_http *h = hp;
-    if (h->mime)
+    if (h->mime) {
+        h->mime->now = ts;
         mime_parser_feed(&h->mime->mp, p, n);
-    else if (h->part.f)
+    } else if (h->part.f) {
+        extract_file_touch(h->part.f, ts);
         hook_part_write(&h->part, p, n);
+    }
 }
 
 static void hook_http_gap(void *hp, uint64_t n)
@@ -386,9 +392,10 @@ static void *hook_smtp_open(struct proto_ctx *ctx, uint64_t trans_depth, int64_t
     return h;
 }
 
-static void hook_smtp_data(void *hp, const uint8_t *p, size_t n)
+static void hook_smtp_data(void *hp, const uint8_t *p, size_t n, int64_t ts)
 {
     struct hook_mime *h = hp;
+    h->now = ts;
     mime_parser_feed(&h->mp, p, n);
 }
 

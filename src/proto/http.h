@@ -56,8 +56,8 @@ struct http_entity {
 struct http_body_ops {
     /* A body begins: return a handle (NULL: not interested). */
     void *(*open)(struct proto_ctx *ctx, const struct http_entity *e, int64_t ts);
-    /* Decoded bytes, in order. */
-    void (*data)(void *h, const uint8_t *p, size_t n);
+    /* Decoded bytes, in order; ts the packet time they came with. */
+    void (*data)(void *h, const uint8_t *p, size_t n, int64_t ts);
     /* n bytes of the body are missing (capture loss). */
     void (*gap)(void *h, uint64_t n);
     /* The body ended (complete=false: interrupted).  Frees h.  May return

@@ -105,7 +105,7 @@ void http_body_begin(struct http_state *s, struct http_msg *m, int64_t ts)
 }
 
 /* Decoded bytes: counted, sniffed, handed to the sink. */
-static void http_body_deliver(struct http_body *b, const uint8_t *p, size_t n)
+static void http_body_deliver(struct http_body *b, const uint8_t *p, size_t n, int64_t ts)
 {
     if (n == 0)
         return;
@@ -118,7 +118,7 @@ static void http_body_deliver(struct http_body *b, const uint8_t *p, size_t n)
         b->sniff_len += k;
     }
     if (b->sink && http_ops && http_ops->data)
-        http_ops->data(b->sink, p, n);
+        http_ops->data(b->sink, p, n, ts);
 }
 
 static int http_inflate_init(struct http_body *b, bool raw)
@@ -158,7 +158,7 @@ static void http_body_inflate(struct http_state *s, struct http_body *b, const u
                 return;
             }
             b->inflated += have;
-            http_body_deliver(b, out, have);
+            http_body_deliver(b, out, have, s->last_ts);
             if (r == Z_STREAM_END) {
                 b->z_dead = true; /* what follows the stream is ignored, as Zeek does */
                 return;
@@ -179,7 +179,7 @@ static void http_body_inflate(struct http_state *s, struct http_body *b, const u
                 if (inflate(&b->z, Z_SYNC_FLUSH) == Z_DATA_ERROR)
                     goto fail;
                 b->inflated += sizeof(out) - b->z.avail_out;
-                http_body_deliver(b, out, sizeof(out) - b->z.avail_out);
+                http_body_deliver(b, out, sizeof(out) - b->z.avail_out, s->last_ts);
             }
             b->z.next_in = (Bytef *)(uintptr_t)p;
             b->z.avail_in = (uInt)n;
@@ -200,7 +200,7 @@ void http_body_input(struct http_state *s, struct http_msg *m, const uint8_t *p,
     if (!b->open || n == 0)
         return;
     if (b->enc == HTTP_ENC_IDENTITY) {
-        http_body_deliver(b, p, n);
+        http_body_deliver(b, p, n, s->last_ts);
         return;
     }
     if (b->z_dead)

@@ -34,8 +34,8 @@
 struct smtp_msg_ops {
     /* A message begins (DATA accepted or first BDAT chunk): a handle or NULL. */
     void *(*open)(struct proto_ctx *ctx, uint64_t trans_depth, int64_t ts);
-    /* Message bytes in order (unstuffed, CRLF line ends). */
-    void (*data)(void *h, const uint8_t *p, size_t n);
+    /* Message bytes in order (unstuffed, CRLF line ends); ts their packet time. */
+    void (*data)(void *h, const uint8_t *p, size_t n, int64_t ts);
     /* n bytes are missing (capture loss). */
     void (*gap)(void *h, uint64_t n);
     /* The message ended; complete=false: cut short.  Frees h.  May return

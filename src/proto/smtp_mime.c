@@ -478,7 +478,7 @@ void smtp_msg_deliver(struct smtp_msg *m, struct proto_ctx *ctx, struct smtp_inf
     if (!m->open)
         return;
     if (m->sink && smtp_sink->data)
-        smtp_sink->data(m->sink, p, n);
+        smtp_sink->data(m->sink, p, n, ts);
     struct cursor c;
     cursor_init(&c, p, n);
     while (m->in_headers && cursor_left(&c)) {
