@@ -249,17 +249,28 @@ static void cval_format(const struct cval *v, bool epoch, char *buf, size_t len)
             zeek_time_text(v->i, buf, len);
             return;
         }
-        char t[64], us[32];
+        /* Rows come mostly sorted by time: the date of the last second
+         * formatted is kept (every cell is formatted twice when printed). */
+        static time_t last_s = -1;
+        static char t[64];
+        char us[32];
         time_t s = (time_t)(v->i / 1000000000);
-        struct tm tm;
-        gmtime_r(&s, &tm);
-        strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+        if (s != last_s) {
+            struct tm tm;
+            gmtime_r(&s, &tm);
+            strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+            last_s = s;
+        }
         zeek_time_text(v->i, us, sizeof(us));
         const char *dot = strchr(us, '.');
         snprintf(buf, len, "%s%s", t, dot ? dot : "");
         return;
     }
     case CV_ADDR: {
+        if (v->a.family == 4) { /* as Zeek writes it; IPv6 goes through Zeek's formatter */
+            snprintf(buf, len, "%u.%u.%u.%u", v->a.a[0], v->a.a[1], v->a.a[2], v->a.a[3]);
+            return;
+        }
         struct zbuf b = {0};
         struct conn_record tmp;
         conn_record_init(&tmp);
