@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "extract/extract.h"
 #include "pipeline/pipeline.h"
 #include "store/pcapindex.h"
 #include "store/pcapstore.h"
@@ -161,6 +162,9 @@ int cli_archive_close(struct cli_archive *a, const char *cmd)
 
 struct capture_run {
     struct cli_archive ar;
+    int extract;                     /* --extract: files under DATA/sensor_data/<sensor>/files */
+    unsigned long long extract_max;
+    const char *yara;
     const char *iface;
     int buffer_mb;
     int stats_only;
@@ -265,7 +269,14 @@ static void capture_usage(FILE *out)
             "  -l, --log-dir DIR       logs here instead\n"
             "  -j, --json              Zeek JSON logs\n"
             "      --stats             show the drop counters of the last or running capture\n"
-            "  -q, --quiet             no per-file lines\n\n"
+            "  -q, --quiet             no per-file lines\n"
+            "      --extract           file extraction: files.log with the other logs, every\n"
+            "                          file stored once by SHA-256 under\n"
+            "                          DATA/sensor_data/<sensor>/files/ (docs/extract.md)\n"
+            "      --extract-max-size BYTES  bytes stored per file (default 100 MiB)\n"
+            "      --yara DIR          YARA rules (*.yar, *.yara): extracted files scanned,\n"
+            "                          matches in notice.log (implies --extract; a bad rule:\n"
+            "                          exit 2 with FILE:LINE)\n\n"
             "Drops (kernel ring, interface) are logged every minute and at exit and kept in\n"
             "DATA/sensor_data/<sensor>/capture.stats.  docs/capture.md tells more.\n");
 }
@@ -277,7 +288,8 @@ static const struct option capture_longs[] = {
     {"max-age", required_argument, 0, 'A'},   {"log-dir", required_argument, 0, 'l'},
     {"json", no_argument, 0, 'j'},            {"stats", no_argument, 0, 's'},
     {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0}};
+    {"extract", no_argument, 0, 'X'},         {"extract-max-size", required_argument, 0, 'M'},
+    {"yara", required_argument, 0, 'Y'},      {0, 0, 0, 0}};
 
 static int capture_parse(int argc, char **argv, struct capture_run *r)
 {
@@ -292,6 +304,18 @@ static int capture_parse(int argc, char **argv, struct capture_run *r)
         switch (c) {
         case 'i': r->iface = optarg; break;
         case 's': r->stats_only = 1; break;
+        case 'X': r->extract = 1; break;
+        case 'Y': r->yara = optarg; r->extract = 1; break;
+        case 'M': {
+            char *end;
+            errno = 0;
+            r->extract_max = strtoull(optarg, &end, 0);
+            if (errno || *end || r->extract_max == 0 || optarg[0] == '-') {
+                cli_error("capture: --extract-max-size wants a byte count, not '%s'", optarg);
+                return VIGIL_EXIT_USAGE;
+            }
+            break;
+        }
         case 'B': {
             char *end;
             errno = 0;
@@ -312,6 +336,11 @@ static int capture_parse(int argc, char **argv, struct capture_run *r)
     if (!r->iface && !r->stats_only) {
         cli_error("capture: no interface given (-i IFACE)");
         fprintf(stderr, "'vigil capture --help' lists the options\n");
+        return VIGIL_EXIT_USAGE;
+    }
+    char err[1024];
+    if (r->yara && extract_yara_load(r->yara, err, sizeof(err)) < 0) {
+        cli_error("capture: %s", err);
         return VIGIL_EXIT_USAGE;
     }
     r->bpf = cli_join_args(argc, argv, optind);
@@ -388,9 +417,18 @@ static int capture_run_live(struct capture_run *r)
     cfg.packet_sink = capture_sink;
     cfg.packet_sink_ctx = r;
     struct output *outs[1] = {r->ar.out};
+    if (r->extract && extract_start_sensor(r->ar.data, r->ar.sensor, r->extract_max, r->ar.out,
+                                           err, sizeof(err)) < 0) {
+        cli_error("capture: %s", err);
+        cli_archive_close(&r->ar, "capture");
+        capture_close(r->src);
+        return VIGIL_EXIT_ERROR;
+    }
     r->p = pipeline_new(&cfg, outs, 1, err, sizeof(err));
     if (!r->p) {
         cli_error("capture: %s", err);
+        if (r->extract)
+            extract_stop();
         cli_archive_close(&r->ar, "capture");
         capture_close(r->src);
         return VIGIL_EXIT_ERROR;
@@ -416,6 +454,8 @@ static int capture_run_live(struct capture_run *r)
     capture_running = NULL;
     capture_report(r, 1);
     pipeline_free(r->p);
+    if (r->extract)
+        extract_stop();
     int crc = cli_archive_close(&r->ar, "capture");
     capture_close(r->src);
     pthread_mutex_destroy(&r->mu);

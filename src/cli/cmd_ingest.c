@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "extract/extract.h"
 #include "pipeline/pipeline.h"
 #include "store/pcapstore.h"
 
@@ -32,7 +33,8 @@ static void ingest_on_signal(int sig)
 static void ingest_usage(FILE *out)
 {
     fprintf(out,
-            "usage: vigil ingest -r PCAP [-r PCAP ...] [options] [BPF expression]\n\n"
+            "usage: vigil ingest -r PCAP [-r PCAP ...] [options] [--extract] [--yara DIR]\n"
+            "                    [BPF expression]\n\n"
             "Import captures (files, directories or globs, merged in time order) into the\n"
             "full-content archive DATA/sensor_data/<sensor>/dailylogs/<YYYY-MM-DD>/ with a flow\n"
             "index per file, and analyse them: logs go to DATA/sensor_data/<sensor>/logs/<today>/.\n\n"
@@ -45,7 +47,14 @@ static void ingest_usage(FILE *out)
             "      --max-age DAYS      delete files older than DAYS (packet time)\n"
             "  -l, --log-dir DIR       logs here instead\n"
             "  -j, --json              Zeek JSON logs\n"
-            "  -q, --quiet             no progress, no per-file lines\n\n"
+            "  -q, --quiet             no progress, no per-file lines\n"
+            "      --extract           file extraction: files.log with the other logs, every\n"
+            "                          file stored once by SHA-256 under\n"
+            "                          DATA/sensor_data/<sensor>/files/ (docs/extract.md)\n"
+            "      --extract-max-size BYTES  bytes stored per file (default 100 MiB)\n"
+            "      --yara DIR          YARA rules (*.yar, *.yara): extracted files scanned,\n"
+            "                          matches in notice.log (implies --extract; a bad rule:\n"
+            "                          exit 2 with FILE:LINE)\n\n"
             "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input.  docs/ingest.md tells more.\n");
 }
 
@@ -55,13 +64,17 @@ static const struct option ingest_longs[] = {
     {"max-disk-pct", required_argument, 0, 'P'}, {"max-age", required_argument, 0, 'A'},
     {"log-dir", required_argument, 0, 'l'},   {"json", no_argument, 0, 'j'},
     {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0}};
+    {"extract", no_argument, 0, 'X'},         {"extract-max-size", required_argument, 0, 'M'},
+    {"yara", required_argument, 0, 'Y'},      {0, 0, 0, 0}};
 
 struct ingest_opts {
     struct cli_archive ar;
     const char **inputs;
     int ninputs;
     char *bpf;
+    int extract;
+    unsigned long long extract_max;
+    const char *yara;
 };
 
 static int ingest_parse(int argc, char **argv, struct ingest_opts *o)
@@ -79,6 +92,18 @@ static int ingest_parse(int argc, char **argv, struct ingest_opts *o)
             continue;
         switch (c) {
         case 'r': o->inputs[o->ninputs++] = optarg; break;
+        case 'X': o->extract = 1; break;
+        case 'Y': o->yara = optarg; o->extract = 1; break;
+        case 'M': {
+            char *end;
+            errno = 0;
+            o->extract_max = strtoull(optarg, &end, 0);
+            if (errno || *end || o->extract_max == 0 || optarg[0] == '-') {
+                cli_error("ingest: --extract-max-size wants a byte count, not '%s'", optarg);
+                return VIGIL_EXIT_USAGE;
+            }
+            break;
+        }
         case 'h': ingest_usage(stdout); return -1;
         default:
             fprintf(stderr, "'vigil ingest --help' lists the options\n");
@@ -92,6 +117,11 @@ static int ingest_parse(int argc, char **argv, struct ingest_opts *o)
     }
     if (!o->ar.sensor)
         o->ar.sensor = "vigil";
+    char err[1024];
+    if (o->yara && extract_yara_load(o->yara, err, sizeof(err)) < 0) {
+        cli_error("ingest: %s", err);
+        return VIGIL_EXIT_USAGE;
+    }
     o->bpf = cli_join_args(argc, argv, optind);
     return 0;
 }
@@ -142,9 +172,19 @@ static int ingest_run(struct ingest_opts *o)
     cfg.tick = ingest_tick;
     cfg.tick_ctx = o->ar.store;
     struct output *outs[1] = {o->ar.out};
+    if (o->extract && extract_start_sensor(o->ar.data, o->ar.sensor, o->extract_max, o->ar.out,
+                                           err, sizeof(err)) < 0) {
+        cli_error("ingest: %s", err);
+        o->extract = 0;
+        cli_archive_close(&o->ar, "ingest");
+        capture_close(src);
+        return VIGIL_EXIT_ERROR;
+    }
     struct pipeline *p = pipeline_new(&cfg, outs, 1, err, sizeof(err));
     if (!p) {
         cli_error("ingest: %s", err);
+        if (o->extract)
+            extract_stop();
         cli_archive_close(&o->ar, "ingest");
         capture_close(src);
         return VIGIL_EXIT_ERROR;
@@ -170,6 +210,8 @@ static int ingest_run(struct ingest_opts *o)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     ingest_summary(o, p, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     pipeline_free(p);
+    if (o->extract)
+        extract_stop();
     int crc = cli_archive_close(&o->ar, "ingest");
     capture_close(src);
     return rc ? rc : crc;

@@ -225,6 +225,27 @@ int extract_start(const struct extract_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+int extract_start_sensor(const char *data, const char *sensor, uint64_t max_size,
+                         struct output *out, char *err, size_t errlen)
+{
+    static struct output *outs[1];
+    static char dir[4096];
+    struct extract_config xc;
+    extract_config_default(&xc);
+    int k = snprintf(dir, sizeof(dir), "%s/sensor_data/%s/files", data, sensor);
+    if (k < 0 || (size_t)k >= sizeof(dir)) {
+        snprintf(err, errlen, "file store path too long under %s", data);
+        return -1;
+    }
+    xc.dir = dir;
+    if (max_size)
+        xc.max_size = max_size;
+    outs[0] = out;
+    xc.outs = outs;
+    xc.n_outs = out ? 1 : 0;
+    return extract_start(&xc, err, errlen);
+}
+
 void extract_stop(void)
 {
     extract_range_flush();

@@ -82,6 +82,12 @@ void extract_config_default(struct extract_config *cfg);
  * before any traffic.  0, or <0 with a sentence in err. */
 int extract_start(const struct extract_config *cfg, char *err, size_t errlen);
 
+/* extract_start() for the archive commands (capture, ingest): files stored
+ * under DATA/sensor_data/<sensor>/files/ (ARCHITECTURE.md §5), files.log
+ * rows of files outliving their sessions to out.  max_size 0: the default. */
+int extract_start_sensor(const char *data, const char *sensor, uint64_t max_size,
+                         struct output *out, char *err, size_t errlen);
+
 /* Remove the sinks (call after the pipeline was freed: every file is closed). */
 void extract_stop(void);
 

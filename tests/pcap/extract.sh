@@ -39,7 +39,26 @@ stored=$(ls "$T/b/extract_files" | head -1)
 check "range: stored file is 1001 bytes (hole zero-filled)" "[ \$(stat -c %s '$T/b/extract_files/$stored') -eq 1001 ]"
 check "range: first 500 bytes zero" "cmp -s -n 500 '$T/b/extract_files/$stored' /dev/zero"
 
-# 3. vigil extract: the stitched file once in the index
+# 3. vigil ingest --extract: files under DATA/sensor_data/<sensor>/files/,
+#    files.log beside the other logs, the ftp-data file linked from ftp.log
+PE="$C/files/zeek-pe.pcap"
+if [ -f "$PE" ]; then
+  "$V" ingest -q --extract --data "$T/d" --sensor s1 -r "$PE" 2>"$T/e4"
+  check "ingest --extract: exit 0" "[ $? -eq 0 ]"
+  fl=$(ls "$T"/d/sensor_data/s1/logs/*/files.log 2>/dev/null | head -1)
+  check "ingest --extract: files.log with the other logs" \
+    "[ -n '$fl' ] && [ -f \"\$(dirname '$fl')/conn.log\" ] && [ -f \"\$(dirname '$fl')/ftp.log\" ]"
+  check "ingest --extract: 5 FTP_DATA rows" "[ \$(grep -v '^#' '$fl' | grep -c FTP_DATA) -eq 5 ]"
+  check "ingest --extract: 5 files stored under sensor_data/s1/files/" \
+    "[ \$(ls '$T/d/sensor_data/s1/files' | grep -c '^[0-9a-f]\{64\}\$') -eq 5 ]"
+  check "ingest --extract: every stored name is a logged sha256" \
+    "for x in \$(ls '$T/d/sensor_data/s1/files'); do grep -q \$x '$fl' || exit 1; done"
+  fu=$(grep -v '^#' "$T"/d/sensor_data/s1/logs/*/ftp.log | awk -F'\t' '$9=="RETR"{print $(NF-1)}' | head -1)
+  check "ingest --extract: ftp.log RETR fuid names a files.log file" "[ -n '$fu' ] && grep -q '$fu' '$fl'"
+  check "ingest --extract: pcap archived too" "ls '$T'/d/sensor_data/s1/dailylogs/*/*.pcap >/dev/null 2>&1"
+fi
+
+# 4. vigil extract: the stitched file once in the index
 "$V" extract -q -r "$CAB" -o "$T/x" >"$T/x.out" 2>&1
 check "extract: index names the stitched file" "grep -q '^$CABSHA' '$T/x/index.tsv'"
 check "extract: one file in the index" "[ \$(grep -vc '^#' '$T/x/index.tsv') -eq 1 ]"
