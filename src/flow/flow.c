@@ -601,6 +601,7 @@ static struct flow *flow_layer(struct flow_table *t, const struct packet *pkt,
     struct flow *f = table_find(t, &k, b);
     if (f && k.proto == 6 && ip->t.valid && flow_tcp_is_reuse(f, side, &ip->t)) {
         uint8_t salt = f->first_ns == now ? (uint8_t)(f->uid_salt + 1) : 0;
+        flow_tcp_reuse_weird(t, f, &ip->t, now);
         flow_end(t, f, &t->ctr.reused);
         t->reuse_salt = salt;
         f = NULL;

@@ -176,6 +176,8 @@ void flow_flip(struct flow *f);
  * the packet starts a new connection (Zeek's IsReuse): the caller ends f
  * and creates a fresh flow for this packet. */
 bool flow_tcp_is_reuse(const struct flow *f, int side, const struct pkt_l4 *t);
+void flow_tcp_reuse_weird(struct flow_table *tb, struct flow *f, const struct pkt_l4 *t,
+                          int64_t now);
 void flow_tcp_packet(struct flow_table *tb, struct flow *f, int side, const struct pkt_l4 *t,
                      int64_t now);
 void flow_tcp_timer(struct flow_table *tb, struct flow *f, int *tclass, int64_t *anchor);

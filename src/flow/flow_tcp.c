@@ -357,6 +357,26 @@ bool flow_tcp_is_reuse(const struct flow *f, int side, const struct pkt_l4 *t)
     return true;
 }
 
+/* The weird Zeek's IsReuse raises on the old connection when a SYN reuses
+ * its ports (flow_tcp_is_reuse said yes; tcp_connection_linger is 5 s). */
+void flow_tcp_reuse_weird(struct flow_table *tb, struct flow *f, const struct pkt_l4 *t,
+                          int64_t now)
+{
+    const struct flow_endp *orig = &f->u.tcp[f->orig_side];
+    const struct flow_endp *resp = &f->u.tcp[f->orig_side ^ 1];
+    const struct flow_endp *conn_orig = (t->tcp_flags & F_ACK) ? resp : orig;
+    bool active = (orig->state != FT_INACTIVE && !orig->did_close) ||
+                  (resp->state != FT_INACTIVE && !resp->did_close);
+    bool reset = orig->state == FT_RESET || resp->state == FT_RESET;
+    if (!orig->did_close && !resp->did_close)
+        tcp_weird(tb, f, conn_orig->state == FT_SYN_SENT ? "SYN_seq_jump"
+                                                          : "active_connection_reuse");
+    else if (active && !reset)
+        tcp_weird(tb, f, "active_connection_reuse");
+    else if (now - f->last_ns < 5000000000LL && !reset)
+        tcp_weird(tb, f, "premature_connection_reuse");
+}
+
 static void init_endpoint(struct flow_table *tb, struct flow *f, int side, uint8_t fl,
                           uint32_t seq, uint32_t last)
 {
