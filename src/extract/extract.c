@@ -438,6 +438,10 @@ void extract_file_detach(struct extract_file *f, struct proto_ctx *ctx)
 
 void extract_file_touch(struct extract_file *f, int64_t ts)
 {
+    /* Zeek's Files::default_timeout_interval: a file idle that long between
+     * two chunks has timed out (Zeek ends it there; its row says timedout=T) */
+    if (f && (f->seen || f->missing) && ts - f->last_ts > EXTRACT_TIMEOUT_NS)
+        f->timedout = true;
     if (f && ts > f->last_ts)
         f->last_ts = ts;
 }

@@ -10,9 +10,10 @@ does not depend on them: the connection's id fields, source and is_orig,
 in log order within that key.  Compared: source, depth, mime_type,
 filename, is_orig, seen_bytes, total_bytes, missing_bytes, overflow_bytes,
 md5, sha1, sha256 (columns the baseline has; X-masked values are
-wildcards).  Not compared: ts and duration (Vigil's file time is the time
-the body began; per-chunk times do not reach the sinks), analyzers (Zeek
-lists its own analyzer set), local_orig, timedout, extracted*.
+wildcards).  duration (last chunk minus first) is measured, not failed on:
+one TAP line tells on how many paired files it is within 1 ms of Zeek's.
+Not compared: ts, analyzers (Zeek lists its own analyzer set),
+local_orig, timedout, extracted*.
 
 Carving: for every `*.zeek-extracted-*` and `*.zeek-extract_files.*` file
 of the corpus, a file with the same SHA-256 must be among the files
@@ -70,6 +71,17 @@ def hashed(row, field):
     return field.upper() in row["analyzers"].split(",")
 
 
+DURATION = [0, 0]  # paired files within 1 ms of Zeek's duration, paired files with one
+
+
+def duration_close(z, v):
+    try:
+        zd, vd = float(z.get("duration", "")), float(v.get("duration", ""))
+    except ValueError:
+        return None
+    return abs(zd - vd) < 1e-3
+
+
 def compare(zfields, zrows, vrows):
     """Pairs by the key columns the baseline has (.cut baselines lack the id fields)."""
     diffs, equal = [], 0
@@ -85,6 +97,10 @@ def compare(zfields, zrows, vrows):
             if n >= len(zl):
                 diffs.append((k, "extra"))
                 continue
+            d = duration_close(zl[n], vl[n])
+            if d is not None:
+                DURATION[0] += d
+                DURATION[1] += 1
             bad = [f for f in FIELDS if f in zl[n] and hashed(zl[n], f)
                    and not cmp.same(f, zl[n].get(f), vl[n].get(f))]
             diffs.extend((k, f) for f in bad)
@@ -160,6 +176,9 @@ def main():
             print("#   " + "\t".join(s))
     else:
         print("ok %d - every listed difference still shows" % n)
+    n += 1
+    print("ok %d - duration within 1 ms of Zeek's on %d/%d paired files" % (
+        n, DURATION[0], DURATION[1]))
     pct = 100.0 * equal_all / total if total else 100.0
     n += 1
     print("%s %d - %d/%d Zeek files equal on every compared field (%.1f%%, target %.0f%%)" % (

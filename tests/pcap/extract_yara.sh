@@ -43,7 +43,7 @@ fuid=$(echo "$frow" | cut -f2)
 uid=$(echo "$frow" | cut -f3)
 check "notice: Zeek's notice.log columns" \
   "[ '$hdr' = \"\$(printf 'ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tfuid\tfile_mime_type\tfile_desc\tproto\tnote\tmsg\tsub\tsrc\tdst\tp\tn\tpeer_descr\tactions\temail_dest\tsuppress_for\tremote_location.country_code\tremote_location.region\tremote_location.city\tremote_location.latitude\tremote_location.longitude')\" ]"
-check "notice: ts" "[ '$(fld ts)' = 1362692527.009512 ]"
+check "notice: ts = the file's last chunk (files.log ts + duration)" "[ '$(fld ts)' = 1362692527.009775 ]"
 check "notice: uid = the file's carrying session" "[ '$(fld uid)' = '$uid' ] && [ -n '$uid' ]"
 check "notice: id" "[ '$(fld id.orig_h)|$(fld id.orig_p)|$(fld id.resp_h)|$(fld id.resp_p)' = '141.142.228.5|59856|192.150.187.43|80' ]"
 check "notice: fuid = files.log's" "[ '$(fld fuid)' = '$fuid' ]"
