@@ -615,6 +615,7 @@ static struct flow *flow_layer(struct flow_table *t, const struct packet *pkt,
     f->pkts[side]++;
     f->ip_bytes[side] += ip->total_len;
     if (k.proto == 6) {
+        t->snapped = pkt->wirelen > pkt->caplen;
         if (ip->t.valid)
             flow_tcp_packet(t, f, side, &ip->t, now);
     } else {

@@ -151,6 +151,7 @@ struct flow_table {
     uint32_t fresh;                      /* slots handed out so far */
     int pend_class;                      /* timer armed by the TCP code for this packet, -1 none */
     int64_t pend_anchor;
+    bool snapped;                        /* the packet now accounted was cut by the snap length */
     int64_t now_ns;
     struct flow_counters ctr;
     bool warned_memcap;

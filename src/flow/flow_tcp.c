@@ -696,8 +696,15 @@ void flow_tcp_packet(struct flow_table *tb, struct flow *f, int side, const stru
     if (p.fl & F_ACK)
         reasm_ack(f, side ^ 1, rel_ack);
     f->first_seen |= (uint8_t)bit;
-    if (p.len > 0 && !(p.fl & F_RST) && !under && t->payload_len >= p.len)
-        reasm_data(tb, f, side, (uint32_t)((p.fl & F_SYN) ? rel + 1 : rel), p.len);
+    if (p.len > 0 && !(p.fl & F_RST) && !under) {
+        /* Zeek's TCP_Endpoint::DataSent: a segment cut by the snap length
+         * is not reassembled (a packet shorter than its IP length on the
+         * wire never reaches Zeek's TCP analyzer: truncated_IP_len) */
+        if (t->payload_len >= p.len)
+            reasm_data(tb, f, side, (uint32_t)((p.fl & F_SYN) ? rel + 1 : rel), p.len);
+        else if (tb->snapped)
+            tcp_weird(tb, f, "truncated_tcp_payload");
+    }
     if (p.do_close)
         tcp_closed(tb, f, side);
 }
