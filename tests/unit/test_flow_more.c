@@ -176,6 +176,109 @@ static void done(struct flow_table *t)
     flow_table_free(t);
 }
 
+/* ---- TCP analyzer weirds (flow_weird through the app hooks) ------------------ */
+
+struct weirds {
+    int n;
+    char name[8][40], source[8][8];
+};
+
+static void on_weird(void *ctx, struct flow_table *t, struct flow *f, const char *name,
+                     const char *source, int64_t now)
+{
+    struct weirds *w = ctx;
+    (void)t, (void)f, (void)now;
+    if (w->n >= 8)
+        return;
+    snprintf(w->name[w->n], sizeof(w->name[0]), "%s", name);
+    snprintf(w->source[w->n], sizeof(w->source[0]), "%s", source ? source : "-");
+    w->n++;
+}
+
+static struct flow_table *mk_weirds(struct got *g, struct weirds *w)
+{
+    struct flow_table *t = mk(g);
+    struct flow_app_hooks h = {.ctx = w, .weird = on_weird};
+    memset(w, 0, sizeof(*w));
+    flow_table_set_app(t, &h);
+    return t;
+}
+
+static void expect_weirds(const struct weirds *w, const char *const *names, int n)
+{
+    assert_int_equal(w->n, n);
+    for (int i = 0; i < n; i++)
+        assert_string_equal(w->name[i], names[i]);
+}
+
+static void test_weird_syn_with_data(void **st)
+{
+    (void)st;
+    struct got g = {0};
+    struct weirds w;
+    struct flow_table *t = mk_weirds(&g, &w);
+    tcp(t, 0, false, SYN, 100, 0, 5);
+    done(t);
+    expect_weirds(&w, (const char *const[]){"SYN_with_data"}, 1);
+    assert_string_equal(w.source[0], "TCP");
+}
+
+/* Data acked before the responder answered the SYN: Zeek's split routing. */
+static void test_weird_data_before_established(void **st)
+{
+    (void)st;
+    struct got g = {0};
+    struct weirds w;
+    struct flow_table *t = mk_weirds(&g, &w);
+    tcp(t, 0, false, SYN, 100, 0, 0);
+    tcp(t, 1000, false, ACK | PSH, 101, 501, 10);
+    done(t);
+    expect_weirds(&w, (const char *const[]){"possible_split_routing", "data_before_established"},
+                  2);
+    assert_string_equal(w.source[0], "-");
+    assert_string_equal(w.source[1], "TCP");
+}
+
+static void test_weird_originator_syn_ack(void **st)
+{
+    (void)st;
+    struct got g = {0};
+    struct weirds w;
+    struct flow_table *t = mk_weirds(&g, &w);
+    tcp(t, 0, false, SYN | ACK, 100, 50, 0);
+    done(t);
+    expect_weirds(&w, (const char *const[]){"connection_originator_SYN_ack"}, 1);
+}
+
+static void test_weird_ack_underflow(void **st)
+{
+    (void)st;
+    struct got g = {0};
+    struct weirds w;
+    struct flow_table *t = mk_weirds(&g, &w);
+    handshake(t, 0);
+    tcp(t, 3000, true, ACK, 501, 50, 0);
+    done(t);
+    expect_weirds(&w, (const char *const[]){"TCP_ack_underflow_or_misorder"}, 1);
+}
+
+/* A new SYN on the ports of a connection that closed less than 5 s ago. */
+static void test_weird_premature_reuse(void **st)
+{
+    (void)st;
+    struct got g = {0};
+    struct weirds w;
+    struct flow_table *t = mk_weirds(&g, &w);
+    handshake(t, 0);
+    tcp(t, 3000, false, FIN | ACK, 101, 501, 0);
+    tcp(t, 4000, true, FIN | ACK, 501, 102, 0);
+    tcp(t, 5000, false, ACK, 102, 502, 0);
+    tcp(t, NS, false, SYN, 9000, 0, 0);
+    done(t);
+    assert_int_equal(g.n, 2);
+    expect_weirds(&w, (const char *const[]){"premature_connection_reuse"}, 1);
+}
+
 /* ---- memory ---------------------------------------------------------------- */
 
 static void test_bytes_per_flow_budget(void **st)
@@ -591,6 +694,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bytes_per_flow_budget),
+        cmocka_unit_test(test_weird_syn_with_data),
+        cmocka_unit_test(test_weird_data_before_established),
+        cmocka_unit_test(test_weird_originator_syn_ack),
+        cmocka_unit_test(test_weird_ack_underflow),
+        cmocka_unit_test(test_weird_premature_reuse),
         cmocka_unit_test(test_ipv6_session),
         cmocka_unit_test(test_vlan_separation),
         cmocka_unit_test(test_state_s0),

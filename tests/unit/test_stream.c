@@ -583,6 +583,28 @@ static void test_app_error_fallback(void **state)
     (void)c;
 }
 
+/* Bytes no probe wants: detection gives up, the app state is freed at once
+ * (one bit left in the flow) and later segments are not reassembled. */
+static void test_app_no_candidate(void **state)
+{
+    (void)state;
+    struct app_rig r;
+    app_rig_init(&r, 9999);
+    app_handshake(&r);
+    app_c(&r, 2 * NS, "zzzz\n"); /* echo: NO on this side, MAYBE until the other speaks */
+    app_s(&r, 2 * NS + 1, "qqqq\n");
+    app_c(&r, 2 * NS + 2, "ECHO late\n");
+    struct applayer_counters c;
+    applayer_counters(r.al, &c);
+    app_rig_done(&r);
+    assert_int_equal(c.flows, 1);
+    assert_int_equal(c.gave_up, 1);
+    assert_int_equal(c.dropped, 1);
+    assert_int_equal(c.stream.delivered_bytes, 10); /* "zzzz\n" and "qqqq\n" only */
+    assert_string_equal(ag.seen[0], "");
+    assert_string_equal(ag.service, "");
+}
+
 static void test_app_switch(void **state)
 {
     (void)state;
@@ -700,6 +722,7 @@ int main(void)
         cmocka_unit_test(test_app_port_detection),
         cmocka_unit_test(test_app_content_detection),
         cmocka_unit_test(test_app_error_fallback),
+        cmocka_unit_test(test_app_no_candidate),
         cmocka_unit_test(test_app_switch),
         cmocka_unit_test(test_app_gap_and_midstream),
         cmocka_unit_test(test_app_expectation),
