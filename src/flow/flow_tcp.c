@@ -626,6 +626,34 @@ static void tcp_closed(struct flow_table *tb, struct flow *f, int side)
     }
 }
 
+/* The ack of a segment from key side `side` (Zeek's Process, ACK part):
+ * starts the peer's numbering when it is inactive (init_peer), else
+ * advances its acked sequence.  Returns the relative ack. */
+static uint64_t tcp_ack(struct flow_table *tb, struct flow *f, int side, const struct tcp_pkt *p)
+{
+    struct flow_endp *e = &f->u.tcp[side], *peer = &f->u.tcp[side ^ 1];
+    if (peer->state == FT_INACTIVE) {
+        if (!(p->fl & (F_SYN | F_FIN | F_RST)) &&
+            (e->state == FT_SYN_SENT || e->state == FT_SYN_ACK_SENT ||
+             e->state == FT_ESTABLISHED) && !f->did_weird)
+            tcp_conn_weird(tb, f, "possible_split_routing");
+        endp_init(peer, p->ack - 1);
+        return 1;
+    }
+    bool au = false;
+    uint64_t rel_ack = rel_seq_of(peer, p->ack, peer->ack_seq, peer->ack_wraps, &au);
+    if (au) {
+        tcp_weird(tb, f, "TCP_ack_underflow_or_misorder");
+        return 0;
+    }
+    if (!(p->fl & F_RST)) { /* acks of RSTs are not trusted */
+        int32_t da = seq_delta(p->ack, peer->ack_seq);
+        if (!(p->ack == 0 && da > TOO_LARGE_SEQ_DELTA) && da > 0)
+            endp_update_ack(peer, p->ack);
+    }
+    return rel_ack;
+}
+
 void flow_tcp_packet(struct flow_table *tb, struct flow *f, int side, const struct pkt_l4 *t,
                      int64_t now)
 {
@@ -666,29 +694,7 @@ void flow_tcp_packet(struct flow_table *tb, struct flow *f, int side, const stru
     }
     if (p.fl & F_RST)
         e->rst_cnt = 1;
-    uint64_t rel_ack = 0;
-    if (p.fl & F_ACK) {
-        if (peer->state == FT_INACTIVE) {
-            rel_ack = 1;
-            if (!(p.fl & (F_SYN | F_FIN | F_RST)) &&
-                (e->state == FT_SYN_SENT || e->state == FT_SYN_ACK_SENT ||
-                 e->state == FT_ESTABLISHED) && !f->did_weird)
-                tcp_conn_weird(tb, f, "possible_split_routing");
-            endp_init(peer, p.ack - 1);
-        } else {
-            bool au = false;
-            rel_ack = rel_seq_of(peer, p.ack, peer->ack_seq, peer->ack_wraps, &au);
-            if (au) {
-                rel_ack = 0;
-                tcp_weird(tb, f, "TCP_ack_underflow_or_misorder");
-            }
-            if (!au && !(p.fl & F_RST)) {
-                int32_t da = seq_delta(p.ack, peer->ack_seq);
-                if (!(p.ack == 0 && da > TOO_LARGE_SEQ_DELTA) && da > 0)
-                    endp_update_ack(peer, p.ack);
-            }
-        }
-    }
+    uint64_t rel_ack = (p.fl & F_ACK) ? tcp_ack(tb, f, side, &p) : 0;
     int32_t dl = update_last_seq(f, side, p.seq + seg, p.fl, p.len);
     st_machine(tb, f, side, &p, dl, now);
     /* a flip inside the state machine changed who is who */
