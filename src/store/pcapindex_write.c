@@ -457,8 +457,10 @@ int pcapindex_builder_image(struct pcapindex_builder *b, uint64_t pcap_bytes, bo
                             struct bbuf *out)
 {
     size_t ns = b->ns, nh = 0, np = 0, start = out->len;
-    qsort(b->s, ns, sizeof(*b->s), bsess_cmp);
-    memset(b->tab, 0, b->tabcap * sizeof(*b->tab)); /* the hash table is stale from here on */
+    if (ns)
+        qsort(b->s, ns, sizeof(*b->s), bsess_cmp);
+    if (b->tab)
+        memset(b->tab, 0, b->tabcap * sizeof(*b->tab)); /* the hash table is stale from here on */
     uint8_t *dir = calloc(ns ? ns : 1, PI_DIR_LEN);
     uint8_t *hosts = calloc(ns ? 2 * ns : 1, PI_HOST_PAIR);
     uint8_t *ports = calloc(ns ? 2 * ns : 1, PI_PORT_PAIR);

@@ -599,7 +599,8 @@ int pcapindex_archive_list(const char *data_dir, const char *sensor,
         pcapindex_archive_free(l.f, l.n);
         return -1;
     }
-    qsort(l.f, l.n, sizeof(*l.f), file_cmp);
+    if (l.n)
+        qsort(l.f, l.n, sizeof(*l.f), file_cmp);
     *files = l.f;
     *n = l.n;
     return 0;

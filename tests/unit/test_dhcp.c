@@ -96,7 +96,8 @@ static size_t dhcp_msg(uint8_t *b, uint8_t op, uint8_t type, uint32_t xid, const
     memcpy(b + 236, "\x63\x82\x53\x63", 4);              /* magic cookie */
     size_t n = 240;
     b[n++] = 53, b[n++] = 1, b[n++] = type;              /* message type */
-    memcpy(b + n, opts, olen);
+    if (olen)
+        memcpy(b + n, opts, olen);
     n += olen;
     b[n++] = 255;                                        /* end */
     return n;

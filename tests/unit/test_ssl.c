@@ -118,7 +118,8 @@ struct buf {
 static void put(struct buf *b, const void *p, size_t n)
 {
     assert_true(b->n + n <= sizeof(b->p));
-    memcpy(b->p + b->n, p, n);
+    if (n)
+        memcpy(b->p + b->n, p, n);
     b->n += n;
 }
 
