@@ -106,7 +106,8 @@ static void print_groups(const struct ruleset *rs)
         if (g[j].n_sids < 5)
             g[j].sids[g[j].n_sids++] = e->sid;
     }
-    qsort(g, ng, sizeof *g, cmp_group);
+    if (ng > 0)
+        qsort(g, ng, sizeof *g, cmp_group);
     if (ng)
         printf("rejections by keyword:\n");
     for (size_t j = 0; j < ng; j++) {

@@ -644,7 +644,8 @@ static int build_rows(struct sess *s)
         s->nsort = 1;
     }
     sort_ctx = s;
-    qsort(s->rows, s->nrows, sizeof(*s->rows), row_cmp);
+    if (s->nrows)
+        qsort(s->rows, s->nrows, sizeof(*s->rows), row_cmp);
     if (s->limit >= 0 && (size_t)s->limit < s->nrows)
         s->nrows = (size_t)s->limit;
     return 0;

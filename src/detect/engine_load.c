@@ -40,7 +40,8 @@ static int load_dir(struct ruleset *rs, const char *dir, char *err, size_t errle
         n++;
     }
     closedir(d);
-    qsort(v, n, sizeof(v[0]), cmp_str);
+    if (n > 0)
+        qsort(v, n, sizeof(v[0]), cmp_str);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         if (rc == 0 && ruleset_load_file(rs, v[i], err, errlen) < 0)

@@ -99,7 +99,8 @@ static char **yara_list(const char *dir, size_t *n, char *err, size_t errlen)
         closedir(d);
     if (*n == 0)
         snprintf(err, errlen, "--yara %s: no rule files (*.yar, *.yara) there", dir);
-    qsort(v, *n, sizeof(*v), yara_name_cmp);
+    if (*n > 0)
+        qsort(v, *n, sizeof(*v), yara_name_cmp);
     return v;
 }
 

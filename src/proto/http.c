@@ -761,7 +761,8 @@ static void http_state_free(void *state, struct proto_ctx *ctx)
     s->ctx = ctx;
     http_msg_finish(s, PROTO_ORIG, false, s->last_ts);
     http_msg_finish(s, PROTO_RESP, false, s->last_ts);
-    qsort(s->pending, s->n_pending, sizeof(s->pending[0]), http_txn_cmp);
+    if (s->n_pending > 0)
+        qsort(s->pending, s->n_pending, sizeof(s->pending[0]), http_txn_cmp);
     while (s->n_pending > 0) {
         struct http_txn *t = s->pending[0];
         if (t->key == 0) /* main.zeek never writes pending[0] */

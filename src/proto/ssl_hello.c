@@ -326,7 +326,8 @@ static void ssl_ja4_hash(const uint16_t *v, size_t n, bool drop_sni_alpn, const 
         memcpy(out, "000000000000", 13);
         return;
     }
-    qsort(tmp, k, sizeof(tmp[0]), ssl_u16_cmp);
+    if (k > 0)
+        qsort(tmp, k, sizeof(tmp[0]), ssl_u16_cmp);
     char buf[2048];
     struct sbuf b = {buf, 0, sizeof(buf)};
     buf[0] = '\0';

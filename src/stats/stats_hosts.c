@@ -181,7 +181,8 @@ int stats_top_hosts(const struct stats *st, enum stats_order by, struct stats_ho
     for (size_t i = 0; i < st->cap_hosts; i++)
         if (st->hosts[i].used)
             all[k++] = st->hosts[i].h;
-    qsort(all, k, sizeof(*all), by == STATS_BY_PACKETS ? host_cmp_packets : host_cmp_bytes);
+    if (k > 0)
+        qsort(all, k, sizeof(*all), by == STATS_BY_PACKETS ? host_cmp_packets : host_cmp_bytes);
     if (n > k)
         n = k;
     memcpy(out, all, n * sizeof(*out));
@@ -228,7 +229,8 @@ int stats_top_ports(const struct stats *st, enum stats_order by, struct stats_po
             if (st->ports[p][i].packets)
                 all[k++] = (struct stats_port){p == 0 ? 6 : 17, (uint16_t)i,
                                                st->ports[p][i].packets, st->ports[p][i].bytes};
-    qsort(all, k, sizeof(*all), by == STATS_BY_PACKETS ? port_cmp_packets : port_cmp_bytes);
+    if (k > 0)
+        qsort(all, k, sizeof(*all), by == STATS_BY_PACKETS ? port_cmp_packets : port_cmp_bytes);
     if (n > k)
         n = k;
     memcpy(out, all, n * sizeof(*out));

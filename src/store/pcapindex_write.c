@@ -475,8 +475,10 @@ int pcapindex_builder_image(struct pcapindex_builder *b, uint64_t pcap_bytes, bo
             goto out;
         tab_add_session(&b->s[i].key, (uint32_t)i, hosts, &nh, ports, &np);
     }
-    qsort(hosts, nh, PI_HOST_PAIR, host_cmp);
-    qsort(ports, np, PI_PORT_PAIR, port_cmp);
+    if (nh > 0)
+        qsort(hosts, nh, PI_HOST_PAIR, host_cmp);
+    if (np > 0)
+        qsort(ports, np, PI_PORT_PAIR, port_cmp);
     hents = calloc(nh ? nh : 1, PI_HOST_LEN);
     pents = calloc(np ? np : 1, PI_PORT_LEN);
     if (!hents || !pents ||

@@ -702,7 +702,8 @@ static int pq_cmp_file(const void *a, const void *b)
  * the group's latest end. */
 static int pq_merge_all(struct pq_run *r)
 {
-    qsort(r->files, r->n_files, sizeof(*r->files), pq_cmp_file);
+    if (r->n_files > 0)
+        qsort(r->files, r->n_files, sizeof(*r->files), pq_cmp_file);
     size_t i = 0;
     while (i < r->n_files) {
         size_t j = i + 1;
@@ -744,7 +745,8 @@ static void pq_file_keep(const struct pcapquery *q, struct pq_file *f)
             hi = f->pkts[i].ts_ns;
     }
     f->n_pkts = k;
-    qsort(f->pkts, k, sizeof(*f->pkts), pq_cmp_pkt);
+    if (k > 0)
+        qsort(f->pkts, k, sizeof(*f->pkts), pq_cmp_pkt);
     if (k) {
         f->first_ns = lo;
         f->last_ns = hi;
