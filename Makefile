@@ -85,9 +85,19 @@ $(B)/tools/%: tools/%.c $(LIBVIGIL)
 
 # Fuzz harnesses built with a plain main() that replays stored inputs
 # (fuzz/corpus/<harness>/ and fuzz/regress/<harness>/) on every `make check`.
-$(B)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(LIBVIGIL)
+# The code the harnesses share (fuzz/*.c but fuzz_*.c and replay_main.c)
+# goes in an archive linked ahead of libvigil; its fake proto_ctx is made
+# of weak symbols, so a harness on the real app layer (fuzz_stream) keeps it.
+FUZZ_LIB_SRC := $(filter-out fuzz/fuzz_%.c fuzz/replay_main.c,$(wildcard fuzz/*.c))
+$(B)/fuzz-lib/%.o: fuzz/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(LIBVIGIL) $(LDSAN) $(LDLIBS)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(B)/fuzz-lib/libharness.a: $(FUZZ_LIB_SRC:fuzz/%.c=$(B)/fuzz-lib/%.o)
+	rm -f $@ && $(AR) rcs $@ $^
+$(B)/fuzz-replay/%: fuzz/%.c fuzz/replay_main.c $(B)/fuzz-lib/libharness.a $(LIBVIGIL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< fuzz/replay_main.c $(B)/fuzz-lib/libharness.a $(LIBVIGIL) \
+		$(LDSAN) $(LDLIBS)
 
 $(B)/samples/.stamp: $(B)/tools/gen_samples tools/gen_samples.c
 	@mkdir -p $(dir $@)
@@ -127,8 +137,10 @@ $(FZ)/%.o: %.c
 # define its own stand-ins (e.g. a fake proto_ctx) for library members.
 $(FZ)/libvigil.a: $(FZ_OBJ)
 	rm -f $@ && ar rcs $@ $^
-$(FZ)/%: fuzz/%.c $(FZ)/libvigil.a
-	clang $(FZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FZ)/libvigil.a $(LDLIBS)
+$(FZ)/libharness.a: $(FUZZ_LIB_SRC:%.c=$(FZ)/%.o)
+	rm -f $@ && ar rcs $@ $^
+$(FZ)/%: fuzz/%.c $(FZ)/libharness.a $(FZ)/libvigil.a
+	clang $(FZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FZ)/libharness.a $(FZ)/libvigil.a $(LDLIBS)
 fuzz: deps-fuzz
 	$(MAKE) $(FUZZ_SRC:fuzz/%.c=$(FZ)/%)
 	scripts/fuzz.sh $(FZ) $(FUZZ_SECONDS)

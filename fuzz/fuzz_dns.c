@@ -8,97 +8,25 @@
  * directions, for TCP each piece is one chunk of the stream (also
  * alternating), so framing is exercised across chunk boundaries.
  */
+#include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "proto/dns.h"
-#include "store/zeeklog.h"
+#include "proto_harness.h"
 
-struct proto_ctx {
-    struct proto_conn conn;
-};
-
-const struct proto_conn *proto_conn(const struct proto_ctx *ctx)
-{
-    return &ctx->conn;
-}
-
-void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
-{
-    id->orig_h = ctx->conn.orig_h;
-    id->orig_p = ctx->conn.orig_p;
-    id->resp_h = ctx->conn.resp_h;
-    id->resp_p = ctx->conn.resp_p;
-}
-
-void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
-{
-    struct zbuf b = {0};
-    (void)ctx;
-    for (size_t f = 0; f < rec->type->n_fields; f++)
-        zeek_field_tsv(&b, rec, f);
-    zbuf_free(&b);
-}
-
-void proto_confirm(struct proto_ctx *ctx)
-{
-    (void)ctx;
-}
-
-void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts)
-{
-    (void)ctx, (void)name, (void)addl, (void)ts;
-}
-
-int proto_switch(struct proto_ctx *ctx, const char *name)
-{
-    (void)ctx, (void)name;
-    return -1;
-}
-
-int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct raddr *resp,
-                 uint16_t resp_p, const char *name, int64_t timeout_ns)
-{
-    (void)ctx, (void)orig, (void)resp, (void)resp_p, (void)name, (void)timeout_ns;
-    return -1;
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct proto_ctx ctx;
     if (size < 1)
         return 0;
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.conn.uid = "Cfuzz";
-    ctx.conn.community_id = "1:fuzz";
-    ctx.conn.orig_h.family = ctx.conn.resp_h.family = 4;
-    ctx.conn.orig_p = 40000;
-    ctx.conn.resp_p = (data[0] & 2) ? 137 : 53;
+    struct proto_conn conn = {.uid = "Cfuzz", .community_id = "1:fuzz", .orig_p = 40000};
+    conn.orig_h.family = conn.resp_h.family = 4;
+    conn.resp_p = (data[0] & 2) ? 137 : 53;
     const struct proto_parser *p = (data[0] & 1) ? &proto_dns_tcp : &proto_dns_udp;
-    ctx.conn.ip_proto = p->ip_proto;
-    void *st = p->state_new(&ctx);
-    if (!st)
-        return 0;
-    const uint8_t *cur = data + 1, *end = data + size;
-    int64_t ts = 1000000000;
-    for (int i = 0; cur <= end; i++) {
-        const uint8_t *sep = NULL;
-        for (const uint8_t *q = cur; q + 4 <= end; q++)
-            if (memcmp(q, "\n--\n", 4) == 0) {
-                sep = q;
-                break;
-            }
-        const uint8_t *stop = sep ? sep : end;
-        if (p->gap && stop - cur == 3 && memcmp(cur, "GAP", 3) == 0)
-            p->gap(st, &ctx, (enum proto_dir)(i & 1), 7);
-        else
-            p->parse(st, &ctx, (enum proto_dir)(i & 1), cur, (size_t)(stop - cur), ts);
-        ts += 1000;
-        if (!sep)
-            break;
-        cur = sep + 4;
-    }
-    p->state_free(st, &ctx);
+    conn.ip_proto = p->ip_proto;
+    const struct harness_opts o = {.format = HARNESS_SPLIT, .ts0 = 1000000000, .ts_step = 1000,
+                                   .switch_ret = -1, .expect_ret = -1};
+    harness_drive(p, &conn, data + 1, size - 1, &o);
     return 0;
 }
