@@ -74,10 +74,19 @@ $(LIBVIGIL): $(LIB_OBJ)
 $(VIGIL): $(CLI_OBJ) $(LIBVIGIL)
 	$(CC) $(LDSAN) -o $@ $(CLI_OBJ) $(LIBVIGIL) $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c $(LIBVIGIL)
+# Every tests/unit/*.c that is not a test_*.c is test support (e.g. the
+# fake app layer proto_fake.c), archived and linked ahead of libvigil into
+# every unit test; a test takes only the objects it calls.
+TEST_LIB_SRC := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
+$(B)/tests-lib/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< $(LIBVIGIL) \
-		$(LDSAN) $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(B)/tests-lib/libtestsupport.a: $(TEST_LIB_SRC:tests/unit/%.c=$(B)/tests-lib/%.o)
+	rm -f $@ && $(AR) rcs $@ $^
+$(B)/tests/%: tests/unit/%.c $(B)/tests-lib/libtestsupport.a $(LIBVIGIL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $< $(B)/tests-lib/libtestsupport.a \
+		$(LIBVIGIL) $(LDSAN) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 $(B)/tools/%: tools/%.c $(LIBVIGIL)
 	@mkdir -p $(dir $@)

@@ -1,8 +1,7 @@
 /*
  * test_ftp.c - the FTP parsers (src/proto/ftp.c) through their
- * descriptors, with a fake struct proto_ctx (the proto_* functions are
- * defined here): ftp.log rows rendered as Zeek TSV without ts, expectations
- * and switches recorded.
+ * descriptors, with the fake struct proto_ctx of proto_fake.c: ftp.log rows
+ * rendered as Zeek TSV without ts, expectations and switches recorded.
  *
  * Covered: a dialogue split at every byte offset gives the same rows;
  * PASV/RETR with file_size from the 150 reply and the cwd-tracked URL;
@@ -27,147 +26,9 @@
 #include "proto/proto.h"
 #include "store/zeeklog.h"
 
+#include "proto_fake.h"
+
 extern const struct proto_parser proto_ftp, proto_ftp_data;
-
-/* ---- the fake app layer (the proto_* functions the parser calls) ---- */
-
-struct proto_ctx {
-    struct proto_conn conn;
-    char rows[64][2048];
-    int n_rows;
-    char weirds[2048];
-    int confirms, switches, expects;
-    char switched_to[16];
-    struct raddr exp_orig, exp_resp;
-    uint16_t exp_port;
-    /* the fake child (one at a time): what it was fed, by direction */
-    int child_opens, child_closes, child_open_now;
-    char child_name[16];
-    uint8_t child_bytes[2][256];
-    size_t child_len[2];
-    uint8_t child_done_on;   /* a fed byte that makes the child answer PROTO_DONE */
-    char services[64];
-};
-
-struct proto_child {
-    struct proto_ctx *ctx;
-    enum proto_result last;
-};
-
-static uint8_t fake_done_on; /* copied into every new fake ctx */
-
-static struct proto_ctx *fake_new(uint16_t resp_p)
-{
-    struct proto_ctx *c = calloc(1, sizeof(*c));
-    c->child_done_on = fake_done_on;
-    c->conn.uid = "CUnitTest";
-    c->conn.community_id = "1:test";
-    c->conn.orig_h.family = 4;
-    memcpy(c->conn.orig_h.a, "\x0a\x00\x00\x01", 4); /* 10.0.0.1 */
-    c->conn.resp_h.family = 4;
-    memcpy(c->conn.resp_h.a, "\x0a\x00\x00\x02", 4); /* 10.0.0.2 */
-    c->conn.orig_p = 40000;
-    c->conn.resp_p = resp_p;
-    c->conn.ip_proto = 6;
-    return c;
-}
-
-const struct proto_conn *proto_conn(const struct proto_ctx *ctx)
-{
-    return &ctx->conn;
-}
-
-void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
-{
-    id->orig_h = ctx->conn.orig_h;
-    id->orig_p = ctx->conn.orig_p;
-    id->resp_h = ctx->conn.resp_h;
-    id->resp_p = ctx->conn.resp_p;
-}
-
-/* Rows are kept without ts (field 0), so splits at other times compare equal. */
-void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
-{
-    struct zbuf b = {0};
-    for (size_t i = 1; i < rec->type->n_fields; i++) {
-        zeek_field_tsv(&b, rec, i);
-        zbuf_put(&b, i + 1 < rec->type->n_fields ? "|" : "", i + 1 < rec->type->n_fields);
-    }
-    if (ctx->n_rows < 64)
-        snprintf(ctx->rows[ctx->n_rows++], sizeof(ctx->rows[0]), "%.*s", (int)b.len, b.p);
-    zbuf_free(&b);
-}
-
-void proto_confirm(struct proto_ctx *ctx)
-{
-    ctx->confirms++;
-}
-
-void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts)
-{
-    (void)addl;
-    (void)ts;
-    size_t l = strlen(ctx->weirds);
-    snprintf(ctx->weirds + l, sizeof(ctx->weirds) - l, "%s;", name);
-}
-
-int proto_switch(struct proto_ctx *ctx, const char *name)
-{
-    ctx->switches++;
-    snprintf(ctx->switched_to, sizeof(ctx->switched_to), "%s", name ? name : "");
-    return 0;
-}
-
-int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct raddr *resp,
-                 uint16_t resp_p, const char *name, int64_t timeout_ns)
-{
-    (void)name, (void)timeout_ns;
-    ctx->expects++;
-    ctx->exp_orig = *orig;
-    ctx->exp_resp = *resp;
-    ctx->exp_port = resp_p;
-    return 0;
-}
-
-struct proto_child *proto_child_open(struct proto_ctx *ctx, const char *name)
-{
-    struct proto_child *ch = calloc(1, sizeof(*ch));
-    ch->ctx = ctx;
-    ctx->child_opens++;
-    ctx->child_open_now++;
-    snprintf(ctx->child_name, sizeof(ctx->child_name), "%s", name);
-    return ch;
-}
-
-enum proto_result proto_child_data(struct proto_child *ch, enum proto_dir dir,
-                                   const uint8_t *data, size_t len, int64_t ts)
-{
-    (void)ts;
-    struct proto_ctx *c = ch->ctx;
-    if (ch->last != PROTO_OK)
-        return ch->last;
-    for (size_t i = 0; i < len && c->child_len[dir] < sizeof(c->child_bytes[0]); i++) {
-        c->child_bytes[dir][c->child_len[dir]++] = data[i];
-        if (c->child_done_on && data[i] == c->child_done_on)
-            ch->last = PROTO_DONE;
-    }
-    return ch->last;
-}
-
-void proto_child_close(struct proto_child *ch)
-{
-    if (!ch)
-        return;
-    ch->ctx->child_closes++;
-    ch->ctx->child_open_now--;
-    free(ch);
-}
-
-void proto_service_add(struct proto_ctx *ctx, const char *name)
-{
-    size_t l = strlen(ctx->services);
-    snprintf(ctx->services + l, sizeof(ctx->services) - l, "%s;", name);
-}
 
 /* ---- driving a parser ---- */
 
@@ -180,7 +41,7 @@ struct step {
 static struct proto_ctx *run(const struct proto_parser *p, uint16_t port, const struct step *steps,
                              size_t n, size_t split_step, size_t split)
 {
-    struct proto_ctx *c = fake_new(port);
+    struct proto_ctx *c = proto_fake_new(port);
     void *st = p->state_new(c);
     for (size_t i = 0; i < n; i++) {
         const uint8_t *d = (const uint8_t *)steps[i].data;
@@ -328,7 +189,7 @@ static void check_gsi(const struct proto_ctx *c)
 static void test_adat_gsi(void **st)
 {
     (void)st;
-    fake_done_on = 0x99; /* the child "establishes" on the server's last token */
+    proto_fake_done_on = 0x99; /* the child "establishes" on the server's last token */
     struct proto_ctx *c = run(&proto_ftp, 2811, dlg_gsi, 9, (size_t)-1, 0);
     check_gsi(c);
     assert_string_equal(c->services, "gridftp;");
@@ -340,7 +201,7 @@ static void test_adat_gsi(void **st)
             check_gsi(c);
             free(c);
         }
-    fake_done_on = 0; /* never established: no gridftp */
+    proto_fake_done_on = 0; /* never established: no gridftp */
     c = run(&proto_ftp, 2811, dlg_gsi, 9, (size_t)-1, 0);
     assert_string_equal(c->services, "");
     free(c);
@@ -384,7 +245,7 @@ static const struct step dlg_gsi_none[] = {
 static void test_adat_bad(void **st)
 {
     (void)st;
-    fake_done_on = 0;
+    proto_fake_done_on = 0;
     struct proto_ctx *c = run(&proto_ftp, 2811, dlg_gsi_not_tls, 4, (size_t)-1, 0);
     assert_int_equal(c->child_opens, 1);
     assert_int_equal(c->child_closes, 1);

@@ -1,8 +1,8 @@
 /*
  * test_http.c - the HTTP parser (src/proto/http*.c) through its descriptor,
- * with a fake struct proto_ctx (the proto_* functions are defined here, so
- * the parser runs without the app layer): every record emitted is rendered
- * as a Zeek TSV line, every weird and switch is counted.
+ * with the fake struct proto_ctx of proto_fake.c (so the parser runs
+ * without the app layer): every record emitted is rendered as a Zeek TSV
+ * line, every weird and switch is counted.
  *
  * Covered: a message split at every byte offset gives the same rows;
  * pipelining; chunked (extensions, trailers, bad sizes, zero chunk);
@@ -25,87 +25,9 @@
 #include "proto/proto.h"
 #include "store/zeeklog.h"
 
+#include "proto_fake.h"
+
 extern const struct proto_parser proto_http;
-
-/* ---- the fake app layer ---- */
-
-struct proto_ctx {
-    struct proto_conn conn;
-    char rows[64][2048];
-    int n_rows;
-    char weirds[2048];
-    int n_weirds;
-    int confirms, switches;
-};
-
-static struct proto_ctx *fake_new(void)
-{
-    struct proto_ctx *c = calloc(1, sizeof(*c));
-    c->conn.uid = "CUnitTest";
-    c->conn.community_id = "1:test";
-    c->conn.orig_h.family = 4;
-    memcpy(c->conn.orig_h.a, "\x0a\x00\x00\x01", 4); /* 10.0.0.1 */
-    c->conn.resp_h.family = 4;
-    memcpy(c->conn.resp_h.a, "\x0a\x00\x00\x02", 4); /* 10.0.0.2 */
-    c->conn.orig_p = 40000;
-    c->conn.resp_p = 80;
-    c->conn.ip_proto = 6;
-    return c;
-}
-
-const struct proto_conn *proto_conn(const struct proto_ctx *ctx)
-{
-    return &ctx->conn;
-}
-
-void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
-{
-    id->orig_h = ctx->conn.orig_h;
-    id->orig_p = ctx->conn.orig_p;
-    id->resp_h = ctx->conn.resp_h;
-    id->resp_p = ctx->conn.resp_p;
-}
-
-/* Rows are kept without ts (field 0), so splits at other times compare equal. */
-void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
-{
-    struct zbuf b = {0};
-    for (size_t i = 1; i < rec->type->n_fields; i++) {
-        zeek_field_tsv(&b, rec, i);
-        zbuf_put(&b, i + 1 < rec->type->n_fields ? "|" : "", i + 1 < rec->type->n_fields);
-    }
-    if (ctx->n_rows < 64)
-        snprintf(ctx->rows[ctx->n_rows++], sizeof(ctx->rows[0]), "%.*s", (int)b.len, b.p);
-    zbuf_free(&b);
-}
-
-void proto_confirm(struct proto_ctx *ctx)
-{
-    ctx->confirms++;
-}
-
-void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts)
-{
-    (void)addl;
-    (void)ts;
-    size_t l = strlen(ctx->weirds);
-    snprintf(ctx->weirds + l, sizeof(ctx->weirds) - l, "%s;", name);
-    ctx->n_weirds++;
-}
-
-int proto_switch(struct proto_ctx *ctx, const char *name)
-{
-    (void)name;
-    ctx->switches++;
-    return 0;
-}
-
-int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct raddr *resp,
-                 uint16_t resp_p, const char *name, int64_t timeout_ns)
-{
-    (void)ctx, (void)orig, (void)resp, (void)resp_p, (void)name, (void)timeout_ns;
-    return 0;
-}
 
 /* ---- driving the parser ---- */
 
@@ -118,7 +40,7 @@ struct step {
 /* Run steps; every data step is cut in two at split (if inside it, and split>0). */
 static struct proto_ctx *run(const struct step *steps, size_t n, size_t split_step, size_t split)
 {
-    struct proto_ctx *ctx = fake_new();
+    struct proto_ctx *ctx = proto_fake_new(80);
     void *st = proto_http.state_new(ctx);
     int64_t ts = 1000000000;
     for (size_t i = 0; i < n; i++) {
@@ -144,7 +66,7 @@ static struct proto_ctx *run(const struct step *steps, size_t n, size_t split_st
 /* Byte at a time, every step. */
 static struct proto_ctx *run_bytewise(const struct step *steps, size_t n)
 {
-    struct proto_ctx *ctx = fake_new();
+    struct proto_ctx *ctx = proto_fake_new(80);
     void *st = proto_http.state_new(ctx);
     for (size_t i = 0; i < n; i++) {
         const struct step *s = &steps[i];
@@ -577,7 +499,7 @@ static void test_http_unanswered_and_bad(void **state)
 static void test_http_gap(void **state)
 {
     (void)state;
-    struct proto_ctx *ctx = fake_new();
+    struct proto_ctx *ctx = proto_fake_new(80);
     void *st = proto_http.state_new(ctx);
     /* GET, then a reply with a 10-byte body of which 4 bytes are lost in the middle */
     const char *q = "GET / HTTP/1.1\r\n\r\n";

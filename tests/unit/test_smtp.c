@@ -1,8 +1,8 @@
 /*
  * test_smtp.c - the SMTP parser (src/proto/smtp*.c) through its descriptor,
- * with a fake struct proto_ctx (the proto_* functions are defined here, so
- * the parser runs without the app layer): every record emitted is rendered
- * as a Zeek TSV line without ts, weirds and switches are counted.
+ * with the fake struct proto_ctx of proto_fake.c (so the parser runs
+ * without the app layer): every record emitted is rendered as a Zeek TSV
+ * line without ts, weirds and switches are counted.
  *
  * Covered: a dialogue split at every byte offset gives the same rows;
  * pipelining; DATA with dot-stuffing and folded headers; BDAT chunks with
@@ -24,92 +24,9 @@
 #include "proto/smtp.h"
 #include "store/zeeklog.h"
 
+#include "proto_fake.h"
+
 extern const struct proto_parser proto_smtp;
-
-/* ---- the fake app layer (the proto_* functions the parser calls) ---- */
-
-struct proto_ctx {
-    struct proto_conn conn;
-    char rows[64][2048];
-    int n_rows;
-    char weirds[2048];
-    int confirms, switches, expects;
-    char switched_to[16];
-    struct raddr exp_orig, exp_resp;
-    uint16_t exp_port;
-};
-
-static struct proto_ctx *fake_new(uint16_t resp_p)
-{
-    struct proto_ctx *c = calloc(1, sizeof(*c));
-    c->conn.uid = "CUnitTest";
-    c->conn.community_id = "1:test";
-    c->conn.orig_h.family = 4;
-    memcpy(c->conn.orig_h.a, "\x0a\x00\x00\x01", 4); /* 10.0.0.1 */
-    c->conn.resp_h.family = 4;
-    memcpy(c->conn.resp_h.a, "\x0a\x00\x00\x02", 4); /* 10.0.0.2 */
-    c->conn.orig_p = 40000;
-    c->conn.resp_p = resp_p;
-    c->conn.ip_proto = 6;
-    return c;
-}
-
-const struct proto_conn *proto_conn(const struct proto_ctx *ctx)
-{
-    return &ctx->conn;
-}
-
-void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
-{
-    id->orig_h = ctx->conn.orig_h;
-    id->orig_p = ctx->conn.orig_p;
-    id->resp_h = ctx->conn.resp_h;
-    id->resp_p = ctx->conn.resp_p;
-}
-
-/* Rows are kept without ts (field 0), so splits at other times compare equal. */
-void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
-{
-    struct zbuf b = {0};
-    for (size_t i = 1; i < rec->type->n_fields; i++) {
-        zeek_field_tsv(&b, rec, i);
-        zbuf_put(&b, i + 1 < rec->type->n_fields ? "|" : "", i + 1 < rec->type->n_fields);
-    }
-    if (ctx->n_rows < 64)
-        snprintf(ctx->rows[ctx->n_rows++], sizeof(ctx->rows[0]), "%.*s", (int)b.len, b.p);
-    zbuf_free(&b);
-}
-
-void proto_confirm(struct proto_ctx *ctx)
-{
-    ctx->confirms++;
-}
-
-void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts)
-{
-    (void)addl;
-    (void)ts;
-    size_t l = strlen(ctx->weirds);
-    snprintf(ctx->weirds + l, sizeof(ctx->weirds) - l, "%s;", name);
-}
-
-int proto_switch(struct proto_ctx *ctx, const char *name)
-{
-    ctx->switches++;
-    snprintf(ctx->switched_to, sizeof(ctx->switched_to), "%s", name ? name : "");
-    return 0;
-}
-
-int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct raddr *resp,
-                 uint16_t resp_p, const char *name, int64_t timeout_ns)
-{
-    (void)name, (void)timeout_ns;
-    ctx->expects++;
-    ctx->exp_orig = *orig;
-    ctx->exp_resp = *resp;
-    ctx->exp_port = resp_p;
-    return 0;
-}
 
 /* ---- driving a parser ---- */
 
@@ -122,7 +39,7 @@ struct step {
 static struct proto_ctx *run(const struct proto_parser *p, uint16_t port, const struct step *steps,
                              size_t n, size_t split_step, size_t split)
 {
-    struct proto_ctx *c = fake_new(port);
+    struct proto_ctx *c = proto_fake_new(port);
     void *st = p->state_new(c);
     for (size_t i = 0; i < n; i++) {
         const uint8_t *d = (const uint8_t *)steps[i].data;

@@ -1,0 +1,142 @@
+/*
+ * proto_fake.c - the fake app layer of the parser unit tests (see
+ * proto_fake.h): the proto_* functions a parser calls, recording into the
+ * fake struct proto_ctx instead of reaching outputs and sessions.  Every
+ * record is rendered as a Zeek TSV line without ts (field 0), so splits at
+ * other times compare equal; weirds, switches, expectations, children and
+ * services are counted and kept.
+ *
+ * The definitions are weak: this object sits in the test support archive
+ * linked into every unit test, and one that uses the real app layer keeps
+ * applayer.o's.
+ */
+#include "proto_fake.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/zeeklog.h"
+
+#define PROTO_FAKE __attribute__((weak))
+
+uint8_t proto_fake_done_on;
+
+struct proto_ctx *proto_fake_new(uint16_t resp_p)
+{
+    struct proto_ctx *c = calloc(1, sizeof(*c));
+    c->child_done_on = proto_fake_done_on;
+    c->conn.uid = "CUnitTest";
+    c->conn.community_id = "1:test";
+    c->conn.orig_h.family = 4;
+    memcpy(c->conn.orig_h.a, "\x0a\x00\x00\x01", 4); /* 10.0.0.1 */
+    c->conn.resp_h.family = 4;
+    memcpy(c->conn.resp_h.a, "\x0a\x00\x00\x02", 4); /* 10.0.0.2 */
+    c->conn.orig_p = 40000;
+    c->conn.resp_p = resp_p;
+    c->conn.ip_proto = 6;
+    return c;
+}
+
+PROTO_FAKE const struct proto_conn *proto_conn(const struct proto_ctx *ctx)
+{
+    return &ctx->conn;
+}
+
+PROTO_FAKE void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
+{
+    id->orig_h = ctx->conn.orig_h;
+    id->orig_p = ctx->conn.orig_p;
+    id->resp_h = ctx->conn.resp_h;
+    id->resp_p = ctx->conn.resp_p;
+}
+
+PROTO_FAKE void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
+{
+    struct zbuf b = {0};
+    for (size_t i = 1; i < rec->type->n_fields; i++) {
+        zeek_field_tsv(&b, rec, i);
+        zbuf_put(&b, i + 1 < rec->type->n_fields ? "|" : "", i + 1 < rec->type->n_fields);
+    }
+    if (ctx->n_rows < 64)
+        snprintf(ctx->rows[ctx->n_rows++], sizeof(ctx->rows[0]), "%.*s", (int)b.len, b.p);
+    zbuf_free(&b);
+}
+
+PROTO_FAKE void proto_confirm(struct proto_ctx *ctx)
+{
+    ctx->confirms++;
+}
+
+PROTO_FAKE void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts)
+{
+    (void)addl;
+    (void)ts;
+    size_t l = strlen(ctx->weirds);
+    snprintf(ctx->weirds + l, sizeof(ctx->weirds) - l, "%s;", name);
+    ctx->n_weirds++;
+}
+
+PROTO_FAKE int proto_switch(struct proto_ctx *ctx, const char *name)
+{
+    ctx->switches++;
+    snprintf(ctx->switched_to, sizeof(ctx->switched_to), "%s", name ? name : "");
+    return 0;
+}
+
+PROTO_FAKE int proto_expect(struct proto_ctx *ctx, const struct raddr *orig,
+                            const struct raddr *resp, uint16_t resp_p, const char *name,
+                            int64_t timeout_ns)
+{
+    (void)name, (void)timeout_ns;
+    ctx->expects++;
+    ctx->exp_orig = *orig;
+    ctx->exp_resp = *resp;
+    ctx->exp_port = resp_p;
+    return 0;
+}
+
+struct proto_child {
+    struct proto_ctx *ctx;
+    enum proto_result last;
+};
+
+PROTO_FAKE struct proto_child *proto_child_open(struct proto_ctx *ctx, const char *name)
+{
+    struct proto_child *ch = calloc(1, sizeof(*ch));
+    ch->ctx = ctx;
+    ctx->child_opens++;
+    ctx->child_open_now++;
+    snprintf(ctx->child_name, sizeof(ctx->child_name), "%s", name);
+    return ch;
+}
+
+PROTO_FAKE enum proto_result proto_child_data(struct proto_child *ch, enum proto_dir dir,
+                                              const uint8_t *data, size_t len, int64_t ts)
+{
+    (void)ts;
+    struct proto_ctx *c = ch->ctx;
+    if (ch->last != PROTO_OK)
+        return ch->last;
+    for (size_t i = 0; i < len && c->child_len[dir] < sizeof(c->child_bytes[0]); i++) {
+        c->child_bytes[dir][c->child_len[dir]++] = data[i];
+        if (c->child_done_on && data[i] == c->child_done_on)
+            ch->last = PROTO_DONE;
+    }
+    return ch->last;
+}
+
+PROTO_FAKE void proto_child_close(struct proto_child *ch)
+{
+    if (!ch)
+        return;
+    ch->ctx->child_closes++;
+    ch->ctx->child_open_now--;
+    free(ch);
+}
+
+PROTO_FAKE void proto_service_add(struct proto_ctx *ctx, const char *name)
+{
+    size_t l = strlen(ctx->services);
+    snprintf(ctx->services + l, sizeof(ctx->services) - l, "%s;", name);
+}

@@ -1,0 +1,41 @@
+/*
+ * proto_fake.h - a fake app layer for the unit tests that run a protocol
+ * parser through its descriptor without src/stream/applayer.c (test_http.c,
+ * test_smtp.c, test_ftp.c): the struct proto_ctx the parser is handed and
+ * what it records, for the tests to assert on.
+ */
+#ifndef VIGIL_TESTS_PROTO_FAKE_H
+#define VIGIL_TESTS_PROTO_FAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/proto.h"
+
+struct proto_ctx {
+    struct proto_conn conn;
+    char rows[64][2048]; /* each record as Zeek TSV without ts, '|' between fields */
+    int n_rows;
+    char weirds[2048]; /* "name;" per weird */
+    int n_weirds;
+    int confirms, switches, expects;
+    char switched_to[16];
+    struct raddr exp_orig, exp_resp;
+    uint16_t exp_port;
+    /* the fake child (one at a time): what it was fed, by direction */
+    int child_opens, child_closes, child_open_now;
+    char child_name[16];
+    uint8_t child_bytes[2][256];
+    size_t child_len[2];
+    uint8_t child_done_on; /* a fed byte that makes the child answer PROTO_DONE */
+    char services[64];     /* "name;" per proto_service_add() */
+};
+
+/* Copied into child_done_on of every new fake ctx. */
+extern uint8_t proto_fake_done_on;
+
+/* A new fake ctx (free() it): TCP 10.0.0.1:40000 -> 10.0.0.2:resp_p,
+ * uid "CUnitTest". */
+struct proto_ctx *proto_fake_new(uint16_t resp_p);
+
+#endif
