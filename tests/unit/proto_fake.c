@@ -38,6 +38,26 @@ struct proto_ctx *proto_fake_new(uint16_t resp_p)
     return c;
 }
 
+struct proto_ctx *proto_fake_run(const struct proto_parser *p, uint16_t port,
+                                 const struct proto_fake_step *steps, size_t n, size_t split_step,
+                                 size_t split)
+{
+    struct proto_ctx *c = proto_fake_new(port);
+    void *st = p->state_new(c);
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *d = (const uint8_t *)steps[i].data;
+        size_t len = strlen(steps[i].data);
+        int64_t ts = (int64_t)(i + 1) * 1000000000LL;
+        if (i == split_step && split > 0 && split < len) {
+            p->parse(st, c, steps[i].dir, d, split, ts);
+            p->parse(st, c, steps[i].dir, d + split, len - split, ts);
+        } else
+            p->parse(st, c, steps[i].dir, d, len, ts);
+    }
+    p->state_free(st, c);
+    return c;
+}
+
 PROTO_FAKE const struct proto_conn *proto_conn(const struct proto_ctx *ctx)
 {
     return &ctx->conn;

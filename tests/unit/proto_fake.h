@@ -38,4 +38,17 @@ extern uint8_t proto_fake_done_on;
  * uid "CUnitTest". */
 struct proto_ctx *proto_fake_new(uint16_t resp_p);
 
+/* One chunk of a dialogue: the bytes of a NUL-terminated string. */
+struct proto_fake_step {
+    enum proto_dir dir;
+    const char *data;
+};
+
+/* Run steps through p on a new fake ctx (resp_p: port), step i at ts i+1 s;
+ * step split_step is cut in two at byte split (0: not cut).  The caller
+ * frees the ctx returned. */
+struct proto_ctx *proto_fake_run(const struct proto_parser *p, uint16_t port,
+                                 const struct proto_fake_step *steps, size_t n, size_t split_step,
+                                 size_t split);
+
 #endif

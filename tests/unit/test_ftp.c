@@ -32,40 +32,15 @@ extern const struct proto_parser proto_ftp, proto_ftp_data;
 
 /* ---- driving a parser ---- */
 
-struct step {
-    enum proto_dir dir;
-    const char *data;
-};
-
-/* Run steps through p; step split_step is cut in two at byte split (0: not cut). */
-static struct proto_ctx *run(const struct proto_parser *p, uint16_t port, const struct step *steps,
-                             size_t n, size_t split_step, size_t split)
-{
-    struct proto_ctx *c = proto_fake_new(port);
-    void *st = p->state_new(c);
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *d = (const uint8_t *)steps[i].data;
-        size_t len = strlen(steps[i].data);
-        int64_t ts = (int64_t)(i + 1) * 1000000000LL;
-        if (i == split_step && split > 0 && split < len) {
-            p->parse(st, c, steps[i].dir, d, split, ts);
-            p->parse(st, c, steps[i].dir, d + split, len - split, ts);
-        } else
-            p->parse(st, c, steps[i].dir, d, len, ts);
-    }
-    p->state_free(st, c);
-    return c;
-}
-
 /* Every step split at every offset gives the rows of the unsplit run. */
-static void check_splits(const struct proto_parser *p, uint16_t port, const struct step *steps,
-                         size_t n)
+static void check_splits(const struct proto_parser *p, uint16_t port,
+                         const struct proto_fake_step *steps, size_t n)
 {
-    struct proto_ctx *ref = run(p, port, steps, n, (size_t)-1, 0);
+    struct proto_ctx *ref = proto_fake_run(p, port, steps, n, (size_t)-1, 0);
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(steps[i].data);
         for (size_t k = 1; k < len; k++) {
-            struct proto_ctx *c = run(p, port, steps, n, i, k);
+            struct proto_ctx *c = proto_fake_run(p, port, steps, n, i, k);
             assert_int_equal(c->n_rows, ref->n_rows);
             for (int r = 0; r < ref->n_rows; r++)
                 assert_string_equal(c->rows[r], ref->rows[r]);
@@ -79,7 +54,7 @@ static void check_splits(const struct proto_parser *p, uint16_t port, const stru
 
 /* Login with a multi-line 230, CWD, PASV, RETR with a 150 giving the size,
  * PORT, then QUIT. */
-static const struct step dlg_retr[] = {
+static const struct proto_fake_step dlg_retr[] = {
     {PROTO_RESP, "220 ftp ready\r\n"},
     {PROTO_ORIG, "USER bob\r\n"},
     {PROTO_RESP, "331 password?\r\n"},
@@ -101,7 +76,7 @@ static const struct step dlg_retr[] = {
 static void test_retr(void **st)
 {
     (void)st;
-    struct proto_ctx *c = run(&proto_ftp, 21, dlg_retr, 15, (size_t)-1, 0);
+    struct proto_ctx *c = proto_fake_run(&proto_ftp, 21, dlg_retr, 15, (size_t)-1, 0);
     assert_int_equal(c->n_rows, 3);
     assert_string_equal(c->rows[0], "CUnitTest|10.0.0.1|40000|10.0.0.2|21|bob|<hidden>|PASV|-|-|-|"
                                      "227|Entering Passive Mode (10,0,0,2,4,1).|T|10.0.0.1|"
@@ -119,7 +94,7 @@ static void test_retr(void **st)
 }
 
 /* Anonymous logins keep their password; EPSV/EPRT over the same code paths. */
-static const struct step dlg_anon[] = {
+static const struct proto_fake_step dlg_anon[] = {
     {PROTO_RESP, "220 ready\r\n"},
     {PROTO_ORIG, "USER anonymous\r\nPASS me@x\r\n"}, /* pipelined */
     {PROTO_RESP, "331 ok\r\n230 ok\r\n"},
@@ -132,7 +107,7 @@ static const struct step dlg_anon[] = {
 static void test_anonymous_epsv(void **st)
 {
     (void)st;
-    struct proto_ctx *c = run(&proto_ftp, 21, dlg_anon, 7, (size_t)-1, 0);
+    struct proto_ctx *c = proto_fake_run(&proto_ftp, 21, dlg_anon, 7, (size_t)-1, 0);
     assert_int_equal(c->n_rows, 2);
     assert_non_null(strstr(c->rows[0], "|anonymous|me@x|EPSV|-|-|-|229|"));
     assert_non_null(strstr(c->rows[0], "|T|10.0.0.1|10.0.0.2|50000|")); /* [::] -> server */
@@ -142,7 +117,7 @@ static void test_anonymous_epsv(void **st)
 }
 
 /* AUTH TLS: the 234 reply hands the stream to "ssl". */
-static const struct step dlg_tls[] = {
+static const struct proto_fake_step dlg_tls[] = {
     {PROTO_RESP, "220 ready\r\n"},
     {PROTO_ORIG, "AUTH TLS\r\n"},
     {PROTO_RESP, "234 Proceed with negotiation.\r\n"},
@@ -152,7 +127,7 @@ static const struct step dlg_tls[] = {
 static void test_auth_tls(void **st)
 {
     (void)st;
-    struct proto_ctx *c = run(&proto_ftp, 21, dlg_tls, 4, (size_t)-1, 0);
+    struct proto_ctx *c = proto_fake_run(&proto_ftp, 21, dlg_tls, 4, (size_t)-1, 0);
     assert_int_equal(c->switches, 1);
     assert_string_equal(c->switched_to, "ssl");
     assert_int_equal(c->n_rows, 0); /* AUTH is not a logged command */
@@ -160,7 +135,7 @@ static void test_auth_tls(void **st)
 }
 
 /* GSI (GridFTP): AUTH GSSAPI, a 334, then base64 TLS tokens both ways. */
-static const struct step dlg_gsi[] = {
+static const struct proto_fake_step dlg_gsi[] = {
     {PROTO_RESP, "220 GridFTP ready\r\n"},
     {PROTO_ORIG, "AUTH GSSAPI\r\n"},
     {PROTO_RESP, "334 Using authentication type; ADAT must follow.\r\n"}, /* opens the child */
@@ -190,25 +165,25 @@ static void test_adat_gsi(void **st)
 {
     (void)st;
     proto_fake_done_on = 0x99; /* the child "establishes" on the server's last token */
-    struct proto_ctx *c = run(&proto_ftp, 2811, dlg_gsi, 9, (size_t)-1, 0);
+    struct proto_ctx *c = proto_fake_run(&proto_ftp, 2811, dlg_gsi, 9, (size_t)-1, 0);
     check_gsi(c);
     assert_string_equal(c->services, "gridftp;");
     assert_int_equal(c->n_rows, 0); /* AUTH/ADAT are not logged commands */
     free(c);
     for (size_t i = 0; i < 9; i++) /* every step split at every offset feeds the same */
         for (size_t k = 1; k < strlen(dlg_gsi[i].data); k++) {
-            c = run(&proto_ftp, 2811, dlg_gsi, 9, i, k);
+            c = proto_fake_run(&proto_ftp, 2811, dlg_gsi, 9, i, k);
             check_gsi(c);
             free(c);
         }
     proto_fake_done_on = 0; /* never established: no gridftp */
-    c = run(&proto_ftp, 2811, dlg_gsi, 9, (size_t)-1, 0);
+    c = proto_fake_run(&proto_ftp, 2811, dlg_gsi, 9, (size_t)-1, 0);
     assert_string_equal(c->services, "");
     free(c);
 }
 
 /* A first client token that is not a TLS handshake record ends the exchange. */
-static const struct step dlg_gsi_not_tls[] = {
+static const struct proto_fake_step dlg_gsi_not_tls[] = {
     {PROTO_ORIG, "AUTH GSSAPI\r\n"},
     {PROTO_RESP, "334 ADAT must follow\r\n"},
     {PROTO_ORIG, "ADAT Zm9vYmFy\r\n"},     /* "foobar" */
@@ -217,7 +192,7 @@ static const struct step dlg_gsi_not_tls[] = {
 
 /* Bad base64 first (the exchange ends), then later (skipped, the exchange goes
  * on); a 535 ends it; a new AUTH GSSAPI and 334 start another child. */
-static const struct step dlg_gsi_bad[] = {
+static const struct proto_fake_step dlg_gsi_bad[] = {
     {PROTO_ORIG, "AUTH GSSAPI\r\n"},
     {PROTO_RESP, "334 ADAT must follow\r\n"},
     {PROTO_ORIG, "ADAT Fg!MBAAKquw==\r\n"}, /* '!' is no base64 */
@@ -234,7 +209,7 @@ static const struct step dlg_gsi_bad[] = {
 };
 
 /* Only "AUTH GSSAPI" exactly (as Zeek) opens a child. */
-static const struct step dlg_gsi_none[] = {
+static const struct proto_fake_step dlg_gsi_none[] = {
     {PROTO_ORIG, "AUTH gssapi\r\n"},
     {PROTO_RESP, "334 ADAT must follow\r\n"},
     {PROTO_ORIG, "ADAT FgMBAAEO\r\n"},
@@ -246,12 +221,12 @@ static void test_adat_bad(void **st)
 {
     (void)st;
     proto_fake_done_on = 0;
-    struct proto_ctx *c = run(&proto_ftp, 2811, dlg_gsi_not_tls, 4, (size_t)-1, 0);
+    struct proto_ctx *c = proto_fake_run(&proto_ftp, 2811, dlg_gsi_not_tls, 4, (size_t)-1, 0);
     assert_int_equal(c->child_opens, 1);
     assert_int_equal(c->child_closes, 1);
     assert_int_equal(c->child_len[0] + c->child_len[1], 0);
     free(c);
-    c = run(&proto_ftp, 2811, dlg_gsi_bad, 13, (size_t)-1, 0);
+    c = proto_fake_run(&proto_ftp, 2811, dlg_gsi_bad, 13, (size_t)-1, 0);
     assert_int_equal(c->child_opens, 3);
     assert_int_equal(c->child_closes, 3);
     assert_int_equal(c->child_open_now, 0);
@@ -263,7 +238,7 @@ static void test_adat_bad(void **st)
     assert_memory_equal(c->child_bytes[PROTO_RESP], "\x14\x03\x01\x00\x01", 5);
     assert_string_equal(c->services, "");
     free(c);
-    c = run(&proto_ftp, 2811, dlg_gsi_none, 5, (size_t)-1, 0);
+    c = proto_fake_run(&proto_ftp, 2811, dlg_gsi_none, 5, (size_t)-1, 0);
     assert_int_equal(c->child_opens, 0);
     free(c);
 }

@@ -30,40 +30,15 @@ extern const struct proto_parser proto_smtp;
 
 /* ---- driving a parser ---- */
 
-struct step {
-    enum proto_dir dir;
-    const char *data;
-};
-
-/* Run steps through p; step split_step is cut in two at byte split (0: not cut). */
-static struct proto_ctx *run(const struct proto_parser *p, uint16_t port, const struct step *steps,
-                             size_t n, size_t split_step, size_t split)
-{
-    struct proto_ctx *c = proto_fake_new(port);
-    void *st = p->state_new(c);
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *d = (const uint8_t *)steps[i].data;
-        size_t len = strlen(steps[i].data);
-        int64_t ts = (int64_t)(i + 1) * 1000000000LL;
-        if (i == split_step && split > 0 && split < len) {
-            p->parse(st, c, steps[i].dir, d, split, ts);
-            p->parse(st, c, steps[i].dir, d + split, len - split, ts);
-        } else
-            p->parse(st, c, steps[i].dir, d, len, ts);
-    }
-    p->state_free(st, c);
-    return c;
-}
-
 /* Every step split at every offset gives the rows of the unsplit run. */
-static void check_splits(const struct proto_parser *p, uint16_t port, const struct step *steps,
-                         size_t n)
+static void check_splits(const struct proto_parser *p, uint16_t port,
+                         const struct proto_fake_step *steps, size_t n)
 {
-    struct proto_ctx *ref = run(p, port, steps, n, (size_t)-1, 0);
+    struct proto_ctx *ref = proto_fake_run(p, port, steps, n, (size_t)-1, 0);
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(steps[i].data);
         for (size_t k = 1; k < len; k++) {
-            struct proto_ctx *c = run(p, port, steps, n, i, k);
+            struct proto_ctx *c = proto_fake_run(p, port, steps, n, i, k);
             assert_int_equal(c->n_rows, ref->n_rows);
             for (int r = 0; r < ref->n_rows; r++)
                 assert_string_equal(c->rows[r], ref->rows[r]);
@@ -78,7 +53,7 @@ static void check_splits(const struct proto_parser *p, uint16_t port, const stru
 /* A pipelined ESMTP session: greeting, multi-line EHLO reply, MAIL+RCPT+DATA
  * in one segment, a message with a folded Received header, a dot-stuffed
  * line and the end-of-data dot, then QUIT. */
-static const struct step dlg_data[] = {
+static const struct proto_fake_step dlg_data[] = {
     {PROTO_RESP, "220 mx.example ESMTP\r\n"},                     /* greeting */
     {PROTO_ORIG, "EHLO client.example\r\n"},                      /* helo */
     {PROTO_RESP, "250-mx.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n"}, /* multi-line */
@@ -103,7 +78,7 @@ static const char row_data[] =
 static void test_data_dialogue(void **st)
 {
     (void)st;
-    struct proto_ctx *c = run(&proto_smtp, 25, dlg_data, 9, (size_t)-1, 0);
+    struct proto_ctx *c = proto_fake_run(&proto_smtp, 25, dlg_data, 9, (size_t)-1, 0);
     assert_int_equal(c->n_rows, 1);
     assert_string_equal(c->rows[0], row_data);
     assert_true(c->confirms == 1);
@@ -117,7 +92,7 @@ static void test_data_splits(void **st)
 }
 
 /* RFC 3030 example: BDAT chunks, the last one with LAST; pipelined. */
-static const struct step dlg_bdat[] = {
+static const struct proto_fake_step dlg_bdat[] = {
     {PROTO_RESP, "220 mx ESMTP\r\n"},
     {PROTO_ORIG, "EHLO c\r\n"},
     {PROTO_RESP, "250-mx\r\n250 CHUNKING\r\n"},
@@ -130,7 +105,7 @@ static const struct step dlg_bdat[] = {
 static void test_bdat(void **st)
 {
     (void)st;
-    struct proto_ctx *c = run(&proto_smtp, 25, dlg_bdat, 5, (size_t)-1, 0);
+    struct proto_ctx *c = proto_fake_run(&proto_smtp, 25, dlg_bdat, 5, (size_t)-1, 0);
     assert_int_equal(c->n_rows, 1);
     /* Zeek writes at the first BDAT reply after "BDAT ... LAST" was seen */
     assert_non_null(strstr(c->rows[0], "|1|c|x@y.z|p@q.r|-|-|p|-|-|-|-|chunky|"));
@@ -140,7 +115,7 @@ static void test_bdat(void **st)
 }
 
 /* STARTTLS: the 220 reply hands the stream to "ssl"; the row has tls T. */
-static const struct step dlg_tls[] = {
+static const struct proto_fake_step dlg_tls[] = {
     {PROTO_RESP, "220 mx ESMTP\r\n"},
     {PROTO_ORIG, "EHLO c\r\n"},
     {PROTO_RESP, "250-mx\r\n250 STARTTLS\r\n"},
@@ -152,7 +127,7 @@ static const struct step dlg_tls[] = {
 static void test_starttls(void **st)
 {
     (void)st;
-    struct proto_ctx *c = run(&proto_smtp, 25, dlg_tls, 6, (size_t)-1, 0);
+    struct proto_ctx *c = proto_fake_run(&proto_smtp, 25, dlg_tls, 6, (size_t)-1, 0);
     assert_int_equal(c->switches, 1);
     assert_string_equal(c->switched_to, "ssl");
     assert_int_equal(c->n_rows, 1);
@@ -161,7 +136,7 @@ static void test_starttls(void **st)
 }
 
 /* Two transactions with RSET between; RCPT before MAIL raises Zeek's weird. */
-static const struct step dlg_two[] = {
+static const struct proto_fake_step dlg_two[] = {
     {PROTO_RESP, "220 mx\r\n"},
     {PROTO_ORIG, "HELO c\r\nRCPT TO:<early@x.y>\r\n"},
     {PROTO_RESP, "250 hi\r\n503 need MAIL\r\n"},
@@ -174,7 +149,7 @@ static const struct step dlg_two[] = {
 static void test_two_transactions(void **st)
 {
     (void)st;
-    struct proto_ctx *c = run(&proto_smtp, 25, dlg_two, 7, (size_t)-1, 0);
+    struct proto_ctx *c = proto_fake_run(&proto_smtp, 25, dlg_two, 7, (size_t)-1, 0);
     assert_int_equal(c->n_rows, 2);
     assert_non_null(strstr(c->rows[0], "|1|c|-|early@x.y|"));  /* flushed by MAIL */
     assert_non_null(strstr(c->rows[1], "|1|c|m@x.y|r@x.y|"));
