@@ -13,7 +13,7 @@ set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libc6-dev libpcap-dev libjansson-dev libssl-dev zlib1g-dev libpcre2-dev libmagic-dev libvectorscan-dev libyara-dev)
 test_pkgs=(libcmocka-dev tcpdump wireshark-common tshark python3 tcpreplay iproute2 tcpflow)
-bench_pkgs=(argus-server argus-client tcpreplay time clang)
+bench_pkgs=(argus-server argus-client tcpreplay time clang netsniff-ng)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
