@@ -25,8 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     conn.orig_p = (data[0] & 1) ? 68 : 67;
     conn.resp_p = (data[0] & 1) ? 67 : 68;
     conn.ip_proto = proto_dhcp.ip_proto;
-    const struct harness_opts o = {.format = HARNESS_SPLIT, .ts0 = 1000000000,
-                                   .ts_step = 3000000000LL, .switch_ret = -1, .expect_ret = -1};
+    const struct harness_opts o = {.format = HARNESS_SPLIT,
+                                   .ts0 = 1000000000,
+                                   .ts_step = 3000000000LL,
+                                   .switch_ret = -1,
+                                   .expect_ret = -1};
     harness_drive(&proto_dhcp, &conn, data + 1, size - 1, &o);
     return 0;
 }

@@ -25,8 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     conn.resp_p = (data[0] & 2) ? 137 : 53;
     const struct proto_parser *p = (data[0] & 1) ? &proto_dns_tcp : &proto_dns_udp;
     conn.ip_proto = p->ip_proto;
-    const struct harness_opts o = {.format = HARNESS_SPLIT, .ts0 = 1000000000, .ts_step = 1000,
-                                   .switch_ret = -1, .expect_ret = -1};
+    const struct harness_opts o = {.format = HARNESS_SPLIT,
+                                   .ts0 = 1000000000,
+                                   .ts_step = 1000,
+                                   .switch_ret = -1,
+                                   .expect_ret = -1};
     harness_drive(p, &conn, data + 1, size - 1, &o);
     return 0;
 }

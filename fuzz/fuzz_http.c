@@ -24,8 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct proto_conn conn = {.uid = "CFuzz", .community_id = "1:fuzz"};
     conn.orig_h.family = conn.resp_h.family = 4;
-    const struct harness_opts o = {.format = HARNESS_STEP_EOF, .ts0 = 1, .ts_step = 1000,
-                                   .probe_orig_p = 1234, .probe_resp_p = 80};
+    const struct harness_opts o = {.format = HARNESS_STEP_EOF,
+                                   .ts0 = 1,
+                                   .ts_step = 1000,
+                                   .probe_orig_p = 1234,
+                                   .probe_resp_p = 80};
     harness_drive(&proto_http, &conn, data, size, &o);
     return 0;
 }

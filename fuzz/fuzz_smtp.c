@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     conn.resp_h.a[3] = 2;
     conn.orig_p = 40000;
     conn.resp_p = (data[0] & 1) ? p->ports[0] : 2525;
-    const struct harness_opts o = {.format = HARNESS_STEP_GAP, .ts0 = 1000000000LL, .ts_step = 1000};
+    const struct harness_opts o = {
+        .format = HARNESS_STEP_GAP, .ts0 = 1000000000LL, .ts_step = 1000};
     harness_drive(p, &conn, data + 1, size - 1, &o);
     return 0;
 }

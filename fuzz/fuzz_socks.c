@@ -8,7 +8,8 @@
  * message boundary falls at arbitrary chunk splits.  Each side's first
  * chunk also goes through the probe.  The harness honours the app layer's
  * contract: after PROTO_DONE, PROTO_ERROR or a proto_switch() nothing more
- * is fed.  Seeds (fuzz/corpus/fuzz_socks/): SOCKS5 with and without username/password, SOCKS4 and SOCKS4a dialogues (the corpus session encap/zeek-socks.pcap among them).
+ * is fed.  Seeds (fuzz/corpus/fuzz_socks/): SOCKS5 with and without username/password, SOCKS4 and
+ * SOCKS4a dialogues (the corpus session encap/zeek-socks.pcap among them).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -30,8 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     conn.resp_h.a[0] = 8;
     conn.orig_p = 40000;
     conn.resp_p = (data[0] & 1) ? 1080 : 40001;
-    const struct harness_opts o = {.format = HARNESS_FRAME, .flags = HARNESS_PROBE_FIRST | HARNESS_EMPTY_SKIP | HARNESS_STOP_ON_SWITCH,
-                                   .ts0 = 1000000000, .ts_step = 1000, .switch_ret = 0, .expect_ret = -1};
+    const struct harness_opts o = {.format = HARNESS_FRAME,
+                                   .flags = HARNESS_PROBE_FIRST | HARNESS_EMPTY_SKIP |
+                                            HARNESS_STOP_ON_SWITCH,
+                                   .ts0 = 1000000000,
+                                   .ts_step = 1000,
+                                   .switch_ret = 0,
+                                   .expect_ret = -1};
     harness_drive(&proto_socks, &conn, data + 1, size - 1, &o);
     return 0;
 }

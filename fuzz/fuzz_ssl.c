@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct proto_conn conn = {.uid = "Cfuzz", .community_id = "1:fuzz", .ip_proto = 6};
     conn.orig_h.family = conn.resp_h.family = 4;
-    const struct harness_opts o = {.format = HARNESS_FRAME, .flags = HARNESS_TS_OFFSET,
-                                   .switch_ret = -1, .expect_ret = -1};
+    const struct harness_opts o = {
+        .format = HARNESS_FRAME, .flags = HARNESS_TS_OFFSET, .switch_ret = -1, .expect_ret = -1};
     harness_drive(&proto_ssl, &conn, data, size, &o);
     return 0;
 }

@@ -73,8 +73,9 @@ HARNESS_FAKE int proto_switch(struct proto_ctx *ctx, const char *name)
     return ctx->switch_ret;
 }
 
-HARNESS_FAKE int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct raddr *resp,
-                 uint16_t resp_p, const char *name, int64_t timeout_ns)
+HARNESS_FAKE int proto_expect(struct proto_ctx *ctx, const struct raddr *orig,
+                              const struct raddr *resp, uint16_t resp_p, const char *name,
+                              int64_t timeout_ns)
 {
     (void)resp_p, (void)timeout_ns;
     volatile size_t n = strlen(name) + (orig ? orig->family : 0) + resp->family;
@@ -93,7 +94,7 @@ HARNESS_FAKE struct proto_child *proto_child_open(struct proto_ctx *ctx, const c
 }
 
 HARNESS_FAKE enum proto_result proto_child_data(struct proto_child *child, enum proto_dir dir,
-                                   const uint8_t *data, size_t len, int64_t ts)
+                                                const uint8_t *data, size_t len, int64_t ts)
 {
     (void)dir, (void)ts;
     for (size_t i = 0; child && i < len; i++)
@@ -221,8 +222,8 @@ static void drive_frame(const struct proto_parser *p, struct proto_ctx *ctx, voi
     }
 }
 
-void harness_drive(const struct proto_parser *p, const struct proto_conn *conn,
-                   const uint8_t *data, size_t size, const struct harness_opts *o)
+void harness_drive(const struct proto_parser *p, const struct proto_conn *conn, const uint8_t *data,
+                   size_t size, const struct harness_opts *o)
 {
     struct proto_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));

@@ -59,7 +59,7 @@ struct harness_opts {
 
 /* Run one input through parser p on a fake connection that is a copy of
  * conn: state_new, the chunks as o->format reads them, state_free. */
-void harness_drive(const struct proto_parser *p, const struct proto_conn *conn,
-                   const uint8_t *data, size_t size, const struct harness_opts *o);
+void harness_drive(const struct proto_parser *p, const struct proto_conn *conn, const uint8_t *data,
+                   size_t size, const struct harness_opts *o);
 
 #endif
