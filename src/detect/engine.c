@@ -476,13 +476,21 @@ static void track_tcp(struct det_flow *fs, uint8_t fl)
         fs->tcp = 3; /* picked up midstream: established, as Suricata's stream.midstream */
 }
 
+const char *det_stash_cid(struct det_stash *st)
+{
+    if (!st->cid[0] && st->f)
+        flow_community_id(st->t, st->f, st->cid, sizeof(st->cid));
+    return st->cid;
+}
+
 void detect_packet_flow(struct flow_table *t, struct flow *f, const struct packet *pkt,
                         const struct pkt_ip *ip, int side, int orig_side)
 {
     if (!current)
         return;
     struct flow_app_info in;
-    flow_app_info(t, f, &in);
+    flow_table_cache_uids(t); /* the uid is asked for on every packet */
+    flow_app_ids(t, f, &in);
     struct det_flow *fs = det_flow_find(in.uid, 1);
     memset(&stash, 0, sizeof(stash));
     stash.pkt = pkt;
@@ -491,7 +499,8 @@ void detect_packet_flow(struct flow_table *t, struct flow *f, const struct packe
     stash.fs = fs;
     stash.to_server = side == orig_side;
     memcpy(stash.uid, in.uid, sizeof(stash.uid));
-    memcpy(stash.cid, in.community_id, sizeof(stash.cid));
+    stash.t = t;
+    stash.f = f;
     stash.orig_h = in.orig_h;
     stash.resp_h = in.resp_h;
     stash.orig_p = in.orig_p;
@@ -668,8 +677,11 @@ void detect_record(const struct proto_conn *conn, const struct record_hdr *rec)
     in.fs = det_flow_find(conn->uid, 1);
     if (in.fs && !in.fs->app)
         in.fs->app = app;
-    if (stash.num && strncmp(stash.uid, conn->uid, sizeof(stash.uid)) == 0)
+    if (stash.num && strncmp(stash.uid, conn->uid, sizeof(stash.uid)) == 0) {
         in.st = &stash;
+        if (!stash.cid[0]) /* the app layer has it already */
+            snprintf(stash.cid, sizeof(stash.cid), "%s", conn->community_id);
+    }
     e->ctr.records++;
     if (g == DG_SSH) {
         for (int dir = 0; dir < 2; dir++) {

@@ -395,7 +395,7 @@ static void alert_emit(struct detect_engine *e, const struct rule *r, const stru
     } else if (in->st) {
         a.orig_h = in->st->orig_h, a.resp_h = in->st->resp_h;
         a.orig_p = in->st->orig_p, a.resp_p = in->st->resp_p;
-        a.community_id = rstr_of(in->st->cid);
+        a.community_id = rstr_of(det_stash_cid(in->st));
         a.pcap_cnt = in->st->num;
         record_set_unset(&a.hdr, AF_PCAP_CNT, false);
         record_set_unset(&a.hdr, AF_COMMUNITY_ID, false);

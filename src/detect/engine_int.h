@@ -53,10 +53,15 @@ struct det_stash {
     struct det_flow *fs;
     int to_server;
     char uid[24];
-    char cid[64];
+    char cid[64]; /* filled on first use by det_stash_cid(): alerts only */
     struct raddr orig_h, resp_h;
     uint16_t orig_p, resp_p;
+    const struct flow_table *t; /* the packet's flow, valid while it is inspected */
+    const struct flow *f;
 };
+
+/* The stash flow's Community ID, computed the first time an alert needs it. */
+const char *det_stash_cid(struct det_stash *st);
 
 struct det_thresh {
     uint64_t key;
@@ -95,7 +100,7 @@ struct det_insp {
     struct raddr src, dst;
     uint16_t sport, dport;
     struct det_flow *fs;
-    const struct det_stash *st;
+    struct det_stash *st; /* not const: det_stash_cid() fills its cache */
     const struct record_hdr *rec; /* transaction inspections */
     const struct proto_conn *conn;
     uint8_t app;

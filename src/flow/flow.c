@@ -658,6 +658,12 @@ void flow_table_packet(struct flow_table *t, const struct packet *pkt)
     flow_table_packet_refs(t, pkt, NULL);
 }
 
+void flow_table_cache_uids(struct flow_table *t)
+{
+    if (!t->uid_cache)
+        t->uid_cache = calloc(t->n_slots, sizeof(*t->uid_cache));
+}
+
 /* refs (optional): the uid of every session the packet was accounted to,
  * outer tunnel sessions first (for the full-content index). */
 static void flow_refs_add(struct flow_table *t, struct flow_packet_refs *refs,
@@ -676,8 +682,8 @@ void flow_table_packet_refs(struct flow_table *t, const struct packet *pkt,
     int64_t now = pkt->ts_sec * NS + pkt->ts_nsec;
     if (refs)
         refs->n = 0;
-    if (refs && !t->uid_cache) /* the archive asks for every packet's uids: cache them */
-        t->uid_cache = calloc(t->n_slots, sizeof(*t->uid_cache));
+    if (refs) /* the archive asks for every packet's uids: cache them */
+        flow_table_cache_uids(t);
     flow_table_expire(t, now);
     if (!(pkt->flags & PKT_F_IP) || (pkt->flags & PKT_F_FRAG_HELD) || pkt->n_layers == 0)
         return;

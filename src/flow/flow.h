@@ -186,6 +186,20 @@ bool flow_app_tcp_syn_seq(const struct flow *f, int side, uint32_t *isn);
 /* Identity of a flow for records: uid, community id, orig/resp as now. */
 void flow_app_info(const struct flow_table *t, const struct flow *f, struct flow_app_info *out);
 
+/* flow_app_info without the Community ID (community_id left empty): for
+ * callers that need a flow's identity on every packet and the Community ID
+ * only rarely (the detection engine: only when an alert fires). */
+void flow_app_ids(const struct flow_table *t, const struct flow *f, struct flow_app_info *out);
+
+/* The flow's Community ID ("1:..."), into out (>= 64 bytes). */
+void flow_community_id(const struct flow_table *t, const struct flow *f, char *out, size_t outlen);
+
+/* Keep every flow's uid once computed (20 bytes per pool slot, outside the
+ * flow memory cap), so callers that ask for a flow's uid on every packet
+ * (the archive's packet refs, the detection engine) pay its SHA-256 once per
+ * flow.  Idempotent; a no-op when out of memory (uids are then recomputed). */
+void flow_table_cache_uids(struct flow_table *t);
+
 /* Community ID v1 of a flow: "1:" + base64(SHA-1(seed, saddr, daddr, proto,
  * 0, sport, dport)).  addr_len is 4 or 16.  out holds >= 64 bytes.
  * Returns the string length, or <0. */

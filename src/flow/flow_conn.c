@@ -381,6 +381,20 @@ void flow_conn_emit(struct flow_table *t, struct flow *f)
  * flow with app state, and again only when roles flip. */
 void flow_app_info(const struct flow_table *t, const struct flow *f, struct flow_app_info *out)
 {
+    flow_app_ids(t, f, out);
+    flow_community_id(t, f, out->community_id, sizeof(out->community_id));
+}
+
+void flow_community_id(const struct flow_table *t, const struct flow *f, char *out, size_t outlen)
+{
+    struct conn_record r;
+    conn_record_init(&r);
+    conn_fill_ids((struct flow_table *)t, (struct flow *)f, &r);
+    conn_fill_cid((struct flow_table *)t, (struct flow *)f, &r, out, outlen);
+}
+
+void flow_app_ids(const struct flow_table *t, const struct flow *f, struct flow_app_info *out)
+{
     struct conn_record r;
     memset(out, 0, sizeof(*out));
     flow_uid_get(t, f, out->uid, sizeof(out->uid));
@@ -393,6 +407,4 @@ void flow_app_info(const struct flow_table *t, const struct flow *f, struct flow
     out->proto = f->key.proto;
     out->orig_side = f->orig_side;
     out->first_ns = f->first_ns;
-    conn_fill_cid((struct flow_table *)t, (struct flow *)f, &r, out->community_id,
-                  sizeof(out->community_id));
 }
