@@ -199,7 +199,10 @@ found:
         *p = best->bytes;
         *len = best->len;
     }
-    return 1;
+    /* fast_pattern:off,len can chop to nothing: Vectorscan's literal API
+     * refuses an empty pattern, and an empty one would select every packet
+     * anyway, so the rule is evaluated on every inspection instead. */
+    return *len > 0;
 }
 
 /* ---- building -------------------------------------------------------------- */
