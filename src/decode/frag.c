@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/hash.h"
 #include "decode/decode_int.h"
 
 #define FRAG_BUCKETS 4096u
@@ -80,8 +81,9 @@ struct frag_table *frag_table_new(const struct decode_config *cfg)
         return NULL;
     t->memcap = cfg->frag_memcap ? cfg->frag_memcap : (32u << 20);
     t->timeout_ns = (int64_t)cfg->frag_timeout * 1000000000LL;
-    if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != (ssize_t)sizeof(t->seed))
-        t->seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
+    uint64_t k[2];
+    core_random_key(k);
+    t->seed = k[0] ^ k[1];
     return t;
 }
 

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/hash.h"
 #include "flow/flow_int.h"
 
 #define NS 1000000000LL
@@ -93,16 +94,9 @@ static uint64_t key_hash(uint64_t seed, const struct flow_key *k)
 
 static uint64_t seed_random(void)
 {
-    uint64_t s = 0;
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (f) {
-        if (fread(&s, sizeof(s), 1, f) != 1)
-            s = 0;
-        fclose(f);
-    }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return s ^ mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32));
+    uint64_t k[2];
+    core_random_key(k);
+    return k[0] ^ k[1];
 }
 
 /* ---- table ------------------------------------------------------------ */
