@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 
+#include "cli/cli_intel.h"
+
 /* Exit codes, the same for every subcommand (docs/exit-codes.md). */
 enum {
     VIGIL_EXIT_OK = 0,      /* done, all input read */
@@ -62,12 +64,14 @@ struct cli_archive {
     int max_age_days;
     struct pcapstore *store;
     struct output *out;
+    struct cli_intel intel;  /* --intel: its matcher goes to the pipeline with out */
 };
 
 /* Handle one archive option (getopt's c and optarg): 1 taken, 0 not an
  * archive option, <0 bad value (message printed). */
 int cli_archive_opt(struct cli_archive *a, const char *cmd, int c, const char *arg);
-/* Open the archive (recovery, retention) and the log output.  0 or exit code. */
+/* Open the archive (recovery, retention), the log output and the --intel
+ * matcher.  0 or exit code. */
 int cli_archive_open(struct cli_archive *a, const char *cmd);
 /* Close both; 0 or exit code. */
 int cli_archive_close(struct cli_archive *a, const char *cmd);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/cli_intel.h"
 #include "detect/engine.h"
 #include "extract/extract.h"
 #include "pipeline/pipeline.h"
@@ -35,7 +36,7 @@ static void analyze_usage(FILE *out)
             "usage: vigil analyze -r PCAP [-r PCAP ...] -l DIR [--json] [--sensor NAME]\n"
             "                     [--local-nets CIDR,... | --no-local-nets] [--vlan-key]\n"
             "                     [--seed N] [--extract] [--extract-max-size BYTES]\n"
-            "                     [--yara DIR] [-q]\n"
+            "                     [--yara DIR] [--intel FILE|DIR] [-q]\n"
             "                     [BPF expression]\n\n"
             "Run the analysis pipeline over captures (files, directories or globs, merged in\n"
             "time order) and write Zeek-compatible logs into DIR: conn.log, one session per\n"
@@ -64,6 +65,9 @@ static void analyze_usage(FILE *out)
             "  -S, --rules RULES       Suricata rules file or directory (repeatable): alerts\n"
             "                          to DIR/eve.json, DIR/fast.log and alert.log (docs/alerts.md)\n"
             "      --vars FILE         rule variables (NAME: value lines; $HOME_NET, ...)\n"
+            "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
+            "                          repeatable; JA3 CSV lists too): hits to intel.log, an\n"
+            "                          alert each in eve.json (docs/intel.md)\n"
             "  -q, --quiet             no progress line\n"
             "  BPF                     libpcap filter, as tcpdump takes it\n\n"
             "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input (processed up to the damage)\n"
@@ -83,6 +87,7 @@ struct analyze_opts {
     const char **rules; /* -S: rules files or directories */
     int nrules;
     const char *vars;
+    struct cli_intel intel; /* --intel */
 };
 
 static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct pipeline_config *cfg)
@@ -95,7 +100,8 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         {"vlan-key", no_argument, 0, 'V'},     {"no-local-nets", no_argument, 0, 'N'},
         {"extract", no_argument, 0, 'X'},      {"extract-max-size", required_argument, 0, 'M'},
         {"rules", required_argument, 0, 'S'},  {"vars", required_argument, 0, 'v'},
-        {"yara", required_argument, 0, 'Y'},   {0, 0, 0, 0}};
+        {"yara", required_argument, 0, 'Y'},
+        {"intel", required_argument, 0, 'I'},  {0, 0, 0, 0}};
     char err[256];
     int c;
     o->inputs = calloc((size_t)argc + 1, sizeof(*o->inputs));
@@ -112,6 +118,10 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         case 's': cfg->sensor = optarg; break;
         case 'S': o->rules[o->nrules++] = optarg; break;
         case 'v': o->vars = optarg; break;
+        case 'I':
+            if (cli_intel_add(&o->intel, "analyze", optarg))
+                return VIGIL_EXIT_USAGE;
+            break;
         case 'V': cfg->flow.vlan_in_key = true; break;
         case 'N':
             cfg->flow.n_local_nets = 0;
@@ -239,6 +249,7 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         return VIGIL_EXIT_ERROR;
     }
     cfg->progress = !o->quiet;
+    struct output *xouts[2] = {out, NULL}; /* extract's own rows: the logs and --intel */
     if (o->extract) {
         struct extract_config xc;
         char xdir[4096];
@@ -247,8 +258,8 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         xc.dir = xdir;
         if (o->extract_max)
             xc.max_size = o->extract_max;
-        xc.outs = &out; /* rows of range files still open at the end */
-        xc.n_outs = 1;
+        xc.outs = xouts; /* rows of range files still open at the end */
+        xc.n_outs = 2;
         if (extract_start(&xc, err, sizeof(err)) < 0) {
             cli_error("analyze: %s", err);
             output_close(out);
@@ -264,14 +275,21 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         capture_close(src);
         return VIGIL_EXIT_ERROR;
     }
-    struct pipeline *p = pipeline_new(cfg, outs, outs[1] ? 2 : 1, err, sizeof(err));
+    int irc = cli_intel_start(&o->intel, "analyze", o->dir, out, outs[1], cfg->sensor, o->quiet);
+    struct output *pouts[3] = {out, outs[1] ? outs[1] : o->intel.matcher, o->intel.matcher};
+    xouts[1] = o->intel.matcher;
+    struct pipeline *p = irc ? NULL : pipeline_new(cfg, pouts, 1 + !!outs[1] + !!o->intel.matcher,
+                                                   err, sizeof(err));
     if (!p) {
-        cli_error("analyze: %s", err);
+        if (!irc)
+            cli_error("analyze: %s", err);
         if (o->extract)
             extract_stop();
+        cli_intel_stop(&o->intel, "analyze", 1);
+        analyze_rules_stop(outs);
         output_close(out);
         capture_close(src);
-        return VIGIL_EXIT_ERROR;
+        return irc ? irc : VIGIL_EXIT_ERROR;
     }
     analyze_running = p;
     signal(SIGINT, analyze_on_signal);
@@ -285,9 +303,10 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         cli_error("analyze: %s", capture_error(src));
     analyze_running = NULL;
     pipeline_free(p);
-    analyze_rules_stop(outs);
     if (o->extract)
         extract_stop();
+    cli_intel_stop(&o->intel, "analyze", o->quiet);
+    analyze_rules_stop(outs);
     output_close(out);
     capture_close(src);
     return rc;

@@ -67,6 +67,7 @@ int cli_archive_opt(struct cli_archive *a, const char *cmd, int c, const char *a
     case 'D': a->data = arg; return 1;
     case 'S': a->sensor = arg; return 1;
     case 'l': a->log_dir = arg; return 1;
+    case 'I': return cli_intel_add(&a->intel, cmd, arg) ? -1 : 1;
     case 'j': a->json = 1; return 1;
     case 'q': a->quiet = 1; return 1;
     case 'Z':
@@ -131,11 +132,21 @@ int cli_archive_open(struct cli_archive *a, const char *cmd)
     }
     a->out = output_zeek_open(a->log_dir, a->json ? ZEEK_LOG_JSON : ZEEK_LOG_TSV, err,
                               sizeof(err));
-    if (a->log_dir == dir)
-        a->log_dir = NULL;
     if (!a->out) {
         cli_error("%s: %s", cmd, err);
+        if (a->log_dir == dir)
+            a->log_dir = NULL;
         goto fail;
+    }
+    int rc = cli_intel_start(&a->intel, cmd, a->log_dir, a->out, NULL, a->sensor, a->quiet);
+    if (a->log_dir == dir)
+        a->log_dir = NULL;
+    if (rc) {
+        output_close(a->out);
+        a->out = NULL;
+        pcapstore_close(a->store, err, sizeof(err));
+        a->store = NULL;
+        return rc;
     }
     return 0;
 fail:
@@ -148,6 +159,7 @@ int cli_archive_close(struct cli_archive *a, const char *cmd)
 {
     char err[4400];
     int rc = 0;
+    cli_intel_stop(&a->intel, cmd, a->quiet);
     output_close(a->out);
     a->out = NULL;
     if (a->store && pcapstore_close(a->store, err, sizeof(err)) < 0) {
@@ -276,8 +288,11 @@ static void capture_usage(FILE *out)
             "      --extract-max-size BYTES  bytes stored per file (default 100 MiB)\n"
             "      --yara DIR          YARA rules (*.yar, *.yara): extracted files scanned,\n"
             "                          matches in notice.log (implies --extract; a bad rule:\n"
-            "                          exit 2 with FILE:LINE)\n\n"
-            "Drops (kernel ring, interface) are logged every minute and at exit and kept in\n"
+            "                          exit 2 with FILE:LINE)\n"
+            "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
+            "                          repeatable): hits to intel.log and eve.json\n"
+            "                          (docs/intel.md)\n"
+            "\nDrops (kernel ring, interface) are logged every minute and at exit and kept in\n"
             "DATA/sensor_data/<sensor>/capture.stats.  docs/capture.md tells more.\n");
 }
 
@@ -289,7 +304,8 @@ static const struct option capture_longs[] = {
     {"json", no_argument, 0, 'j'},            {"stats", no_argument, 0, 's'},
     {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
     {"extract", no_argument, 0, 'X'},         {"extract-max-size", required_argument, 0, 'M'},
-    {"yara", required_argument, 0, 'Y'},      {0, 0, 0, 0}};
+    {"yara", required_argument, 0, 'Y'},      {"intel", required_argument, 0, 'I'},
+    {0, 0, 0, 0}};
 
 static int capture_parse(int argc, char **argv, struct capture_run *r)
 {
@@ -416,7 +432,7 @@ static int capture_run_live(struct capture_run *r)
     cfg.progress = 0;
     cfg.packet_sink = capture_sink;
     cfg.packet_sink_ctx = r;
-    struct output *outs[1] = {r->ar.out};
+    struct output *outs[2] = {r->ar.out, r->ar.intel.matcher};
     if (r->extract && extract_start_sensor(r->ar.data, r->ar.sensor, r->extract_max, r->ar.out,
                                            err, sizeof(err)) < 0) {
         cli_error("capture: %s", err);
@@ -424,7 +440,7 @@ static int capture_run_live(struct capture_run *r)
         capture_close(r->src);
         return VIGIL_EXIT_ERROR;
     }
-    r->p = pipeline_new(&cfg, outs, 1, err, sizeof(err));
+    r->p = pipeline_new(&cfg, outs, outs[1] ? 2 : 1, err, sizeof(err));
     if (!r->p) {
         cli_error("capture: %s", err);
         if (r->extract)

@@ -54,7 +54,10 @@ static void ingest_usage(FILE *out)
             "      --extract-max-size BYTES  bytes stored per file (default 100 MiB)\n"
             "      --yara DIR          YARA rules (*.yar, *.yara): extracted files scanned,\n"
             "                          matches in notice.log (implies --extract; a bad rule:\n"
-            "                          exit 2 with FILE:LINE)\n\n"
+            "                          exit 2 with FILE:LINE)\n"
+            "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
+            "                          repeatable): hits to intel.log and eve.json\n"
+            "                          (docs/intel.md)\n"            "\n"
             "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input.  docs/ingest.md tells more.\n");
 }
 
@@ -65,7 +68,8 @@ static const struct option ingest_longs[] = {
     {"log-dir", required_argument, 0, 'l'},   {"json", no_argument, 0, 'j'},
     {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
     {"extract", no_argument, 0, 'X'},         {"extract-max-size", required_argument, 0, 'M'},
-    {"yara", required_argument, 0, 'Y'},      {0, 0, 0, 0}};
+    {"yara", required_argument, 0, 'Y'},      {"intel", required_argument, 0, 'I'},
+    {0, 0, 0, 0}};
 
 struct ingest_opts {
     struct cli_archive ar;
@@ -171,7 +175,7 @@ static int ingest_run(struct ingest_opts *o)
     cfg.packet_sink_ctx = o->ar.store;
     cfg.tick = ingest_tick;
     cfg.tick_ctx = o->ar.store;
-    struct output *outs[1] = {o->ar.out};
+    struct output *outs[2] = {o->ar.out, o->ar.intel.matcher};
     if (o->extract && extract_start_sensor(o->ar.data, o->ar.sensor, o->extract_max, o->ar.out,
                                            err, sizeof(err)) < 0) {
         cli_error("ingest: %s", err);
@@ -180,7 +184,7 @@ static int ingest_run(struct ingest_opts *o)
         capture_close(src);
         return VIGIL_EXIT_ERROR;
     }
-    struct pipeline *p = pipeline_new(&cfg, outs, 1, err, sizeof(err));
+    struct pipeline *p = pipeline_new(&cfg, outs, outs[1] ? 2 : 1, err, sizeof(err));
     if (!p) {
         cli_error("ingest: %s", err);
         if (o->extract)
