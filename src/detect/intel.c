@@ -193,17 +193,19 @@ static uint64_t flow_id_of(const struct rstr *uid)
     return h & ((1ULL << 51) - 1);
 }
 
-/* The distinct sources of every matched item, and the first description. */
+/* The distinct sources of every matched item, the first description and URL. */
 static size_t collect_sources(const struct intel_match *m, struct rstr *src, size_t max,
-                              const char **desc, bool *notice)
+                              const char **desc, const char **url, bool *notice)
 {
     size_t n = 0;
-    *desc = NULL;
+    *desc = *url = NULL;
     *notice = false;
     for (size_t i = 0; i < m->n; i++)
         for (const struct intel_meta *me = m->metas[i]; me; me = me->next) {
             if (!*desc && me->desc)
                 *desc = me->desc;
+            if (!*url && me->url)
+                *url = me->url;
             *notice |= me->do_notice;
             size_t k = 0;
             while (k < n && strcmp(src[k].p, me->source) != 0)
@@ -231,7 +233,8 @@ static const char *app_of(const char *path)
 }
 
 static void emit_alert(const struct seen_ctx *c, const struct intel_record *ir,
-                       const struct rstr *src, size_t nsrc, const char *desc, int type)
+                       const struct rstr *src, size_t nsrc, const char *desc, const char *url,
+                       int type)
 {
     struct alert_record a;
     char sig[512], srcs[256] = "", meta[12][160], ptxt[16] = "TCP";
@@ -278,8 +281,10 @@ static void emit_alert(const struct seen_ctx *c, const struct intel_record *ir,
         record_set_unset(&a.hdr, AF_CATEGORY, true);
     size_t nm = 0;
     snprintf(meta[nm++], sizeof(meta[0]), "intel_where %.*s", (int)ir->where.len, ir->where.p);
-    for (size_t i = 0; i < nsrc && nm < 12; i++)
+    for (size_t i = 0; i < nsrc && nm < 11; i++)
         snprintf(meta[nm++], sizeof(meta[0]), "intel_source %.*s", (int)src[i].len, src[i].p);
+    if (url)
+        snprintf(meta[nm++], sizeof(meta[0]), "intel_url %s", url);
     for (size_t i = 0; i < nm; i++)
         mv[i] = rstr_c(meta[i]);
     a.metadata.v = mv, a.metadata.n = nm;
@@ -412,9 +417,9 @@ static void hit(const struct seen_ctx *c, const char *ind, size_t len, int type,
     }
     ir.matched.v = matched, ir.matched.n = nmatched;
     struct rstr src[INTEL_MATCH_MAX * 4];
-    const char *desc;
+    const char *desc, *url;
     bool notice;
-    ir.sources.n = collect_sources(m, src, sizeof(src) / sizeof(src[0]), &desc, &notice);
+    ir.sources.n = collect_sources(m, src, sizeof(src) / sizeof(src[0]), &desc, &url, &notice);
     ir.sources.v = src;
     for (size_t f = IF_INDICATOR; f <= IF_SOURCES; f++)
         record_set_unset(&ir.hdr, f, false);
@@ -431,7 +436,7 @@ static void hit(const struct seen_ctx *c, const char *ind, size_t len, int type,
     }
     c->o->ctr.hits++;
     write_down(c->o, &ir.hdr);
-    emit_alert(c, &ir, src, ir.sources.n, desc, type);
+    emit_alert(c, &ir, src, ir.sources.n, desc, url, type);
     if (notice)
         emit_notice(c, &ir);
 }

@@ -18,6 +18,7 @@ V="${VIGIL:-build/release/vigil}"
 C="${CORPUS:-../shared/corpus}"
 R="${RULES:-$(dirname "$C")/rules}/intel"
 T="${TEST_TMP:-$(mktemp -d)}"
+mkdir -p "$T"
 [ -f "$C/http/zeek-get.pcap" ] || { echo "corpus trace missing"; exit 77; }
 [ -d "$R" ] || { echo "intel samples missing"; exit 77; }
 fails=0
@@ -143,6 +144,19 @@ check "smtp: MAIL FROM and the From: header" \
   "[ \"\$(col '$T/smtp/intel.log' seen.where seen.indicator | sort | tr '\t\n' ' |')\" = 'SMTP::IN_FROM xxxxx@xxx.net|SMTP::IN_MAIL_FROM xxxxx@xxx.net|' ]"
 check "absent indicators: no row anywhere" \
   "! grep -h -e not-in-any-trace -e 203.0.113.99 '$T'/*/intel.log"
+
+"$V" analyze -q -j --intel "$T/t.intel" -r "$GET" -l "$T/json" 2>/dev/null
+check "json: Zeek's JSON keys and a set as an array" \
+  "grep -q '\"seen.indicator\":\"bro.org\",\"seen.indicator_type\":\"Intel::DOMAIN\",\"seen.where\":\"HTTP::IN_HOST_HEADER\",\"seen.node\":\"vigil\",\"matched\":\[\"Intel::DOMAIN\"\],\"sources\":\[\"T-dom\"\]' '$T/json/intel.log'"
+
+# 2b. meta.url and extra meta columns (ignored), in any column order
+printf '#fields\tmeta.source\tmeta.cif_confidence\tindicator\tmeta.url\tindicator_type\n' >"$T/u.intel"
+printf 'T-u\t90\tbro.org\thttps://intel.example/bro\tIntel::DOMAIN\n' >>"$T/u.intel"
+"$V" analyze -q --intel "$T/u.intel" -r "$GET" -l "$T/url" 2>/dev/null
+check "meta.url: in the alert's metadata" \
+  "grep -q '\"intel_source\":\[\"T-u\"\],\"intel_url\":\[\"https://intel.example/bro\"\]' '$T/url/eve.json'"
+check "meta.url: one row, no category" \
+  "[ \"\$(col '$T/url/intel.log' seen.indicator sources)\" = \$'bro.org\tT-u' ] && ! grep -q category '$T/url/eve.json'"
 
 # 3. a JA3 from the samples on the trace that carries it
 "$V" analyze -q --intel "$R" -r "$C/tls/sv-tls-ja3s.pcap" -l "$T/ja3" 2>/dev/null

@@ -345,10 +345,24 @@ static void test_matcher(void **state)
     assert_int_equal(s.n_intel, 5);
     assert_string_equal(s.last_ind, "web.example:8080/a");
     assert_string_equal(s.last_where, "HTTP::IN_URL");
+    /* Host: a port is stripped; an address there is an ADDR */
+    f.host = R("Evil.example:8080");
+    f.uri = R("/nothing");
+    output_write(o, &f.hdr);
+    assert_int_equal(s.n_intel, 6);
+    assert_string_equal(s.last_ind, "Evil.example");
+    assert_string_equal(s.last_where, "HTTP::IN_HOST_HEADER");
+    f.host = R("203.0.113.4:80");
+    output_write(o, &f.hdr);
+    assert_int_equal(s.n_intel, 7);
+    assert_string_equal(s.last_ind, "203.0.113.4");
+    assert_string_equal(s.last_matched, "Intel::SUBNET");
+    f.host = R("web.example");
+    f.uri = R("/a");
     /* a field left unset is not looked at */
     record_set_unset(&f.hdr, 7, true);
     output_write(o, &f.hdr);
-    assert_int_equal(s.n_intel, 5);
+    assert_int_equal(s.n_intel, 7);
     /* records the matcher writes itself are not matched again */
     s.n_intel = 0;
     struct intel_record ir = {.hdr.type = &intel_record_type};
@@ -357,8 +371,8 @@ static void test_matcher(void **state)
 
     struct intel_counters c;
     intel_output_counters(o, &c);
-    assert_int_equal(c.hits, 5);
-    assert_int_equal(c.notices, 1);
+    assert_int_equal(c.hits, 7);
+    assert_int_equal(c.notices, 2); /* evil.example again, but at another where */
     output_close(o);
 }
 
