@@ -114,6 +114,19 @@ static const struct seen_rule seen_rules[] = {
 
 #define TYPE_CACHE 32
 #define NOTICE_RECENT 256
+#define PENDING_MAX 64
+
+/* An x509.log hit waiting for its session's id: x509.log has the uid but
+ * no addresses, and comes before the ssl.log row that has them. */
+struct pending {
+    char uid[48];
+    int64_t ts;
+    char ind[256];
+    size_t len;
+    uint8_t type;
+    const char *where;
+    struct intel_match m;
+};
 
 struct type_idx {
     const struct record_type *t;
@@ -134,6 +147,8 @@ struct intel_out {
         int64_t ts;
     } recent[NOTICE_RECENT];
     size_t nrecent;
+    struct pending pend[PENDING_MAX];
+    size_t npend;
 };
 
 static const int16_t *field_idx(struct intel_out *o, const struct record_type *t)
@@ -155,7 +170,13 @@ struct seen_ctx {
     const struct record_hdr *rec;
     const int16_t *idx;
     const char *path;
+    bool defer;                 /* x509: hold hits until the session's id is known */
+    const int64_t *ts_ov;       /* a held hit: its own ts and uid */
+    const struct rstr *uid_ov;
 };
+
+static void pend_push(const struct seen_ctx *c, const char *ind, size_t len, int type,
+                      const char *where, const struct intel_match *m);
 
 static const void *fval(const struct seen_ctx *c, int fn, enum rtype want)
 {
@@ -381,15 +402,19 @@ static void emit_notice(const struct seen_ctx *c, const struct intel_record *ir)
 static void hit(const struct seen_ctx *c, const char *ind, size_t len, int type,
                 const char *where, const struct intel_match *m)
 {
+    if (c->defer) {
+        pend_push(c, ind, len, type, where, m);
+        return;
+    }
     struct intel_record ir;
     memset(&ir, 0, sizeof(ir));
     ir.hdr.type = &intel_record_type;
     for (size_t f = 0; f < IF_N; f++)
         record_set_unset(&ir.hdr, f, true);
-    const int64_t *ts = fval(c, FN_TS, RT_TIME);
+    const int64_t *ts = c->ts_ov ? c->ts_ov : fval(c, FN_TS, RT_TIME);
     ir.ts = ts ? *ts : 0;
     record_set_unset(&ir.hdr, IF_TS, false);
-    const struct rstr *uid = fstr(c, FN_UID);
+    const struct rstr *uid = c->uid_ov ? c->uid_ov : fstr(c, FN_UID);
     if (uid) {
         ir.uid = *uid;
         record_set_unset(&ir.hdr, IF_UID, false);
@@ -439,6 +464,67 @@ static void hit(const struct seen_ctx *c, const char *ind, size_t len, int type,
     emit_alert(c, &ir, src, ir.sources.n, desc, url, type);
     if (notice)
         emit_notice(c, &ir);
+}
+
+/* ---- held x509 hits ---- */
+
+/* Emit held hit i with the id of rec (NULL: without one) and drop it. */
+static void pend_emit(struct intel_out *o, size_t i, const struct record_hdr *rec)
+{
+    struct pending p = o->pend[i];
+    memmove(&o->pend[i], &o->pend[i + 1], (o->npend - i - 1) * sizeof(o->pend[0]));
+    o->npend--;
+    int16_t none[FN_N];
+    memset(none, 0xff, sizeof(none)); /* every field absent */
+    struct rstr uid = {p.uid, strlen(p.uid)};
+    struct seen_ctx c = {o, rec, none, "x509", false, &p.ts, &uid};
+    if (rec) {
+        c.idx = field_idx(o, rec->type);
+        c.path = rec->type->path;
+    }
+    hit(&c, p.ind, p.len, p.type, p.where, &p.m);
+}
+
+static void pend_push(const struct seen_ctx *c, const char *ind, size_t len, int type,
+                      const char *where, const struct intel_match *m)
+{
+    struct intel_out *o = c->o;
+    const struct rstr *uid = fstr(c, FN_UID);
+    const int64_t *ts = fval(c, FN_TS, RT_TIME);
+    if (!uid || uid->len >= sizeof(o->pend[0].uid) || len >= sizeof(o->pend[0].ind)) {
+        struct seen_ctx now = *c;
+        now.defer = false;
+        hit(&now, ind, len, type, where, m);
+        return;
+    }
+    if (o->npend == PENDING_MAX)
+        pend_emit(o, 0, NULL);
+    struct pending *p = &o->pend[o->npend++];
+    memcpy(p->uid, uid->p, uid->len);
+    p->uid[uid->len] = '\0';
+    p->ts = ts ? *ts : 0;
+    memcpy(p->ind, ind, len);
+    p->ind[len] = '\0';
+    p->len = len;
+    p->type = (uint8_t)type;
+    p->where = where;
+    p->m = *m;
+}
+
+/* A record with a uid and an id: the held hits of that session get it. */
+static void pend_resolve(struct intel_out *o, const struct record_hdr *rec)
+{
+    int iu = record_field_index(rec->type, "uid");
+    if (iu < 0 || record_unset(rec, (size_t)iu) || rec->type->fields[iu].type != RT_STRING ||
+        record_field_index(rec->type, "id.resp_h") < 0)
+        return;
+    const struct rstr *u = record_field_ptr(rec, (size_t)iu);
+    for (size_t i = 0; i < o->npend;) {
+        if (strlen(o->pend[i].uid) == u->len && memcmp(o->pend[i].uid, u->p, u->len) == 0)
+            pend_emit(o, i, rec);
+        else
+            i++;
+    }
 }
 
 /* ---- the ways a value is looked at ---- */
@@ -614,7 +700,7 @@ static int intel_write(struct output *out, const struct record_hdr *rec)
         strcmp(path, "alert") == 0 || strcmp(path, "notice") == 0)
         return 0;
     o->ctr.records++;
-    struct seen_ctx c = {o, rec, NULL, path};
+    struct seen_ctx c = {o, rec, NULL, path, strcmp(path, "x509") == 0, NULL, NULL};
     for (size_t i = 0; i < sizeof(seen_rules) / sizeof(seen_rules[0]); i++) {
         if (strcmp(seen_rules[i].path, path) != 0)
             continue;
@@ -622,6 +708,8 @@ static int intel_write(struct output *out, const struct record_hdr *rec)
             c.idx = field_idx(o, rec->type);
         seen_rule_apply(&c, &seen_rules[i]);
     }
+    if (o->npend && !c.defer)
+        pend_resolve(o, rec);
     return 0;
 }
 
@@ -639,6 +727,9 @@ static int intel_rotate(struct output *out, int64_t now)
 
 static void intel_close(struct output *out)
 {
+    struct intel_out *o = (struct intel_out *)out;
+    while (o->npend) /* sessions that never showed their id */
+        pend_emit(o, 0, NULL);
     free(out);
 }
 

@@ -134,8 +134,8 @@ check "dns: 17 alerts" "[ $(alerts dns) -eq 17 ]"
 run ecdhe "$ECDHE"
 check "tls: the certificate's fingerprint in ssl.log's chain, with the session" \
   "[ \"\$(col '$T/ecdhe/intel.log' seen.where seen.indicator id.resp_h id.resp_p | grep a97a22)\" = \$'X509::IN_CERT\ta97a22b691caf62c1623d14abf8a31ac915f14d87f77d8a37c47eb4785b484ad\t74.125.239.97\t443' ]"
-check "tls: the certificate's SAN google.com" \
-  "col '$T/ecdhe/intel.log' seen.where seen.indicator_type seen.indicator | grep -q \$'^X509::IN_CERT\tIntel::DOMAIN\tgoogle.com\$'"
+check "tls: the certificate's SAN google.com, at x509.log's ts, with the session's id" \
+  "col '$T/ecdhe/intel.log' seen.where seen.indicator_type seen.indicator ts id.orig_h id.resp_p | grep -q \$'^X509::IN_CERT\tIntel::DOMAIN\tgoogle.com\t1398529018.711296\t192.168.18.50\t443\$'"
 run sni "$SNI"
 check "sni: the SNI and both DNS queries for it" \
   "[ \"\$(col '$T/sni/intel.log' seen.where | sort | uniq -c | awk '{\$1=\$1; print}' | tr '\n' '|')\" = '2 DNS::IN_REQUEST|1 SSL::IN_SERVER_NAME|' ]"

@@ -250,9 +250,16 @@ static const struct record_field http_fields[] = {
 };
 static const struct record_type fake_http = {"http", http_fields, 8, sizeof(struct fake)};
 
+static const struct record_field x509_fields[] = {
+    FF("ts", RT_TIME, ts), FF("uid", RT_STRING, uid), FF("san.dns", RT_VEC_STRING, answers),
+};
+static const struct record_type fake_x509 = {"x509", x509_fields, 3, sizeof(struct fake)};
+
 struct sink {
     struct output base;
     int n_intel, n_alert, n_notice;
+    bool last_has_id;
+    int64_t last_ts;
     char last_ind[128], last_where[64], last_matched[64], last_sig[256];
     uint64_t last_sid;
 };
@@ -263,6 +270,8 @@ static int sink_write(struct output *o, const struct record_hdr *r)
     if (r->type == &intel_record_type) {
         const struct intel_record *i = (const void *)r;
         s->n_intel++;
+        s->last_has_id = !record_unset(r, IF_ORIG_H);
+        s->last_ts = i->ts;
         snprintf(s->last_ind, sizeof(s->last_ind), "%.*s", (int)i->indicator.len, i->indicator.p);
         snprintf(s->last_where, sizeof(s->last_where), "%.*s", (int)i->where.len, i->where.p);
         s->last_matched[0] = '\0';
@@ -376,6 +385,41 @@ static void test_matcher(void **state)
     output_close(o);
 }
 
+/* x509.log has no id: its hits wait for the session's next record with
+ * one (ssl.log), or are written without it when the matcher closes. */
+static void test_x509_held(void **state)
+{
+    (void)state;
+    struct intel_load_report rep;
+    load("x.intel", HDR "evil.example\tIntel::DOMAIN\tsrc\tF\t-\n", &rep);
+    struct sink s = {.base.ops = &sink_ops};
+    struct output *down[1] = {&s.base};
+    char err[128];
+    struct output *o = intel_output_open(st, down, 1, NULL, err, sizeof(err));
+    struct fake x, d;
+    struct rstr san[1] = {R("EVIL.example")};
+    fake_init(&x, &fake_x509);
+    x.ts = 7;
+    x.answers.v = san, x.answers.n = 1;
+    output_write(o, &x.hdr);
+    assert_int_equal(s.n_intel, 0); /* held */
+    fake_init(&d, &fake_dns);       /* same uid "Cabc", with an id */
+    d.query = R("harmless.example");
+    output_write(o, &d.hdr);
+    assert_int_equal(s.n_intel, 1);
+    assert_true(s.last_has_id);
+    assert_int_equal(s.last_ts, 7); /* the certificate's time */
+    assert_string_equal(s.last_ind, "EVIL.example");
+    assert_string_equal(s.last_where, "X509::IN_CERT");
+    x.uid = R("Cother");
+    output_write(o, &x.hdr);
+    output_write(o, &d.hdr); /* another session: stays held */
+    assert_int_equal(s.n_intel, 1);
+    output_close(o);          /* written without an id */
+    assert_int_equal(s.n_intel, 2);
+    assert_false(s.last_has_id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +429,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ja3_csv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_matcher, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_x509_held, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
