@@ -10,6 +10,8 @@
 #     alert each; an indicator that is nowhere in the traces gives none;
 #  3. a JA3 of the samples themselves (abuse.ch's, in both its .intel and
 #     its CSV form) hits the corpus trace that carries it;
+#     the samples' addresses give the rows Zeek's conn.log and dns.log of
+#     three malware traces predict;
 #  4. a garbage intel file is reported with line numbers and does not stop
 #     the run; a missing one is a usage error (exit 2);
 #  5. `vigil ingest --intel` writes the same rows.
@@ -164,6 +166,29 @@ check "ja3: one row, both abuse.ch lists as sources" \
   "[ \"\$(col '$T/ja3/intel.log' seen.indicator seen.where sources id.orig_h)\" = \$'1fe4c7a3544eb27afec2adfb3a3dbf60\tSSL::IN_JA3\tabusech-sslbl-ja3_fingerprints,ABUSE-CH\t2a03:b0c0:2:d0::bd3:4001' ]"
 check "ja3: alert category is the CSV's listing reason" "grep -q '\"category\":\"Tofsee\"' '$T/ja3/eve.json'"
 check "ja3: ja3 = ssl.log's" "[ \"\$(col '$T/ja3/ssl.log' ja3)\" = 1fe4c7a3544eb27afec2adfb3a3dbf60 ]"
+
+# 3b. the samples' addresses on the corpus's AgentTesla traces, cross-checked
+#     with Zeek 8's conn.log and dns.log of the same traces: every session
+#     to a listed address that Zeek saw established (TCP) is a
+#     Conn::IN_RESP/IN_ORIG row with Zeek's ts, every listed address in a
+#     dns.log answer a DNS::IN_RESPONSE row
+awk -F'\t' '!/^#/ && $2 == "Intel::ADDR" { print $1 }' "$R"/zeek/*.intel | sort -u >"$T/addrs"
+for t in corelight-agenttesla-c2-http corelight-agenttesla-c2-ftp corelight-agenttesla-c2-smtp; do
+  z="$C/malware/$t"
+  [ -f "$z.pcap" ] || { nok "$t: trace missing"; continue; }
+  "$V" analyze -q --intel "$R" -r "$z.pcap" -l "$T/$t" 2>/dev/null
+  want=$(col "$z.zeek8-conn.log" ts id.orig_h id.resp_h proto conn_state |
+    awk -F'\t' 'NR == FNR { a[$1] = 1; next }
+      $4 != "tcp" || $5 ~ /^(S1|S2|S3|SF|RSTO|RSTR)$/ {
+        if ($2 in a) print $1 "\tConn::IN_ORIG\t" $2; if ($3 in a) print $1 "\tConn::IN_RESP\t" $3 }' \
+      "$T/addrs" - | sort)
+  got=$(col "$T/$t/intel.log" ts seen.where seen.indicator | grep Conn:: | sort)
+  wdns=$(col "$z.zeek8-dns.log" answers | tr ',' '\n' | grep -cxFf "$T/addrs")
+  gdns=$(col "$T/$t/intel.log" seen.where | grep -c DNS::IN_RESPONSE)
+  echo "# $t: $(echo "$want" | grep -c .) sessions, $wdns DNS answers in Zeek's logs"
+  check "$t: the sessions Zeek logged to listed addresses" "[ -n \"\$want\" ] && [ \"\$got\" = \"\$want\" ]"
+  check "$t: the listed addresses in Zeek's dns.log answers" "[ $wdns -gt 0 ] && [ $gdns -eq $wdns ]"
+done
 
 # 4. garbage and missing files
 printf '#fields\tindicator\tindicator_type\tmeta.source\nok.example\tIntel::DOMAIN\ts\nbad\tIntel::WHAT\ts\n\x01\xff\n' >"$T/bad.intel"
