@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cli/cli_intel.h"
+#include "detect/behave.h"
 
 /* Exit codes, the same for every subcommand (docs/exit-codes.md). */
 enum {
@@ -63,8 +64,11 @@ struct cli_archive {
     double max_disk_pct;
     int max_age_days;
     struct pcapstore *store;
-    struct output *out;
+    struct output *out;      /* where records go: the behaviour wrapper, or logs */
+    struct output *logs;     /* the Zeek log output */
     struct cli_intel intel;  /* --intel: its matcher goes to the pipeline with out */
+    struct behave_config behave; /* behaviour options (docs/behaviour.md) */
+    int behave_init;
 };
 
 /* Handle one archive option (getopt's c and optarg): 1 taken, 0 not an

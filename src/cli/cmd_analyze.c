@@ -16,6 +16,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_intel.h"
+#include "detect/behave.h"
 #include "detect/engine.h"
 #include "extract/extract.h"
 #include "pipeline/pipeline.h"
@@ -36,7 +37,7 @@ static void analyze_usage(FILE *out)
             "usage: vigil analyze -r PCAP [-r PCAP ...] -l DIR [--json] [--sensor NAME]\n"
             "                     [--local-nets CIDR,... | --no-local-nets] [--vlan-key]\n"
             "                     [--seed N] [--extract] [--extract-max-size BYTES]\n"
-            "                     [--yara DIR] [--intel FILE|DIR] [-q]\n"
+            "                     [--yara DIR] [--intel FILE|DIR] [behaviour options] [-q]\n"
             "                     [BPF expression]\n\n"
             "Run the analysis pipeline over captures (files, directories or globs, merged in\n"
             "time order) and write Zeek-compatible logs into DIR: conn.log, one session per\n"
@@ -70,8 +71,10 @@ static void analyze_usage(FILE *out)
             "                          alert each in eve.json (docs/intel.md)\n"
             "  -q, --quiet             no progress line\n"
             "  BPF                     libpcap filter, as tcpdump takes it\n\n"
+            "Behaviour (scan, SSH guessing and beacon notices in notice.log, alerts gid 9000):\n"
+            "%s\n"
             "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input (processed up to the damage)\n"
-            "docs/analyze.md and docs/conn-log.md tell more.\n");
+            "docs/analyze.md and docs/conn-log.md tell more.\n", behave_usage);
 }
 
 struct analyze_opts {
@@ -88,6 +91,7 @@ struct analyze_opts {
     int nrules;
     const char *vars;
     struct cli_intel intel; /* --intel */
+    struct behave_config behave;
 };
 
 static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct pipeline_config *cfg)
@@ -100,7 +104,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         {"vlan-key", no_argument, 0, 'V'},     {"no-local-nets", no_argument, 0, 'N'},
         {"extract", no_argument, 0, 'X'},      {"extract-max-size", required_argument, 0, 'M'},
         {"rules", required_argument, 0, 'S'},  {"vars", required_argument, 0, 'v'},
-        {"yara", required_argument, 0, 'Y'},
+        {"yara", required_argument, 0, 'Y'},   BEHAVE_LONGOPTS,
         {"intel", required_argument, 0, 'I'},  {0, 0, 0, 0}};
     char err[256];
     int c;
@@ -158,9 +162,15 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
             break;
         }
         case 'h': analyze_usage(stdout); return -1;
-        default:
+        default: {
+            int b = behave_getopt(&o->behave, c, optarg, err, sizeof(err));
+            if (b > 0)
+                break;
+            if (b < 0)
+                cli_error("analyze: %s", err);
             fprintf(stderr, "'vigil analyze --help' lists the options\n");
             return VIGIL_EXIT_USAGE;
+        }
         }
     }
     if (o->ninputs == 0 || !o->dir) {
@@ -276,13 +286,26 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         return VIGIL_EXIT_ERROR;
     }
     int irc = cli_intel_start(&o->intel, "analyze", o->dir, out, outs[1], cfg->sensor, o->quiet);
-    struct output *pouts[3] = {out, outs[1] ? outs[1] : o->intel.matcher, o->intel.matcher};
+    /* behaviour detectors in front of the logs and eve.json (docs/behaviour.md) */
+    struct output *bdown[2] = {out, outs[1] ? outs[1] : o->intel.eve};
+    struct output *bo = irc ? NULL : behave_open(&o->behave, bdown, 2, err, sizeof(err));
+    if (!irc && !bo && o->behave.enabled) {
+        cli_error("analyze: %s", err);
+        irc = VIGIL_EXIT_ERROR;
+    }
+    struct output *pouts[3];
+    int np = 0;
+    pouts[np++] = bo ? bo : out;
+    if (!bo && outs[1])
+        pouts[np++] = outs[1];
+    if (o->intel.matcher)
+        pouts[np++] = o->intel.matcher;
     xouts[1] = o->intel.matcher;
-    struct pipeline *p = irc ? NULL : pipeline_new(cfg, pouts, 1 + !!outs[1] + !!o->intel.matcher,
-                                                   err, sizeof(err));
+    struct pipeline *p = irc ? NULL : pipeline_new(cfg, pouts, np, err, sizeof(err));
     if (!p) {
         if (!irc)
             cli_error("analyze: %s", err);
+        output_close(bo);
         if (o->extract)
             extract_stop();
         cli_intel_stop(&o->intel, "analyze", 1);
@@ -303,6 +326,7 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         cli_error("analyze: %s", capture_error(src));
     analyze_running = NULL;
     pipeline_free(p);
+    output_close(bo);
     if (o->extract)
         extract_stop();
     cli_intel_stop(&o->intel, "analyze", o->quiet);
@@ -317,6 +341,7 @@ int cmd_analyze(int argc, char **argv)
     struct analyze_opts o = {0};
     struct pipeline_config cfg;
     pipeline_config_default(&cfg);
+    behave_config_default(&o.behave);
     if (cli_wants_help(argc, argv)) {
         analyze_usage(stdout);
         return VIGIL_EXIT_OK;

@@ -62,7 +62,16 @@ static int parse_size(const char *s, unsigned long long *out)
 
 int cli_archive_opt(struct cli_archive *a, const char *cmd, int c, const char *arg)
 {
-    char *end;
+    char *end, err[200];
+    if (!a->behave_init) {
+        behave_config_default(&a->behave);
+        a->behave_init = 1;
+    }
+    int b = behave_getopt(&a->behave, c, arg, err, sizeof(err));
+    if (b < 0)
+        cli_error("%s: %s", cmd, err);
+    if (b)
+        return b;
     switch (c) {
     case 'D': a->data = arg; return 1;
     case 'S': a->sensor = arg; return 1;
@@ -130,24 +139,38 @@ int cli_archive_open(struct cli_archive *a, const char *cmd)
         cli_error("%s: cannot create the log directory %s: %s", cmd, a->log_dir, strerror(errno));
         goto fail;
     }
-    a->out = output_zeek_open(a->log_dir, a->json ? ZEEK_LOG_JSON : ZEEK_LOG_TSV, err,
-                              sizeof(err));
-    if (!a->out) {
+    a->logs = output_zeek_open(a->log_dir, a->json ? ZEEK_LOG_JSON : ZEEK_LOG_TSV, err,
+                               sizeof(err));
+    if (!a->logs) {
         cli_error("%s: %s", cmd, err);
         if (a->log_dir == dir)
             a->log_dir = NULL;
         goto fail;
     }
-    int rc = cli_intel_start(&a->intel, cmd, a->log_dir, a->out, NULL, a->sensor, a->quiet);
+    int rc = cli_intel_start(&a->intel, cmd, a->log_dir, a->logs, NULL, a->sensor, a->quiet);
     if (a->log_dir == dir)
         a->log_dir = NULL;
     if (rc) {
-        output_close(a->out);
-        a->out = NULL;
+        output_close(a->logs);
+        a->logs = NULL;
         pcapstore_close(a->store, err, sizeof(err));
         a->store = NULL;
         return rc;
     }
+    /* the behaviour detectors in front of the logs (and --intel's eve.json) */
+    if (!a->behave_init)
+        behave_config_default(&a->behave);
+    struct output *bdown[2] = {a->logs, a->intel.eve};
+    a->out = behave_open(&a->behave, bdown, 2, err, sizeof(err));
+    if (!a->out && a->behave.enabled) {
+        cli_error("%s: %s", cmd, err);
+        cli_intel_stop(&a->intel, cmd, 1);
+        output_close(a->logs);
+        a->logs = NULL;
+        goto fail;
+    }
+    if (!a->out)
+        a->out = a->logs;
     return 0;
 fail:
     pcapstore_close(a->store, err, sizeof(err));
@@ -159,9 +182,11 @@ int cli_archive_close(struct cli_archive *a, const char *cmd)
 {
     char err[4400];
     int rc = 0;
+    if (a->out != a->logs)
+        output_close(a->out); /* the behaviour wrapper, before what it writes to */
     cli_intel_stop(&a->intel, cmd, a->quiet);
-    output_close(a->out);
-    a->out = NULL;
+    output_close(a->logs);
+    a->out = a->logs = NULL;
     if (a->store && pcapstore_close(a->store, err, sizeof(err)) < 0) {
         cli_error("%s: %s", cmd, err);
         rc = VIGIL_EXIT_ERROR;
@@ -292,8 +317,10 @@ static void capture_usage(FILE *out)
             "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
             "                          repeatable): hits to intel.log and eve.json\n"
             "                          (docs/intel.md)\n"
-            "\nDrops (kernel ring, interface) are logged every minute and at exit and kept in\n"
-            "DATA/sensor_data/<sensor>/capture.stats.  docs/capture.md tells more.\n");
+            "%s\n"
+            "Drops (kernel ring, interface) are logged every minute and at exit and kept in\n"
+            "DATA/sensor_data/<sensor>/capture.stats.  docs/capture.md tells more.\n",
+            behave_usage);
 }
 
 static const struct option capture_longs[] = {
@@ -305,7 +332,7 @@ static const struct option capture_longs[] = {
     {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
     {"extract", no_argument, 0, 'X'},         {"extract-max-size", required_argument, 0, 'M'},
     {"yara", required_argument, 0, 'Y'},      {"intel", required_argument, 0, 'I'},
-    {0, 0, 0, 0}};
+    BEHAVE_LONGOPTS, {0, 0, 0, 0}};
 
 static int capture_parse(int argc, char **argv, struct capture_run *r)
 {

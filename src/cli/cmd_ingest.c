@@ -57,8 +57,10 @@ static void ingest_usage(FILE *out)
             "                          exit 2 with FILE:LINE)\n"
             "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
             "                          repeatable): hits to intel.log and eve.json\n"
-            "                          (docs/intel.md)\n"            "\n"
-            "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input.  docs/ingest.md tells more.\n");
+            "                          (docs/intel.md)\n"
+            "%s\n"
+            "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input.  docs/ingest.md tells more.\n",
+            behave_usage);
 }
 
 static const struct option ingest_longs[] = {
@@ -69,7 +71,7 @@ static const struct option ingest_longs[] = {
     {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
     {"extract", no_argument, 0, 'X'},         {"extract-max-size", required_argument, 0, 'M'},
     {"yara", required_argument, 0, 'Y'},      {"intel", required_argument, 0, 'I'},
-    {0, 0, 0, 0}};
+    BEHAVE_LONGOPTS, {0, 0, 0, 0}};
 
 struct ingest_opts {
     struct cli_archive ar;
