@@ -3,7 +3,7 @@
 # a SYN scan (scans/cs-synscan.pcapng) gives Scan::Port_Scan with the
 # scanner and victim, in notice.log, alert.log and (with -S) eve.json and
 # fast.log as gid 9000; the thresholds move it; --no-behaviour turns it
-# off; a synthetic capture (behave_pcap.py) with a 60 s beacon gives
+# off; `vigil ingest` takes the same options; a synthetic capture (behave_pcap.py) with a 60 s beacon gives
 # Vigil::Beacon for that pair and no other; busy traces that are not
 # beacons (automated bursts, one long C2 session) give none.
 set -u
@@ -57,6 +57,14 @@ check "scan: JSON notice.log" "grep -q '\"note\":\"Scan::Port_Scan\",\"msg\":\"1
 "$V" analyze -q --scan-ports 1.5 -r "$SCAN" -l "$T/bad" 2>"$T/bad.err"
 check "bad value: exit 2 naming the option" "[ $? -eq 2 ] && grep -q -- '--scan-ports' '$T/bad.err'"
 check "--help lists the options" "'$V' analyze --help | grep -q -- '--beacon-score X'"
+
+# the same through `vigil ingest` (capture shares its option handling)
+"$V" ingest -q --data "$T/data" -l "$T/ing" -r "$SCAN"
+check "ingest: Scan::Port_Scan in its notice.log" "[ \$(rows '$T/ing/notice.log' 'Scan::Port_Scan') -eq 1 ]"
+"$V" ingest -q --data "$T/data2" -l "$T/ing2" --scan-ports 2000 -r "$SCAN"
+check "ingest: --scan-ports 2000: none" "[ \$(rows '$T/ing2/notice.log' 'Scan::Port_Scan') -eq 0 ]"
+"$V" ingest -q --data "$T/data3" -l "$T/ing3" --beacon-score 2 -r "$SCAN" 2>"$T/ing3.err"
+check "ingest: bad value: exit 2" "[ $? -eq 2 ] && grep -q -- '--beacon-score' '$T/ing3.err'"
 
 # 2. a synthetic beacon
 python3 "$HERE/behave_pcap.py" "$T/beacon.pcap"
