@@ -13,7 +13,8 @@
  * always-evaluate list.  Evaluation is engine_eval.c.
  *
  * State that outlives one engine (so a SIGHUP reload loses no flow): the
- * per-flow table (flowbits, TCP state, confirmed app protocol), direct-
+ * per-flow table (flowbits, flowints, TCP state, confirmed app protocol,
+ * first-packet time and per-direction counts for flow.age/pkts/bytes), direct-
  * mapped by a seeded hash of the session uid with DETECT_FLOWS_MAX slots
  * (a collision replaces the older flow and is counted), and the flowbit
  * name table (names only grow, capped at DETECT_FLOWBITS_MAX).  Single
@@ -24,6 +25,7 @@
 
 #include "core/hash.h"
 #include "detect/engine_int.h"
+#include "detect/rule_pkt.h"
 #include "flow/flow.h"
 #include "proto/proto.h"
 
@@ -63,8 +65,21 @@ static int det_state_init(void)
     return 0;
 }
 
+struct det_stash *det_stash_get(void)
+{
+    return &stash;
+}
+
+struct detect_engine *det_current(void)
+{
+    return current;
+}
+
 static void det_state_free(void)
 {
+    for (uint32_t i = 0; detect_flows && i < DETECT_FLOWS_MAX; i++)
+        det_flow_release(&detect_flows[i]);
+    det_flowint_names_free();
     free(detect_flows);
     detect_flows = NULL;
     for (uint32_t i = 0; i < n_bit_names; i++)
@@ -86,6 +101,7 @@ struct det_flow *det_flow_find(const char *uid, int create)
         return NULL;
     if (fs->uid[0] && current)
         current->ctr.flow_evictions++;
+    det_flow_release(fs);
     memset(fs, 0, sizeof(*fs));
     memcpy(fs->uid, uid, n);
     return fs;
@@ -102,13 +118,13 @@ int detect_rule_check(const struct rule *r, const char **kw)
         RULE_BUF_HTTP_PROTOCOL,  RULE_BUF_DNS_QUERY,     RULE_BUF_TLS_SNI,
         RULE_BUF_JA3_HASH,       RULE_BUF_JA3S_HASH,     RULE_BUF_SSH_PROTO,
         RULE_BUF_SSH_SOFTWARE};
-    if (r->n_flowints)
-        return *kw = "flowint", -1;
     for (uint32_t i = 0; i < r->n_bits; i++)
         if (r->bits[i].scope != RULE_BITS_FLOW)
             return *kw = "xbits", -1;
     if (r->app_event)
         return *kw = "app-layer-event", -1;
+    if (r->px && r->px->unmapped)
+        return *kw = r->px->unmapped, -1; /* an event with no counterpart, named */
     if (r->tls_version)
         return *kw = "tls.version", -1;
     if (r->ftpbounce)
@@ -117,15 +133,19 @@ int detect_rule_check(const struct rule *r, const char **kw)
         return *kw = "stream_size", -1;
     if (r->flow & (RULE_FLOW_ONLY_FRAG))
         return *kw = "flow:only_frag", -1;
-    if (r->threshold.type == RULE_THRESH_BACKOFF)
-        return *kw = "threshold:type backoff", -1;
     if (r->proto == RULE_PROTO_TCP_STREAM || (r->flow & RULE_FLOW_ONLY_STREAM))
         return *kw = "flow:only_stream", -1;
+    /* a parser-weird app-layer-event with no buffer works for any parser */
+    int app_ev = r->px && r->px->ev.kind == RULE_EV_APP && r->n_bufs == 0;
     switch (r->proto) {
     case RULE_PROTO_IP: case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: case RULE_PROTO_UDP:
     case RULE_PROTO_ICMP: case RULE_PROTO_HTTP: case RULE_PROTO_DNS: case RULE_PROTO_TLS:
     case RULE_PROTO_SSH:
         break;
+    case RULE_PROTO_SMTP: case RULE_PROTO_FTP:
+        if (app_ev)
+            break;
+        return *kw = rule_proto_name(r->proto), -1;
     default:
         return *kw = rule_proto_name(r->proto), -1;
     }
@@ -269,8 +289,14 @@ static int group_always_add(struct det_group *g, uint32_t id)
 static unsigned rule_groups(const struct det_rule *dr)
 {
     const struct rule *r = dr->r;
+    if (r->px && (r->px->ev.kind == RULE_EV_DECODE || r->px->ev.kind == RULE_EV_STREAM ||
+                  r->px->ev.kind == RULE_EV_APP))
+        return 0; /* event rules: the engine's ev list */
     if (dr->tx) {
-        switch (r->app_proto ? r->app_proto : r->proto) {
+        uint8_t app = r->app_proto ? r->app_proto : r->proto;
+        if (r->px && r->px->ev.kind == RULE_EV_RECORD)
+            app = r->px->ev.app;
+        switch (app) {
         case RULE_PROTO_HTTP: return 1u << DG_HTTP;
         case RULE_PROTO_DNS: return 1u << DG_DNS;
         case RULE_PROTO_TLS: return 1u << DG_TLS;
@@ -301,6 +327,10 @@ static int det_rule_setup(struct det_rule *dr, const struct rule *r)
     }
     if (r->flow & RULE_FLOW_TO_CLIENT)
         dr->to_client = 1;
+    if (r->px && r->px->ev.kind == RULE_EV_RECORD)
+        dr->tx = 1;
+    if (det_flowint_setup(r) < 0)
+        return -1;
     for (uint32_t i = 0; i < r->n_bits && i < 8; i++) {
         const char *nm = r->bits[i].name;
         size_t len = strcspn(nm, "|&");
@@ -350,7 +380,17 @@ static int engine_place(struct detect_engine *e, uint32_t id, struct fp_list (*f
     const uint8_t *p;
     uint32_t len;
     int nocase;
-    int has_fp = rule_fast_pattern(e->rules[id].r, &buf, &p, &len, &nocase);
+    const struct rule *r = e->rules[id].r;
+    if (r->px && (r->px->ev.kind == RULE_EV_DECODE || r->px->ev.kind == RULE_EV_STREAM ||
+                  r->px->ev.kind == RULE_EV_APP)) {
+        uint32_t *n = realloc(e->ev, (e->n_ev + 1) * sizeof(*n));
+        if (!n)
+            return -1;
+        e->ev = n;
+        e->ev[e->n_ev++] = id;
+        return 0;
+    }
+    int has_fp = rule_fast_pattern(r, &buf, &p, &len, &nocase);
     if (has_fp)
         e->ctr.prefilter_rules++;
     for (int g = 0; g < DG_COUNT; g++) {
@@ -448,6 +488,7 @@ void detect_engine_free(struct detect_engine *e)
     free(e->mark);
     free(e->cand);
     free(e->thresh);
+    free(e->ev);
     free(e);
 }
 
@@ -511,6 +552,7 @@ void detect_packet_flow(struct flow_table *t, struct flow *f, const struct packe
     if (!fs)
         return;
     fs->seen |= stash.to_server ? 1 : 2;
+    det_flow_count(fs, pkt, stash.to_server);
     if (ip->proto == 6 && ip->t.valid)
         track_tcp(fs, ip->t.tcp_flags);
 }
@@ -525,7 +567,7 @@ void detect_packet(const struct packet *pkt)
 {
     struct detect_engine *e = current;
     const struct pkt_ip *ip = packet_inner_const(pkt);
-    if (!e || !ip || (pkt->flags & PKT_F_FRAG_HELD) || (ip->is_fragment && !ip->reassembled))
+    if (!e || !ip)
         return;
     struct det_insp in;
     memset(&in, 0, sizeof(in));
@@ -547,6 +589,9 @@ void detect_packet(const struct packet *pkt)
     in.buf[RULE_BUF_PKT] = ip->t.payload;
     in.len[RULE_BUF_PKT] = ip->t.payload ? ip->t.payload_len : 0;
     in.have[RULE_BUF_PKT] = 1;
+    det_packet_events(e, &in); /* decode-event rules, also on held fragments */
+    if ((pkt->flags & PKT_F_FRAG_HELD) || (ip->is_fragment && !ip->reassembled))
+        return;
     e->ctr.packets++;
     det_inspect(e, pkt_group(ip->proto), &in);
 }

@@ -35,6 +35,7 @@
 struct flow_table;
 struct flow;
 struct proto_conn;
+struct flow_app_info;
 
 /* ---- matching one list (match.c) ----------------------------------------- */
 
@@ -93,7 +94,8 @@ struct detect_engine *detect_engine_install(struct detect_engine *e);
 void detect_engine_counters(const struct detect_engine *e, struct detect_counters *c);
 
 /* Can the engine evaluate r?  0, or -1 with *kw naming the keyword it
- * parses but does not evaluate (xbits, flowint, base64_decode, ...). */
+ * parses but does not evaluate (xbits, base64_decode, an event with no
+ * counterpart named "app-layer-event:NAME", ...). */
 int detect_rule_check(const struct rule *r, const char **kw);
 
 /* Load rules files/directories (sorted *.rules), vars and the
@@ -118,5 +120,13 @@ void detect_app_proto(const struct proto_conn *conn, const char *name);
 
 /* The app layer: a parser emitted rec (transaction rules on its buffers). */
 void detect_record(const struct proto_conn *conn, const struct record_hdr *rec);
+
+/* The app layer: a parser raised weird `name` on conn (app-layer-event rules,
+ * engine_pkt.c). */
+void detect_app_weird(const struct proto_conn *conn, const char *name, int64_t ts);
+
+/* The app layer: a TCP flow weird, a reassembly anomaly, or "gap" for a
+ * reassembly gap (stream-event rules). */
+void detect_stream_event(const struct flow_app_info *info, const char *name, int64_t ts);
 
 #endif

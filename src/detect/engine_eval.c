@@ -7,9 +7,11 @@
  * Evaluation order follows Suricata's: protocol, header addresses and
  * ports (both ways for "<>"), flow keyword, packet keywords (dsize, ttl,
  * flags, itype, ...), the detection lists of every buffer (match.c),
- * flowbit conditions; on a match the flowbit actions run (also for
- * noalert rules), then threshold/detection_filter decide whether the
- * alert is written.  Threshold state: a table of DETECT_THRESH_MAX slots
+ * flowbit and flowint conditions; the rule_px keywords (vlan, fragbits,
+ * flow.age, events: engine_pkt.c) with the packet keywords.  On a match
+ * the flowbit and flowint actions run (also for noalert rules), then
+ * threshold/detection_filter decide whether the alert is written
+ * (backoff: the count-th match, then count x multiplier, ...).  Threshold state: a table of DETECT_THRESH_MAX slots
  * direct-mapped by a seeded hash of (rule, tracked address); a collision
  * replaces the older entry and is counted.
  */
@@ -210,7 +212,8 @@ static void bits_apply(const struct rule *r, struct det_flow *fs)
 
 static int rule_matches(struct detect_engine *e, const struct rule *r, const struct det_insp *in)
 {
-    if (!proto_ok(r, in) || !header_ok(r, in) || !flow_ok(r, in) || !pkt_keywords_ok(r, in))
+    if (!proto_ok(r, in) || !header_ok(r, in) || !flow_ok(r, in) || !pkt_keywords_ok(r, in) ||
+        !det_px_ok(r, in))
         return 0;
     memset(e->m.vars, 0, sizeof(e->m.vars));
     for (uint32_t b = 0; b < r->n_bufs; b++) {
@@ -220,7 +223,7 @@ static int rule_matches(struct detect_engine *e, const struct rule *r, const str
         if (!in->have[id] || !detect_match_list(&e->m, &r->bufs[b], in->buf[id], in->len[id]))
             return 0;
     }
-    return bits_ok(r, in);
+    return bits_ok(r, in) && det_flowint_ok(r, in->fs);
 }
 
 /* ---- threshold / detection_filter ---------------------------------------------- */
@@ -244,13 +247,22 @@ static int thresh_one(struct detect_engine *e, const struct rule *r,
     uint64_t h = core_siphash(e->thresh_key, key, n);
     struct det_thresh *s = &e->thresh[h & (DETECT_THRESH_MAX - 1)];
     int64_t win = (int64_t)t->seconds * 1000000000LL;
-    if (!s->used || s->key != h || ts - s->start > win) {
+    int expired = t->type != RULE_THRESH_BACKOFF && ts - s->start > win;
+    if (!s->used || s->key != h || expired) {
         if (s->used && s->key != h)
             e->ctr.thresh_evictions++;
         s->used = 1, s->key = h, s->start = ts, s->count = 0, s->fired = 0;
+        s->next = t->count;
     }
     s->count++;
     switch (t->type) {
+    case RULE_THRESH_BACKOFF: /* alert on the count-th match, then count*multiplier, ... */
+        if (s->count != s->next)
+            return 0;
+        s->next = (uint64_t)s->next * t->multiplier > 0xffffffffu
+                      ? 0xffffffffu
+                      : s->next * (t->multiplier ? t->multiplier : 1);
+        return 1;
     case RULE_THRESH_LIMIT: return s->count <= t->count;
     case RULE_THRESH_THRESHOLD:
         if (s->count >= t->count) {
@@ -450,6 +462,8 @@ static int64_t insp_ts(const struct det_insp *in)
         return in->pkt->ts_sec * 1000000000LL + in->pkt->ts_nsec;
     if (in->st)
         return in->st->ts;
+    if (!in->rec)
+        return in->ev_ts;
     int i = record_field_index(in->rec->type, "ts");
     return i >= 0 ? *(const int64_t *)record_field_ptr(in->rec, (size_t)i) : 0;
 }
@@ -471,6 +485,7 @@ static int eval_one(struct detect_engine *e, enum det_grp g, const struct det_ru
     if (!rule_matches(e, r, in))
         return 0;
     bits_apply(r, in->fs);
+    det_flowint_apply(r, in->fs);
     if (dr->pass) {
         if (in->fs)
             in->fs->passed = 1;
@@ -484,6 +499,19 @@ static int eval_one(struct detect_engine *e, enum det_grp g, const struct det_ru
     if (!r->noalert)
         alert_emit(e, r, in, ts);
     return 1;
+}
+
+void det_inspect_list(struct detect_engine *e, const uint32_t *ids, uint32_t n,
+                      struct det_insp *in)
+{
+    if (in->fs && in->fs->passed)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        if (e->rules[ids[i]].pass && eval_one(e, DG_COUNT, &e->rules[ids[i]], in))
+            return;
+    for (uint32_t i = 0; i < n; i++)
+        if (!e->rules[ids[i]].pass)
+            eval_one(e, DG_COUNT, &e->rules[ids[i]], in);
 }
 
 void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)

@@ -43,6 +43,9 @@ struct det_flow {
     uint8_t seen; /* bit 0 originator seen, bit 1 responder seen */
     uint8_t passed; /* a pass rule matched: no more inspection */
     uint64_t bits[DETECT_FLOWBITS_MAX / 64];
+    int64_t first_ts;          /* first packet seen (ns), for flow.age */
+    uint64_t pkts[2], bytes[2]; /* packets/bytes to server [0] and to client [1] */
+    struct det_ints *ints;     /* flowint values (engine_pkt.c), NULL until one is set */
 };
 
 /* The current packet's flow, from detect_packet_flow. */
@@ -68,6 +71,7 @@ struct det_thresh {
     uint32_t count;
     int64_t start;
     uint8_t used, fired;
+    uint32_t next; /* backoff: the count of the next alert */
 };
 
 struct detect_engine {
@@ -86,6 +90,8 @@ struct detect_engine {
     detect_emit_fn emit;
     void *emit_ctx;
     struct detect_counters ctr;
+    uint32_t *ev; /* rules on decode/stream/app-layer events (not in any group) */
+    uint32_t n_ev;
 };
 
 /* One inspection: the buffers present and where it happened. */
@@ -104,6 +110,9 @@ struct det_insp {
     const struct record_hdr *rec; /* transaction inspections */
     const struct proto_conn *conn;
     uint8_t app;
+    uint8_t ev_kind;      /* an event inspection: enum rule_ev_kind, 0 otherwise */
+    const char *ev_name;  /* the weird / anomaly name of a stream or app event */
+    int64_t ev_ts;        /* time of a stream or app event (ns) */
 };
 
 /* engine.c */
@@ -111,7 +120,24 @@ extern struct det_flow *detect_flows;
 struct det_flow *det_flow_find(const char *uid, int create);
 int det_bit_index(const char *name, size_t len, int create);
 
+struct det_stash *det_stash_get(void);
+struct detect_engine *det_current(void);
+
 /* engine_eval.c */
 void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in);
+/* Evaluate the rules ids[0..n) (no prefilter), pass rules first. */
+void det_inspect_list(struct detect_engine *e, const uint32_t *ids, uint32_t n,
+                      struct det_insp *in);
+
+/* engine_pkt.c: the rule_px conditions, flowints and the event hooks. */
+int det_px_ok(const struct rule *r, const struct det_insp *in);
+int det_flowint_ok(const struct rule *r, const struct det_flow *fs);
+void det_flowint_apply(const struct rule *r, struct det_flow *fs);
+int det_flowint_setup(const struct rule *r);   /* registers the names; -1 when full */
+void det_flow_release(struct det_flow *fs);    /* frees what a slot owns */
+void det_flowint_names_free(void);
+void det_flow_count(struct det_flow *fs, const struct packet *pkt, int to_server);
+/* Decode events of the packet in (no-op without anomalies or event rules). */
+void det_packet_events(struct detect_engine *e, struct det_insp *in);
 
 #endif

@@ -335,7 +335,7 @@ struct rule_bit {
 
 struct rule_flowint {
     char *name;
-    char op[8]; /* = + - == != < <= > >= isset notset isnotset */
+    char op[12]; /* = + - == != < <= > >= isset notset isnotset */
     char *var;  /* value given as another flowint, or NULL */
     uint64_t value;
 };
@@ -394,6 +394,8 @@ struct rule_kv {
 #define RULE_HAS_ICMP_SEQ 0x2000u
 #define RULE_HAS_TAG 0x4000u
 
+struct rule_px;
+
 struct rule {
     /* header */
     uint8_t action, proto, app_proto; /* app_proto: from header or buffers */
@@ -432,6 +434,7 @@ struct rule {
     char *app_event;   /* app-layer-event */
     char *tls_version; /* tls.version */
     uint8_t ftpbounce;
+    struct rule_px *px; /* vlan.*, fragbits, flow.age, events, ... (rule_pkt.h), or NULL */
 
     /* detection */
     struct rule_buflist *bufs;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "detect/rule_int.h"
+#include "detect/rule_pkt.h"
 
 static int kw_flow(struct rule_pctx *p, char *val, int arg)
 {
@@ -604,7 +605,7 @@ static const struct rule_keyword keywords[] = {
     {"detection_filter", kw_threshold, RULE_KW_ARG, 1},
     {"tag", kw_tag, RULE_KW_ARG, 0},
     {"tls.version", kw_string_opt, RULE_KW_ARG, 0},
-    {"app-layer-event", kw_string_opt, RULE_KW_ARG, 1},
+    {"app-layer-event", rule_kw_app_event, RULE_KW_ARG, 0},
     {"ftpbounce", kw_flag_only, RULE_KW_NOARG, 1},
     /* packet header */
     NUMKW("dsize", 0),
@@ -620,6 +621,7 @@ static const struct rule_keyword keywords[] = {
     NUMKW("icmp_seq", 10),
     {"ip_proto", kw_ip_proto, RULE_KW_ARG, 0},
     {"flags", kw_flags, RULE_KW_ARG, 0},
+    {"tcp.flags", kw_flags, RULE_KW_ARG, 0}, /* Suricata 7's name of flags */
 };
 
 const struct rule_keyword *rule_keyword_find(const char *name)
@@ -627,5 +629,5 @@ const struct rule_keyword *rule_keyword_find(const char *name)
     for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
         if (strcmp(name, keywords[i].name) == 0)
             return &keywords[i];
-    return NULL;
+    return rule_pkt_keyword_find(name); /* rule_pkt.c: packet, flow and event keywords */
 }

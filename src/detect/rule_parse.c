@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "detect/rule_int.h"
+#include "detect/rule_pkt.h"
 
 static const char *const proto_names[RULE_PROTO_COUNT] = {
     [RULE_PROTO_IP] = "ip",         [RULE_PROTO_TCP] = "tcp",
@@ -327,6 +328,7 @@ void rule_free(struct rule *r)
         free(r->flowints[i].var);
     }
     free(r->flowints);
+    rule_px_free(r->px);
     free(r->app_event);
     free(r->tls_version);
     for (uint32_t i = 0; i < r->n_byte_vars; i++)

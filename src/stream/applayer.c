@@ -664,6 +664,7 @@ static void sink_data(void *ctx, int side, const uint8_t *data, size_t len, int6
 static void sink_gap(void *ctx, int side, uint64_t len, int64_t ts)
 {
     struct proto_ctx *c = ctx;
+    detect_stream_event(&c->info, "gap", ts); /* stream-event:reassembly_seq_gap */
     if (c->mode == AM_DETECT) {
         c->al->ctr.gave_up++;
         app_give_up(c);
@@ -698,6 +699,7 @@ static void sink_anomaly(void *ctx, int side, const char *name, int64_t ts)
     struct proto_ctx *c = ctx;
     (void)side;
     weird_conn(c->al, &c->info, name, NULL, "TCP", ts);
+    detect_stream_event(&c->info, name, ts);
 }
 
 static const struct stream_sink app_sink_ops = {
@@ -923,6 +925,7 @@ static void hook_weird(void *ctx, struct flow_table *t, struct flow *f, const ch
     struct flow_app_info in;
     flow_app_info(t, f, &in);
     weird_conn(al, &in, name, NULL, source, now);
+    detect_stream_event(&in, name, now);
 }
 
 /* ---- proto.h: what the app layer gives a parser --------------------------------------------- */
@@ -970,6 +973,7 @@ void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int6
         src[i + 1] = 0;
     }
     weird_conn(ctx->al, &ctx->info, name, addl, src, ts);
+    detect_app_weird(&ctx->conn, name, ts);
 }
 
 int proto_switch(struct proto_ctx *ctx, const char *name)

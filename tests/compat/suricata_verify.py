@@ -3,7 +3,8 @@
 
 For every `*.suricata-test.yaml` in $CORPUS that loads rules (`<test>.rules`,
 `<test>.<file>.rules`) and checks alerts (a filter on event_type alert with
-alert.signature_id, or on event_type alert alone: the total), run
+alert.signature_id, or on event_type alert alone: the total; a pcap_cnt
+beside the signature id counts only that packet's alerts), run
 `$VIGIL analyze -q -r TRACE -S RULES... -l DIR` and count the alerts in
 DIR/eve.json: each check's `count` must be met exactly (`count: 0`: the
 alert must not appear).  Checks that need fields we do not compare
@@ -80,7 +81,7 @@ def alert_checks(doc):
         other = set(m) - {"event_type", "alert.signature_id"}
         if sid is None and other:
             continue
-        checks.append((sid, int(f["count"])))
+        checks.append((sid, m.get("pcap_cnt") if sid is not None else None, int(f["count"])))
     return checks
 
 
@@ -117,13 +118,18 @@ def run_test(name, pcap, rules, checks, tmp):
                     total += 1
                     sid = ev["alert"]["signature_id"]
                     counts[sid] = counts.get(sid, 0) + 1
+                    key = (sid, ev.get("pcap_cnt"))
+                    counts[key] = counts.get(key, 0) + 1
     except OSError:
         pass
     bad = []
-    for sid, want in checks:
-        got = total if sid is None else counts.get(sid, 0)
+    for sid, cnt, want in checks:
+        got = total if sid is None else counts.get(sid if cnt is None else (sid, cnt), 0)
         if got != want:
-            bad.append("%s: want %d got %d" % ("alerts" if sid is None else "sid %s" % sid, want, got))
+            what = "alerts" if sid is None else "sid %s" % sid
+            if cnt is not None:
+                what += " pcap_cnt %s" % cnt
+            bad.append("%s: want %d got %d" % (what, want, got))
     return ("fail", "; ".join(bad)) if bad else ("pass", "")
 
 

@@ -1,0 +1,272 @@
+/*
+ * test_detect_pkt.c - the packet, flow and event keywords of rule_pkt.c /
+ * engine_pkt.c: vlan.id (layer selection, all, any), vlan.layers,
+ * tcp.flags, icmpv6.mtu, fragbits, fragoffset, ipopts, sameip, ttl ranges,
+ * decode-event, prefilter, frame's rejection, unmapped events, and flowint
+ * (conditions, modifiers, unset variables, variable operands).  Rules are
+ * parsed with the real parser and run through a real engine on synthetic
+ * packets (detect_packet without a flow: no flow state).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "decode/decode.h"
+#include "detect/engine_int.h"
+#include "detect/rule_pkt.h"
+
+static int alerts;
+
+static void count_alert(void *ctx, const struct record_hdr *rec)
+{
+    (void)ctx;
+    (void)rec;
+    alerts++;
+}
+
+/* An IPv4 packet 10.0.0.1 -> 10.0.0.2 of protocol proto with an 8-byte
+ * transport header copy in l4 (for icmpv6.mtu). */
+static void pkt_init(struct packet *p, uint8_t version, uint8_t proto)
+{
+    static uint8_t l4[8];
+    memset(p, 0, sizeof(*p));
+    p->flags = PKT_F_IP;
+    p->num = 1;
+    p->n_layers = 1;
+    struct pkt_ip *ip = &p->layer[0];
+    ip->version = version;
+    ip->proto = proto;
+    ip->ttl = 64;
+    ip->src[0] = 10, ip->src[3] = 1;
+    ip->dst[0] = 10, ip->dst[3] = 2;
+    ip->t.valid = true;
+    ip->l4 = l4;
+    ip->l4_len = sizeof(l4);
+}
+
+/* Alerts of a one-rule engine (header "alert HDR (OPTS sid:1;)") on p;
+ * -1 when the rule is rejected or skipped by the engine. */
+static int run(const char *hdr, const char *opts, const struct packet *p)
+{
+    struct ruleset rs;
+    char text[1024], err[256];
+    assert_int_equal(ruleset_init(&rs), 0);
+    snprintf(text, sizeof(text), "alert %s (msg:\"t\"; %s sid:1;)\n", hdr, opts);
+    ruleset_load_text(&rs, "t", text, strlen(text));
+    if (rs.n != 1) {
+        ruleset_free(&rs);
+        return -1;
+    }
+    struct detect_engine *e = detect_engine_new(&rs, count_alert, NULL, NULL, err, sizeof(err));
+    assert_non_null(e);
+    struct detect_counters c;
+    detect_engine_counters(e, &c);
+    int got = -1;
+    if (c.rules == 1) {
+        detect_engine_install(e);
+        alerts = 0;
+        detect_packet(p);
+        got = alerts;
+        detect_engine_install(NULL);
+    }
+    detect_engine_free(e);
+    ruleset_free(&rs);
+    return got;
+}
+
+static void test_vlan(void **st)
+{
+    (void)st;
+    struct packet p;
+    pkt_init(&p, 4, 1);
+    p.link.n_vlan = 3;
+    p.link.vlan[0] = 200, p.link.vlan[1] = 300, p.link.vlan[2] = 400;
+    assert_int_equal(run("ip any any -> any any", "vlan.id:200,0;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "vlan.id:200,1;", &p), 0);
+    assert_int_equal(run("ip any any -> any any", "vlan.id:300;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "vlan.id:400,-1;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "vlan.id:0x12C,1;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "vlan.id:!500,all;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "vlan.id:>250,all;", &p), 0);
+    assert_int_equal(run("ip any any -> any any", "vlan.id:100-600,2;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "vlan.layers:3;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "vlan.layers:<3;", &p), 0);
+    assert_int_equal(run("ip any any -> any any", "vlan.id:200,0; prefilter;", &p), 1);
+    p.link.n_vlan = 0;
+    assert_int_equal(run("ip any any -> any any", "vlan.id:!500,all;", &p), 0);
+    assert_int_equal(run("ip any any -> any any", "vlan.id:!200,1;", &p), 0);
+    assert_int_equal(run("ip any any -> any any", "vlan.layers:0;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "vlan.id:5000;", &p), -1);
+    assert_int_equal(run("ip any any -> any any", "vlan.id:5,7;", &p), -1);
+}
+
+static void test_ip_keywords(void **st)
+{
+    (void)st;
+    struct packet p;
+    static uint8_t hdr[20];
+    pkt_init(&p, 4, 6);
+    p.layer[0].t.tcp_flags = 0x02; /* SYN */
+    assert_int_equal(run("tcp any any -> any any", "tcp.flags:S;", &p), 1);
+    assert_int_equal(run("tcp any any -> any any", "tcp.flags:SA;", &p), 0);
+    assert_int_equal(run("tcp any any -> any any", "ttl:60<>70;", &p), 1);
+    assert_int_equal(run("tcp any any -> any any", "ttl:>64;", &p), 0);
+    p.layer[0].hdr = hdr;
+    p.layer[0].df = true;
+    assert_int_equal(run("ip any any -> any any", "fragbits:D;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "fragbits:M;", &p), 0);
+    assert_int_equal(run("ip any any -> any any", "fragbits:*MD;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "fragbits:!M;", &p), 1);
+    hdr[6] = 0x80; /* the reserved bit */
+    assert_int_equal(run("ip any any -> any any", "fragbits:D;", &p), 0);
+    assert_int_equal(run("ip any any -> any any", "fragbits:+DR;", &p), 1);
+    p.layer[0].frag_offset = 1480;
+    assert_int_equal(run("ip any any -> any any", "fragoffset:185;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "fragoffset:!185;", &p), 0);
+    assert_int_equal(run("ip any any -> any any", "ipopts:rr;", &p), 0);
+    assert_int_equal(run("ip any any -> any any", "ipopts:any;", &p), 0);
+    p.layer[0].ip_options = PKT_IPOPT_RR;
+    assert_int_equal(run("ip any any -> any any", "ipopts:rr;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "ipopts:any;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "ipopts:ts;", &p), 0);
+    assert_int_equal(run("ip any any -> any any", "ipopts:nop;", &p), -1);
+    assert_int_equal(run("ip any any -> any any", "sameip;", &p), 0);
+    memcpy(p.layer[0].dst, p.layer[0].src, 16);
+    assert_int_equal(run("ip any any -> any any", "sameip;", &p), 1);
+}
+
+static void test_icmpv6_mtu(void **st)
+{
+    (void)st;
+    struct packet p;
+    pkt_init(&p, 6, 58);
+    p.layer[0].t.icmp_type = 2; /* Packet Too Big, MTU 1000 */
+    uint8_t *l4 = (uint8_t *)p.layer[0].l4;
+    memset(l4, 0, 8);
+    l4[0] = 2, l4[6] = 0x03, l4[7] = 0xe8;
+    assert_int_equal(run("ipv6 any any -> any any", "icmpv6.mtu:<1280;", &p), 1);
+    assert_int_equal(run("ipv6 any any -> any any", "icmpv6.mtu:1000;", &p), 1);
+    assert_int_equal(run("ipv6 any any -> any any", "icmpv6.mtu:>1000;", &p), 0);
+    p.layer[0].t.icmp_type = 128; /* echo request: no MTU */
+    assert_int_equal(run("ipv6 any any -> any any", "icmpv6.mtu:<1280;", &p), 0);
+}
+
+static void test_events(void **st)
+{
+    (void)st;
+    struct packet p;
+    pkt_init(&p, 6, 17);
+    assert_int_equal(run("pkthdr any any -> any any", "decode-event:ipv6.frag_overlap;", &p), 0);
+    p.n_anomalies = 1;
+    p.anomalies[0] = DECODE_ANOM_FRAG_INCONSISTENT_OVERLAP;
+    assert_int_equal(run("pkthdr any any -> any any", "decode-event:ipv6.frag_overlap;", &p), 1);
+    /* a held fragment is still inspected for decode events, never for payload */
+    p.flags |= PKT_F_FRAG_HELD;
+    assert_int_equal(run("pkthdr any any -> any any", "decode-event:ipv6.frag_overlap;", &p), 1);
+    assert_int_equal(run("ip any any -> any any", "ttl:64;", &p), 0);
+    /* the IP version of the event must match */
+    assert_int_equal(run("pkthdr any any -> any any", "decode-event:ipv4.frag_overlap;", &p), 0);
+    /* events with no counterpart: parsed, skipped by the engine naming them */
+    assert_int_equal(run("pkthdr any any -> any any", "decode-event:ipv6.zero_len_padn;", &p), -1);
+    assert_int_equal(run("http any any -> any any", "app-layer-event:http.no_such_event;", &p),
+                     -1);
+    const char *kw = NULL;
+    struct ruleset rs;
+    const char *t = "alert tcp any any -> any any (stream-event:pkt_invalid_ack; sid:2;)\n";
+    assert_int_equal(ruleset_init(&rs), 0);
+    ruleset_load_text(&rs, "t", t, strlen(t));
+    assert_int_equal(rs.n, 1);
+    assert_int_equal(detect_rule_check(rs.rules[0], &kw), -1);
+    assert_string_equal(kw, "stream-event:pkt_invalid_ack");
+    ruleset_free(&rs);
+    /* frame: rejected with a sentence */
+    assert_int_equal(run("ssh any any -> any 22", "frame:ssh.record.pdu; content:\"a\";", &p), -1);
+    assert_non_null(rule_event_name(RULE_EV_DECODE, 0));
+}
+
+/* flowint on a flow slot, through the engine's functions. */
+static const struct rule *parse1(struct ruleset *rs, const char *opts)
+{
+    char text[512];
+    snprintf(text, sizeof(text), "alert ip any any -> any any (%s sid:1;)\n", opts);
+    ruleset_load_text(rs, "t", text, strlen(text));
+    assert_int_equal(rs->n, 1);
+    const struct rule *r = rs->rules[0];
+    assert_int_equal(det_flowint_setup(r), 0);
+    return r;
+}
+
+static int fi_ok(struct det_flow *fs, const char *opts)
+{
+    struct ruleset rs;
+    assert_int_equal(ruleset_init(&rs), 0);
+    int ok = det_flowint_ok(parse1(&rs, opts), fs);
+    ruleset_free(&rs);
+    return ok;
+}
+
+static void fi_apply(struct det_flow *fs, const char *opts)
+{
+    struct ruleset rs;
+    assert_int_equal(ruleset_init(&rs), 0);
+    det_flowint_apply(parse1(&rs, opts), fs);
+    ruleset_free(&rs);
+}
+
+static void test_flowint(void **st)
+{
+    (void)st;
+    struct det_flow fs;
+    memset(&fs, 0, sizeof(fs));
+    /* unset: comparisons fail, notset/isnotset hold */
+    assert_false(fi_ok(&fs, "flowint:cnt,==,0;"));
+    assert_false(fi_ok(&fs, "flowint:cnt,isset;"));
+    assert_true(fi_ok(&fs, "flowint:cnt,notset;"));
+    assert_true(fi_ok(&fs, "flowint:cnt,isnotset;"));
+    /* "+" on an unset variable sets it; "-" on an unset one sets 0 */
+    fi_apply(&fs, "flowint:cnt,+,1;");
+    assert_true(fi_ok(&fs, "flowint:cnt,isset;"));
+    assert_true(fi_ok(&fs, "flowint:cnt,==,1;"));
+    fi_apply(&fs, "flowint:cnt,+,1;");
+    fi_apply(&fs, "flowint:cnt,+,1;");
+    assert_true(fi_ok(&fs, "flowint:cnt,==,3;"));
+    assert_true(fi_ok(&fs, "flowint:cnt,>,2; flowint:cnt,<=,3;"));
+    assert_false(fi_ok(&fs, "flowint:cnt,!=,3;"));
+    fi_apply(&fs, "flowint:down,-,5;");
+    assert_true(fi_ok(&fs, "flowint:down,==,0;"));
+    fi_apply(&fs, "flowint:cnt,-,1;");
+    assert_true(fi_ok(&fs, "flowint:cnt,==,2;"));
+    fi_apply(&fs, "flowint:cnt,=,10;");
+    assert_true(fi_ok(&fs, "flowint:cnt,>=,10;"));
+    /* a variable as the operand: set, and not set */
+    fi_apply(&fs, "flowint:lim,=,10;");
+    assert_true(fi_ok(&fs, "flowint:cnt,==,lim;"));
+    assert_false(fi_ok(&fs, "flowint:cnt,<,lim;"));
+    assert_false(fi_ok(&fs, "flowint:cnt,==,nosuch;"));
+    fi_apply(&fs, "flowint:cnt,+,lim;");
+    assert_true(fi_ok(&fs, "flowint:cnt,==,20;"));
+    /* a modifier in a rule is not a condition */
+    assert_true(fi_ok(&fs, "flowint:other,+,1;"));
+    /* a NULL flow: conditions on set values fail, notset holds */
+    assert_false(fi_ok(NULL, "flowint:cnt,isset;"));
+    assert_true(fi_ok(NULL, "flowint:cnt,notset;"));
+    det_flow_release(&fs);
+    assert_null(fs.ints);
+    det_flowint_names_free();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vlan),
+        cmocka_unit_test(test_ip_keywords),
+        cmocka_unit_test(test_icmpv6_mtu),
+        cmocka_unit_test(test_events),
+        cmocka_unit_test(test_flowint),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
