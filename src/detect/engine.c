@@ -8,9 +8,10 @@
  * ssh).  Each rule's fast pattern (the fast_pattern content, else its
  * longest positive content; fast_pattern:off,len chops it) goes into the
  * group's Vectorscan block-mode database for that buffer, compiled with
- * hs_compile_lit_multi (literal bytes, HS_FLAG_CASELESS for nocase,
- * HS_FLAG_SINGLEMATCH); rules without a usable content go to the group's
- * always-evaluate list.  Evaluation is engine_eval.c.
+ * hs_compile_multi (every byte \xHH-escaped, see fp_render;
+ * HS_FLAG_CASELESS for nocase, HS_FLAG_SINGLEMATCH); rules without a usable
+ * content go to the group's always-evaluate list, or a header index
+ * (engine_index.c).  Evaluation is engine_eval.c.
  *
  * State that outlives one engine (so a SIGHUP reload loses no flow): the
  * per-flow table (flowbits, flowints, TCP state, confirmed app protocol,
@@ -184,45 +185,52 @@ static int buf_is_response(unsigned b)
     return b == RULE_BUF_HTTP_STAT_CODE || b == RULE_BUF_HTTP_STAT_MSG || b == RULE_BUF_JA3S_HASH;
 }
 
-/* The rule's fast pattern: buffer, bytes, nocase.  0 when it has none. */
+/* The bytes of content c the prefilter looks for: the content, or its
+ * fast_pattern:off,len chop. */
+static uint32_t fp_bytes(const struct rule_content *c, const uint8_t **p)
+{
+    if (c->flags & RULE_CONTENT_FP_CHOP) {
+        *p = c->bytes + c->fp_off;
+        return c->fp_len;
+    }
+    *p = c->bytes;
+    return c->len;
+}
+
+/* The rule's fast pattern: buffer, bytes, nocase; 0 when it has none.  The
+ * fast_pattern content, else the longest positive content.  A rule without
+ * one is evaluated on every inspection of its group (or of its header
+ * index, engine_index.c). */
 static int rule_fast_pattern(const struct rule *r, uint8_t *buf, const uint8_t **p, uint32_t *len,
                              int *nocase)
 {
     const struct rule_content *best = NULL;
-    uint8_t bbuf = 0;
+    uint32_t best_n = 0;
     for (uint32_t b = 0; b < r->n_bufs; b++) {
         const struct rule_buflist *bl = &r->bufs[b];
         if (bl->n_xforms)
             continue; /* the pattern must be found in the buffer as inspected */
         for (uint32_t i = 0; i < bl->n; i++) {
             const struct rule_content *c = &bl->elems[i].u.content;
-            if (bl->elems[i].kind != RULE_ELEM_CONTENT || (c->flags & RULE_CONTENT_NEGATED) ||
-                c->len == 0)
+            const uint8_t *cp;
+            if (bl->elems[i].kind != RULE_ELEM_CONTENT || (c->flags & RULE_CONTENT_NEGATED))
                 continue;
-            if (c->flags & RULE_CONTENT_FAST_PATTERN) {
-                best = c, bbuf = bl->buffer;
+            uint32_t n = fp_bytes(c, &cp);
+            if (n == 0)
+                continue;
+            if (!(c->flags & RULE_CONTENT_FAST_PATTERN) && n <= best_n)
+                continue;
+            best = c, best_n = n, *buf = bl->buffer, *p = cp;
+            if (c->flags & RULE_CONTENT_FAST_PATTERN)
                 goto found;
-            }
-            if (!best || c->len > best->len)
-                best = c, bbuf = bl->buffer;
         }
     }
     if (!best)
         return 0;
 found:
-    *buf = bbuf;
+    *len = best_n;
     *nocase = (best->flags & RULE_CONTENT_NOCASE) != 0;
-    if (best->flags & RULE_CONTENT_FP_CHOP) {
-        *p = best->bytes + best->fp_off;
-        *len = best->fp_len;
-    } else {
-        *p = best->bytes;
-        *len = best->len;
-    }
-    /* fast_pattern:off,len can chop to nothing: Vectorscan's literal API
-     * refuses an empty pattern, and an empty one would select every packet
-     * anyway, so the rule is evaluated on every inspection instead. */
-    return *len > 0;
+    return 1;
 }
 
 /* ---- building -------------------------------------------------------------- */
@@ -348,6 +356,52 @@ static int det_rule_setup(struct det_rule *dr, const struct rule *r)
     return 0;
 }
 
+/* Pattern i of l as a Vectorscan expression: every byte \xHH-escaped.
+ * Not the literal API (hs_compile_lit_multi): Vectorscan 5.4 takes a
+ * literal whose first byte is 0x00 for an empty string and refuses the
+ * whole database ("Pure literal API doesn't support empty string"), which
+ * ET rules such as sid 2006417 (content "|00 11 22 ..|") hit.  Suricata
+ * hands its fast patterns to Hyperscan escaped the same way. */
+static char *fp_render(const struct fp_list *l, uint32_t i)
+{
+    char *s = malloc(l->len[i] * 4 + 1), *q = s;
+    if (!s)
+        return NULL;
+    for (size_t k = 0; k < l->len[i]; k++, q += 4)
+        snprintf(q, 5, "\\x%02x", (uint8_t)l->pat[i][k]);
+    *q = 0;
+    return s;
+}
+
+static int group_compile_one(hs_database_t **db, const struct fp_list *l, unsigned b, char *err,
+                             size_t errlen)
+{
+    char **ex = calloc(l->n, sizeof(*ex));
+    int rc = -1;
+    if (!ex)
+        goto oom;
+    for (uint32_t i = 0; i < l->n; i++)
+        if ((ex[i] = fp_render(l, i)) == NULL)
+            goto oom;
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_multi((const char *const *)ex, l->flags, l->ids, l->n, HS_MODE_BLOCK, NULL, db,
+                         &ce) != HS_SUCCESS) {
+        snprintf(err, errlen, "Vectorscan could not compile the %s patterns: %s (pattern %d)",
+                 rule_buffer_name(b), ce ? ce->message : "unknown error", ce ? ce->expression : -1);
+        hs_free_compile_error(ce);
+        goto out;
+    }
+    rc = 0;
+    goto out;
+oom:
+    snprintf(err, errlen, "out of memory compiling the %s patterns", rule_buffer_name(b));
+out:
+    for (uint32_t i = 0; ex && i < l->n; i++)
+        free(ex[i]);
+    free(ex);
+    return rc;
+}
+
 static int group_compile(struct detect_engine *e, struct fp_list (*fps)[RULE_BUF_COUNT], char *err,
                          size_t errlen)
 {
@@ -356,14 +410,8 @@ static int group_compile(struct detect_engine *e, struct fp_list (*fps)[RULE_BUF
             struct fp_list *l = &fps[g][b];
             if (!l->n)
                 continue;
-            hs_compile_error_t *ce = NULL;
-            if (hs_compile_lit_multi(l->pat, l->flags, l->ids, l->len, l->n, HS_MODE_BLOCK, NULL,
-                                     &e->g[g].db[b], &ce) != HS_SUCCESS) {
-                snprintf(err, errlen, "Vectorscan could not compile the %s patterns: %s",
-                         rule_buffer_name((unsigned)b), ce ? ce->message : "unknown error");
-                hs_free_compile_error(ce);
+            if (group_compile_one(&e->g[g].db[b], l, (unsigned)b, err, errlen) < 0)
                 return -1;
-            }
             e->g[g].n_fp[b] = l->n;
             if (hs_alloc_scratch(e->g[g].db[b], &e->scratch) != HS_SUCCESS) {
                 snprintf(err, errlen, "out of memory for Vectorscan scratch");
@@ -432,6 +480,9 @@ static int engine_build(struct detect_engine *e, FILE *warn, char *err, size_t e
     e->cand = calloc(e->n_rules + 1, sizeof(*e->cand));
     if (!e->mark || !e->cand)
         goto oom;
+    for (int g = 0; g < DG_COUNT; g++)
+        if (det_index_build(e, (enum det_grp)g) < 0)
+            goto oom;
     rc = group_compile(e, fps, err, errlen);
     goto out;
 oom:
@@ -481,6 +532,7 @@ void detect_engine_free(struct detect_engine *e)
         for (int b = 0; b < RULE_BUF_COUNT; b++)
             hs_free_database(e->g[g].db[b]);
         free(e->g[g].always);
+        det_index_free(&e->g[g]);
     }
     hs_free_scratch(e->scratch);
     detect_match_free(&e->m);

@@ -22,15 +22,20 @@
 #include "detect/engine_int.h"
 #include "proto/proto.h"
 
-static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
-                    unsigned int flags, void *ctx)
+static void mark_cand(uint32_t id, void *ctx)
 {
     struct detect_engine *e = ctx;
-    (void)from, (void)to, (void)flags;
     if (id < e->n_rules && e->mark[id] != e->gen) {
         e->mark[id] = e->gen;
         e->cand[e->n_cand++] = id;
     }
+}
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void *ctx)
+{
+    (void)from, (void)to, (void)flags;
+    mark_cand(id, ctx);
     return 0;
 }
 
@@ -528,7 +533,9 @@ void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
         hs_scan(grp->db[b], (const char *)in->buf[b], in->len[b], 0, e->scratch, on_match, e);
     }
     for (uint32_t i = 0; i < grp->n_always; i++)
-        on_match(grp->always[i], 0, 0, 0, e);
+        mark_cand(grp->always[i], e);
+    if (grp->n_indexed)
+        det_index_each(grp, in, mark_cand, e);
     if (e->n_cand > 1)
         qsort(e->cand, e->n_cand, sizeof(*e->cand), cmp_u32);
     uint32_t n = e->n_cand;

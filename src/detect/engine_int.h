@@ -20,11 +20,26 @@ enum det_grp {
 };
 #define DG_FIRST_TX DG_HTTP
 
+/* Header indexes over rules without a fast pattern (engine_index.c). */
+struct det_pidx {
+    uint32_t *off; /* 65537 offsets into ids, by port */
+    uint32_t *ids;
+};
+struct det_aidx {
+    unsigned __int128 *bound; /* n_seg segment starts, ascending, the first 0 */
+    uint32_t *off;            /* n_seg + 1 offsets into ids, by segment */
+    uint32_t *ids;
+    uint32_t n_seg;
+};
+
 struct det_group {
     hs_database_t *db[RULE_BUF_COUNT];
     uint32_t n_fp[RULE_BUF_COUNT];
     uint32_t *always; /* rule indexes evaluated on every inspection */
     uint32_t n_always, cap_always;
+    uint32_t n_indexed; /* rules without a fast pattern in one of the indexes */
+    struct det_pidx dport, sport;
+    struct det_aidx src[2], dst[2]; /* [0] IPv4, [1] IPv6 */
 };
 
 struct det_rule {
@@ -122,6 +137,15 @@ int det_bit_index(const char *name, size_t len, int create);
 
 struct det_stash *det_stash_get(void);
 struct detect_engine *det_current(void);
+
+/* engine_index.c: move the packet group's always-evaluate rules whose
+ * header allows it into the port/address indexes; call fn for every rule
+ * the indexes select for in (a superset of those whose header matches). */
+typedef void (*det_index_fn)(uint32_t id, void *ctx);
+int det_index_build(struct detect_engine *e, enum det_grp g);
+void det_index_free(struct det_group *grp);
+void det_index_each(const struct det_group *grp, const struct det_insp *in, det_index_fn fn,
+                    void *ctx);
 
 /* engine_eval.c */
 void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in);

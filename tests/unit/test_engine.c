@@ -2,7 +2,8 @@
  * test_engine.c - the detection engine's matcher (src/detect/match.c):
  * content modifiers and relative matching with backtracking, negation,
  * pcre (relative), byte_test/byte_jump/byte_extract, isdataat, and the
- * prefilter's equivalence with plain evaluation on random inputs.
+ * prefilter's equivalence with plain evaluation on random inputs, and
+ * fast patterns Vectorscan's literal API cannot take as they are.
  * Each rule is parsed with the real parser; buffers are ASCII unless
  * commented.
  */
@@ -147,6 +148,79 @@ static void test_prefilter_equivalence(void **st)
     }
 }
 
+/* A payload as the engine sees it: one TCP/IPv4 packet from sport to dport. */
+static void run_packet(const uint8_t *payload, uint32_t len, uint16_t sport, uint16_t dport)
+{
+    struct packet pkt;
+    memset(&pkt, 0, sizeof(pkt));
+    pkt.flags = PKT_F_IP;
+    pkt.n_layers = 1;
+    pkt.num = 1;
+    pkt.layer[0].version = 4;
+    pkt.layer[0].proto = 6;
+    pkt.layer[0].t.valid = true;
+    pkt.layer[0].t.sport = sport;
+    pkt.layer[0].t.dport = dport;
+    pkt.layer[0].t.payload = payload;
+    pkt.layer[0].t.payload_len = len;
+    detect_packet(&pkt);
+}
+
+/* ET rules whose fast pattern begins with a NUL byte (sid 2006417's
+ * "|00 11 22 ..|", the longest content) or is nothing but NULs (sid
+ * 2022506-like "|00 00 00|"): Vectorscan's literal API refused the whole
+ * database ("Pure literal API doesn't support empty string"), so no rules
+ * ran at all.  The engine must build, and match exactly. */
+static void test_fast_pattern_leading_nul(void **st)
+{
+    (void)st;
+    static const char text[] =
+        "alert tcp $HOME_NET 139 -> $EXTERNAL_NET any (msg:\"ET ATTACK_RESPONSE Weak Netbios "
+        "Lanman Auth Challenge Detected\"; flow:from_server; content:\"|ff 53 4d 42|\"; "
+        "content:\"|00 11 22 33 44 55 66 77 88|\"; classtype:policy-violation; sid:2006417; "
+        "rev:8; metadata:created_at 2010_07_30, updated_at 2019_07_26;)\n"
+        "alert tcp any any -> any 139 (msg:\"same contents, no flow\"; content:\"|ff 53 4d 42|\"; "
+        "content:\"|00 11 22 33 44 55 66 77 88|\"; sid:1;)\n"
+        "alert tcp any any -> any 140 (msg:\"all-NUL fast pattern\"; content:\"|00 00 00|\"; "
+        "fast_pattern; content:\"|01 78 9c|\"; distance:1; within:3; sid:2;)\n"
+        "alert tcp any any -> any 141 (msg:\"only NULs\"; content:\"|00 00|\"; sid:3;)\n";
+    struct ruleset rs;
+    assert_int_equal(ruleset_init(&rs), 0);
+    ruleset_load_text(&rs, "et", text, strlen(text));
+    assert_int_equal(rs.n, 4);
+    char err[256] = "";
+    struct detect_engine *e = detect_engine_new(&rs, count_alert, NULL, NULL, err, sizeof(err));
+    if (!e)
+        fprintf(stderr, "engine: %s\n", err);
+    assert_non_null(e);
+    struct detect_counters c;
+    detect_engine_counters(e, &c);
+    assert_int_equal(c.rules, 4);
+    assert_int_equal(c.prefilter_rules, 4);
+    detect_engine_install(e);
+    static const uint8_t smb[] = "\xff\x53\x4d\x42xx\x00\x11\x22\x33\x44\x55\x66\x77\x88";
+    static const uint8_t half[] = "\xff\x53\x4d\x42xx\x11\x22\x33\x44\x55\x66\x77\x88";
+    static const uint8_t zl[] = "\x00\x00\x00?\x01\x78\x9c";
+    alerts = 0;
+    run_packet(smb, sizeof(smb) - 1, 1025, 139);
+    assert_int_equal(alerts, 1); /* sid 1; sid 2006417 wants flow state from_server */
+    alerts = 0;
+    run_packet(half, sizeof(half) - 1, 1025, 139); /* the content without its NUL */
+    assert_int_equal(alerts, 0);
+    alerts = 0;
+    run_packet(zl, sizeof(zl) - 1, 1025, 140);
+    assert_int_equal(alerts, 1);
+    alerts = 0;
+    run_packet(zl + 1, sizeof(zl) - 2, 1025, 140);
+    assert_int_equal(alerts, 0);
+    alerts = 0;
+    run_packet(zl, sizeof(zl) - 1, 1025, 141);
+    assert_int_equal(alerts, 1);
+    detect_engine_install(NULL);
+    detect_engine_free(e);
+    ruleset_free(&rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_pcre),
         cmocka_unit_test(test_byte_keywords),
         cmocka_unit_test(test_prefilter_equivalence),
+        cmocka_unit_test(test_fast_pattern_leading_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
