@@ -438,15 +438,18 @@ static int engine_place(struct detect_engine *e, uint32_t id, struct fp_list (*f
         e->ev[e->n_ev++] = id;
         return 0;
     }
-    int has_fp = rule_fast_pattern(r, &buf, &p, &len, &nocase);
-    if (has_fp)
-        e->ctr.prefilter_rules++;
+    int has_fp = rule_fast_pattern(r, &buf, &p, &len, &nocase), in_db = 0;
     for (int g = 0; g < DG_COUNT; g++) {
         if (!(groups & (1u << g)))
             continue;
-        if (has_fp ? fp_add(&fps[g][buf], p, len, nocase, id) : group_always_add(&e->g[g], id))
+        /* a 1-2 byte pattern selects most packets: the port index fewer */
+        int fp = has_fp && !(len <= 2 && g < DG_FIRST_TX && det_index_by_port(r, (enum det_grp)g));
+        in_db |= fp;
+        if (fp ? fp_add(&fps[g][buf], p, len, nocase, id) : group_always_add(&e->g[g], id))
             return -1;
     }
+    if (in_db)
+        e->ctr.prefilter_rules++;
     return 0;
 }
 

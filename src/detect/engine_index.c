@@ -15,7 +15,10 @@
  *     address list such as an IP-reputation list or $HOME_NET) - the
  *     packet's source or destination address;
  * else it stays in the group's always list.  Bidirectional rules ("<>")
- * always stay there.  An index only selects candidates: every candidate is
+ * always stay there.  Rules whose fast pattern is 1 or 2 bytes long (ET's
+ * "|03|" at depth 1 for RDP on port 3389, "|05|" for DCERPC on 135) come
+ * here too when they have a port index: such a pattern occurs in most
+ * packets, the port in few.  An index only selects candidates: every candidate is
  * still evaluated in full, so the indexes change cost, never results.
  *
  * Port indexes are CSR arrays over the 65,536 ports.  Address indexes (one
@@ -223,6 +226,12 @@ static int index_of(const struct rule *r, int ports)
     if (src && (!dst || src <= dst))
         return IX_SRC;
     return dst ? IX_DST : IX_NONE;
+}
+
+int det_index_by_port(const struct rule *r, enum det_grp g)
+{
+    int i = index_of(r, g == DG_TCP || g == DG_UDP);
+    return i == IX_DPORT || i == IX_SPORT;
 }
 
 int det_index_build(struct detect_engine *e, enum det_grp g)

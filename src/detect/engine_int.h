@@ -143,6 +143,8 @@ struct detect_engine *det_current(void);
  * the indexes select for in (a superset of those whose header matches). */
 typedef void (*det_index_fn)(uint32_t id, void *ctx);
 int det_index_build(struct detect_engine *e, enum det_grp g);
+/* Does r go to a port index of packet group g (when it has no fast pattern)? */
+int det_index_by_port(const struct rule *r, enum det_grp g);
 void det_index_free(struct det_group *grp);
 void det_index_each(const struct det_group *grp, const struct det_insp *in, det_index_fn fn,
                     void *ctx);
