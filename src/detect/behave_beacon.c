@@ -253,7 +253,7 @@ void behave_beacon_conn(struct behave_beacon *s, const struct record_hdr *rec)
             goto maybe_run;
         }
         if (left == n->cap) {
-            uint32_t cap = n->cap ? n->cap * 2 : 16;
+            uint32_t cap = n->cap ? n->cap * 2 : 4;
             if (cap > cfg->max_per_pair)
                 cap = (uint32_t)cfg->max_per_pair;
             struct bentry *e = realloc(n->e, cap * sizeof(*e));
