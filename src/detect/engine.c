@@ -81,6 +81,7 @@ static void det_state_free(void)
     for (uint32_t i = 0; detect_flows && i < DETECT_FLOWS_MAX; i++)
         det_flow_release(&detect_flows[i]);
     det_flowint_names_free();
+    det_xbits_free();
     free(detect_flows);
     detect_flows = NULL;
     for (uint32_t i = 0; i < n_bit_names; i++)
@@ -119,9 +120,6 @@ int detect_rule_check(const struct rule *r, const char **kw)
         RULE_BUF_HTTP_PROTOCOL,  RULE_BUF_DNS_QUERY,     RULE_BUF_TLS_SNI,
         RULE_BUF_JA3_HASH,       RULE_BUF_JA3S_HASH,     RULE_BUF_SSH_PROTO,
         RULE_BUF_SSH_SOFTWARE};
-    for (uint32_t i = 0; i < r->n_bits; i++)
-        if (r->bits[i].scope != RULE_BITS_FLOW)
-            return *kw = "xbits", -1;
     if (r->app_event)
         return *kw = "app-layer-event", -1;
     if (r->px && r->px->unmapped)
@@ -130,8 +128,6 @@ int detect_rule_check(const struct rule *r, const char **kw)
         return *kw = "tls.version", -1;
     if (r->ftpbounce)
         return *kw = "ftpbounce", -1;
-    if (r->has & RULE_HAS_STREAM_SIZE)
-        return *kw = "stream_size", -1;
     if (r->flow & (RULE_FLOW_ONLY_FRAG))
         return *kw = "flow:only_frag", -1;
     if (r->proto == RULE_PROTO_TCP_STREAM || (r->flow & RULE_FLOW_ONLY_STREAM))

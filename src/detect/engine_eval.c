@@ -114,7 +114,7 @@ static int tcp_flags_ok(const struct rule_tcp_flags *t, uint8_t fl)
 
 static int pkt_keywords_ok(const struct rule *r, const struct det_insp *in)
 {
-    uint32_t h = r->has & ~(uint32_t)(RULE_HAS_TAG | RULE_HAS_URILEN);
+    uint32_t h = r->has & ~(uint32_t)(RULE_HAS_TAG | RULE_HAS_URILEN | RULE_HAS_STREAM_SIZE);
     if (h && !in->pkt)
         return 0;
     const struct pkt_ip *ip = in->ip;
@@ -182,19 +182,25 @@ static int bits_ok(const struct rule *r, const struct det_insp *in)
 {
     for (uint32_t i = 0; i < r->n_bits; i++) {
         const struct rule_bit *b = &r->bits[i];
-        if ((b->cmd == RULE_BIT_ISSET || b->cmd == RULE_BIT_ISNOTSET) && !bit_cond(in->fs, b))
+        int cond = b->cmd == RULE_BIT_ISSET || b->cmd == RULE_BIT_ISNOTSET;
+        if (cond && b->scope != RULE_BITS_FLOW ? !det_xbit_cond(b, in) : cond && !bit_cond(in->fs, b))
             return 0;
     }
     return 1;
 }
 
-static void bits_apply(const struct rule *r, struct det_flow *fs)
+static void bits_apply(const struct rule *r, const struct det_insp *in)
 {
-    if (!fs)
-        return;
+    struct det_flow *fs = in->fs;
     for (uint32_t i = 0; i < r->n_bits; i++) {
         const struct rule_bit *b = &r->bits[i];
         if (b->cmd == RULE_BIT_ISSET || b->cmd == RULE_BIT_ISNOTSET)
+            continue;
+        if (b->scope != RULE_BITS_FLOW) {
+            det_xbit_apply(b, in);
+            continue;
+        }
+        if (!fs)
             continue;
         for (const char *q = b->name; *q;) {
             size_t n = strcspn(q, "|&");
@@ -228,6 +234,8 @@ static int rule_matches(struct detect_engine *e, const struct rule *r, const str
         if (!in->have[id] || !detect_match_list(&e->m, &r->bufs[b], in->buf[id], in->len[id]))
             return 0;
     }
+    if ((r->has & RULE_HAS_STREAM_SIZE) && (in->ip_proto != 6 || !det_stream_size_ok(r, in->fs)))
+        return 0;
     return bits_ok(r, in) && det_flowint_ok(r, in->fs);
 }
 
@@ -489,7 +497,7 @@ static int eval_one(struct detect_engine *e, enum det_grp g, const struct det_ru
     e->ctr.candidates++;
     if (!rule_matches(e, r, in))
         return 0;
-    bits_apply(r, in->fs);
+    bits_apply(r, in);
     det_flowint_apply(r, in->fs);
     if (dr->pass) {
         if (in->fs)

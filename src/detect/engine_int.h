@@ -60,6 +60,8 @@ struct det_flow {
     uint64_t bits[DETECT_FLOWBITS_MAX / 64];
     int64_t first_ts;          /* first packet seen (ns), for flow.age */
     uint64_t pkts[2], bytes[2]; /* packets/bytes to server [0] and to client [1] */
+    uint32_t isn[2], nxt[2];   /* TCP: first and next sequence number per direction */
+    uint8_t have_isn[2];       /* (stream_size is nxt - isn, as Suricata's) */
     struct det_ints *ints;     /* flowint values (engine_pkt.c), NULL until one is set */
 };
 
@@ -163,6 +165,13 @@ int det_flowint_setup(const struct rule *r);   /* registers the names; -1 when f
 void det_flow_release(struct det_flow *fs);    /* frees what a slot owns */
 void det_flowint_names_free(void);
 void det_flow_count(struct det_flow *fs, const struct packet *pkt, int to_server);
+/* stream_size on the flow's TCP sequence space (0 without a flow). */
+int det_stream_size_ok(const struct rule *r, const struct det_flow *fs);
+/* engine_xbits.c: xbits (track ip_src / ip_dst / ip_pair). */
+int det_xbit_cond(const struct rule_bit *b, const struct det_insp *in);
+void det_xbit_apply(const struct rule_bit *b, const struct det_insp *in);
+void det_xbits_free(void);
+
 /* Decode events of the packet in (no-op without anomalies or event rules). */
 void det_packet_events(struct detect_engine *e, struct det_insp *in);
 

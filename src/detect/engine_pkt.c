@@ -176,6 +176,35 @@ void det_flow_count(struct det_flow *fs, const struct packet *pkt, int to_server
     int d = to_server ? 0 : 1;
     fs->pkts[d]++;
     fs->bytes[d] += pkt->caplen;
+    const struct pkt_ip *ip = packet_inner_const(pkt);
+    if (!ip || ip->proto != 6 || !ip->t.valid)
+        return;
+    const struct pkt_l4 *t = &ip->t;
+    int syn = (t->tcp_flags & 0x02) != 0, fin = (t->tcp_flags & 0x01) != 0;
+    if (!fs->have_isn[d]) { /* midstream: the sequence before this segment's, as Suricata */
+        fs->isn[d] = syn ? t->seq : t->seq - 1;
+        fs->nxt[d] = fs->isn[d] + 1;
+        fs->have_isn[d] = 1;
+    }
+    uint32_t end = t->seq + t->payload_len + (uint32_t)syn + (uint32_t)fin;
+    if ((int32_t)(end - fs->nxt[d]) > 0)
+        fs->nxt[d] = end;
+}
+
+int det_stream_size_ok(const struct rule *r, const struct det_flow *fs)
+{
+    if (!fs || !fs->have_isn[0])
+        return 0;
+    const struct rule_stream_size *s = &r->stream_size;
+    uint64_t client = fs->nxt[0] - fs->isn[0];
+    uint64_t server = fs->have_isn[1] ? fs->nxt[1] - fs->isn[1] : 0;
+    int c = rule_num_match(&s->num, client), sv = rule_num_match(&s->num, server);
+    switch (s->side) {
+    case 0: return sv;
+    case 1: return c;
+    case 2: return c && sv;
+    default: return c || sv;
+    }
 }
 
 static int vlan_ok(const struct rule_px *x, const struct packet *pkt)

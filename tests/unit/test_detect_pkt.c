@@ -2,8 +2,10 @@
  * test_detect_pkt.c - the packet, flow and event keywords of rule_pkt.c /
  * engine_pkt.c: vlan.id (layer selection, all, any), vlan.layers,
  * tcp.flags, icmpv6.mtu, fragbits, fragoffset, ipopts, sameip, ttl ranges,
- * decode-event, prefilter, frame's rejection, unmapped events, and flowint
- * (conditions, modifiers, unset variables, variable operands).  Rules are
+ * decode-event, prefilter, frame's rejection, unmapped events, flowint
+ * (conditions, modifiers, unset variables, variable operands) and
+ * stream_size (sequence space per direction), xbits (ip_src with expiry,
+ * ip_pair either way, unset).  Rules are
  * parsed with the real parser and run through a real engine on synthetic
  * packets (detect_packet without a flow: no flow state).
  */
@@ -259,6 +261,96 @@ static void test_flowint(void **st)
     det_flowint_names_free();
 }
 
+/* stream_size on a flow fed TCP segments: SYN, 10 bytes, then the reply. */
+static void tcp_seg(struct det_flow *fs, int to_server, uint8_t flags, uint32_t seq, uint32_t len)
+{
+    struct packet p;
+    pkt_init(&p, 4, 6);
+    p.layer[0].t.tcp_flags = flags;
+    p.layer[0].t.seq = seq;
+    p.layer[0].t.payload_len = len;
+    det_flow_count(fs, &p, to_server);
+}
+
+static int ss_ok(const struct det_flow *fs, const char *opts)
+{
+    struct ruleset rs;
+    char text[256];
+    assert_int_equal(ruleset_init(&rs), 0);
+    snprintf(text, sizeof(text), "alert tcp any any -> any any (%s sid:1;)\n", opts);
+    ruleset_load_text(&rs, "t", text, strlen(text));
+    assert_int_equal(rs.n, 1);
+    int ok = det_stream_size_ok(rs.rules[0], fs);
+    ruleset_free(&rs);
+    return ok;
+}
+
+static void test_stream_size(void **st)
+{
+    (void)st;
+    struct det_flow fs;
+    memset(&fs, 0, sizeof(fs));
+    assert_false(ss_ok(&fs, "stream_size:client,<,5;"));
+    tcp_seg(&fs, 1, 0x02, 1000, 0); /* SYN: the client's size is 1 */
+    assert_true(ss_ok(&fs, "stream_size:client,=,1;"));
+    assert_true(ss_ok(&fs, "stream_size:server,<,5;")); /* nothing from the server yet */
+    tcp_seg(&fs, 1, 0x18, 1001, 10);
+    tcp_seg(&fs, 1, 0x18, 1001, 10); /* a retransmission adds nothing */
+    assert_true(ss_ok(&fs, "stream_size:client,=,11;"));
+    tcp_seg(&fs, 0, 0x10, 5000, 20); /* the server picked up midstream: isn = seq - 1 */
+    assert_true(ss_ok(&fs, "stream_size:server,=,21;"));
+    assert_true(ss_ok(&fs, "stream_size:both,>,10;"));
+    assert_false(ss_ok(&fs, "stream_size:both,>,15;"));
+    assert_true(ss_ok(&fs, "stream_size:either,>,15;"));
+    assert_true(ss_ok(&fs, "stream_size:server,!=,11;"));
+}
+
+/* xbits by source address (with expiry) and by address pair. */
+static int xb_pkt(uint8_t src, uint8_t dst, uint8_t ttl, int64_t sec)
+{
+    struct packet p;
+    pkt_init(&p, 4, 17);
+    p.layer[0].src[3] = src;
+    p.layer[0].dst[3] = dst;
+    p.layer[0].ttl = ttl;
+    p.ts_sec = sec;
+    alerts = 0;
+    detect_packet(&p);
+    return alerts;
+}
+
+static void test_xbits(void **st)
+{
+    (void)st;
+    static const char rules[] =
+        "alert ip any any -> any any (ttl:1; xbits:set,seen,track ip_src,expire 10; noalert; sid:1;)\n"
+        "alert ip any any -> any any (ttl:64; xbits:isset,seen,track ip_src; sid:2;)\n"
+        "alert ip any any -> any any (ttl:2; xbits:set,pair,track ip_pair; noalert; sid:3;)\n"
+        "alert ip any any -> any any (ttl:64; xbits:isset,pair,track ip_pair; sid:4;)\n"
+        "alert ip any any -> any any (ttl:3; xbits:unset,pair,track ip_pair; noalert; sid:5;)\n";
+    struct ruleset rs;
+    char err[256];
+    assert_int_equal(ruleset_init(&rs), 0);
+    ruleset_load_text(&rs, "t", rules, strlen(rules));
+    assert_int_equal(rs.n, 5);
+    struct detect_engine *e = detect_engine_new(&rs, count_alert, NULL, NULL, err, sizeof(err));
+    assert_non_null(e);
+    detect_engine_install(e);
+    assert_int_equal(xb_pkt(1, 2, 64, 100), 0);
+    assert_int_equal(xb_pkt(1, 2, 1, 100), 0);  /* sets seen for 10.0.0.1 until 110 */
+    assert_int_equal(xb_pkt(1, 7, 64, 105), 1); /* any destination */
+    assert_int_equal(xb_pkt(2, 1, 64, 105), 0); /* another source */
+    assert_int_equal(xb_pkt(1, 2, 64, 111), 0); /* expired */
+    assert_int_equal(xb_pkt(1, 2, 2, 120), 0);  /* sets pair (1, 2), no expiry */
+    assert_int_equal(xb_pkt(2, 1, 64, 900), 1); /* the pair either way */
+    assert_int_equal(xb_pkt(2, 3, 64, 900), 0);
+    assert_int_equal(xb_pkt(1, 2, 3, 901), 0);  /* unset */
+    assert_int_equal(xb_pkt(1, 2, 64, 902), 0);
+    detect_engine_install(NULL);
+    detect_engine_free(e);
+    ruleset_free(&rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +359,8 @@ int main(void)
         cmocka_unit_test(test_icmpv6_mtu),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_flowint),
+        cmocka_unit_test(test_stream_size),
+        cmocka_unit_test(test_xbits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
