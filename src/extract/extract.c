@@ -12,10 +12,11 @@
  * files.log (field list of the corpus's *.zeek8-files.log) followed by
  * community_id.
  *
- * Storage (ARCHITECTURE.md §5): bytes go to DIR/.tmp-<fuid> while
- * streaming (gaps zero-filled, at most max_size bytes); on close the file
- * is renamed to DIR/<sha256 of the stored bytes>, or dropped when that
- * name exists already (each content is stored once).
+ * Storage (ARCHITECTURE.md §5) and hashing are extract_store.c's: only
+ * SHA-256 per byte, the bytes kept in memory, MD5 and SHA-1 once per
+ * distinct content, and DIR/<sha256 of the stored bytes> written only
+ * when it does not exist (each content is stored once; gaps zero-filled,
+ * at most max_size bytes).
  *
  *   open ──► data ──► data ... ──► close ──► files.log, rename, listener
  *              │                     ▲
@@ -31,6 +32,7 @@
 #include <openssl/evp.h>
 
 #include "extract/extract.h"
+#include "extract/extract_store.h"
 #include "proto/http.h"
 #include "store/output.h"
 
@@ -75,11 +77,8 @@ struct extract_file {
     bool mime_sniffed;          /* mime is the sniff of the final bof buffer */
     uint64_t total;
     bool has_total;
-    uint64_t seen, missing, stored, cut;
-    EVP_MD_CTX *md[3];          /* md5, sha1, sha256; NULL after a gap */
-    EVP_MD_CTX *store_md;       /* sha256 of the stored bytes (the store's name) */
-    FILE *tmp;
-    char tmp_path[4096];
+    uint64_t seen, missing;
+    struct extract_store st;    /* hashes and stored bytes (extract_store.c) */
     uint8_t sniff[EXTRACT_SNIFF_MAX];
     size_t sniff_len;
     bool sniff_closed;          /* a gap came before the sniff buffer filled */
@@ -221,6 +220,10 @@ int extract_start(const struct extract_config *cfg, char *err, size_t errlen)
         return -1;
     }
     memset(&ex_ctr, 0, sizeof(ex_ctr));
+    if (extract_store_init() < 0) {
+        snprintf(err, errlen, "cannot set up the MD5, SHA-1 and SHA-256 digests");
+        return -1;
+    }
     extract_hooks_install(cfg->certs);
     return 0;
 }
@@ -251,6 +254,7 @@ void extract_stop(void)
     extract_range_flush();
     extract_hooks_remove();
     extract_yara_free();
+    extract_store_fini();
     free(ex_seen);
     ex_seen = NULL;
     ex_listener = NULL;
@@ -265,6 +269,7 @@ void extract_listener_set(extract_listener_fn fn, void *arg)
 void extract_counters_get(struct extract_counters *c)
 {
     *c = ex_ctr;
+    c->store_errors += extract_store_errors();
 }
 
 const char *extract_mime_sniff(const uint8_t *p, size_t n)
@@ -347,32 +352,9 @@ static void extract_file_free(struct extract_file *f)
         f->pending = c->next;
         free(c);
     }
-    for (int i = 0; i < 3; i++)
-        EVP_MD_CTX_free(f->md[i]);
-    EVP_MD_CTX_free(f->store_md);
-    if (f->tmp) {
-        fclose(f->tmp);
-        unlink(f->tmp_path);
-    }
+    extract_store_free(&f->st);
     free(f->filename);
     free(f);
-}
-
-static void extract_file_store_open(struct extract_file *f)
-{
-    if (!ex_cfg.dir)
-        return;
-    snprintf(f->tmp_path, sizeof(f->tmp_path), "%s/.tmp-%s", ex_cfg.dir, f->fuid);
-    f->tmp = fopen(f->tmp_path, "wb");
-    f->store_md = EVP_MD_CTX_new();
-    if (!f->tmp || !f->store_md || !EVP_DigestInit_ex(f->store_md, EVP_sha256(), NULL)) {
-        ex_ctr.store_errors++;
-        if (f->tmp) {
-            fclose(f->tmp);
-            unlink(f->tmp_path);
-        }
-        f->tmp = NULL;
-    }
 }
 
 struct extract_file *extract_file_open(struct proto_ctx *ctx, const char *source, bool is_orig,
@@ -393,19 +375,14 @@ struct extract_file *extract_file_open(struct proto_ctx *ctx, const char *source
      * the ordinal table was cleared */
     extract_fuid_make(f->uid, is_orig, extract_session_count(f->uid, is_orig ? 'o' : 'r', 1) ^ ((uint64_t)ts << 8),
                       f->fuid);
-    static const EVP_MD *(*const algs[3])(void) = {EVP_md5, EVP_sha1, EVP_sha256};
-    for (int i = 0; i < 3; i++) {
-        f->md[i] = EVP_MD_CTX_new();
-        if (!f->md[i] || !EVP_DigestInit_ex(f->md[i], algs[i](), NULL)) {
-            extract_file_free(f);
-            return NULL;
-        }
+    if (extract_store_open(&f->st, ex_cfg.dir, f->fuid) < 0) {
+        extract_file_free(f);
+        return NULL;
     }
     extract_file_add_analyzer(f, "MD5");
     extract_file_add_analyzer(f, "SHA1");
     extract_file_add_analyzer(f, "SHA256");
-    extract_file_store_open(f);
-    if (f->tmp)
+    if (ex_cfg.dir)
         extract_file_add_analyzer(f, "EXTRACT");
     return f;
 }
@@ -528,28 +505,6 @@ uint64_t extract_file_seen(const struct extract_file *f)
     return f ? f->seen : 0;
 }
 
-/* Bytes to the temp file (and its hash), up to max_size. */
-static void extract_store_write(struct extract_file *f, const uint8_t *p, size_t n)
-{
-    if (!f->tmp || n == 0)
-        return;
-    uint64_t room = ex_cfg.max_size > f->stored ? ex_cfg.max_size - f->stored : 0;
-    size_t k = n > room ? (size_t)room : n;
-    if (k < n)
-        f->cut += n - k;
-    if (k == 0)
-        return;
-    if (fwrite(p, 1, k, f->tmp) != k) {
-        ex_ctr.store_errors++;
-        fclose(f->tmp);
-        unlink(f->tmp_path);
-        f->tmp = NULL;
-        return;
-    }
-    EVP_DigestUpdate(f->store_md, p, k);
-    f->stored += k;
-}
-
 void extract_file_data(struct extract_file *f, const uint8_t *p, size_t n)
 {
     if (!f || n == 0)
@@ -557,9 +512,6 @@ void extract_file_data(struct extract_file *f, const uint8_t *p, size_t n)
     f->seen += n;
     f->next += n;
     ex_ctr.bytes_seen += n;
-    for (int i = 0; i < 3; i++)
-        if (f->md[i])
-            EVP_DigestUpdate(f->md[i], p, n);
     if (f->sniff_len < EXTRACT_SNIFF_MAX && !f->sniff_closed) {
         size_t k = EXTRACT_SNIFF_MAX - f->sniff_len;
         if (k > n)
@@ -567,27 +519,17 @@ void extract_file_data(struct extract_file *f, const uint8_t *p, size_t n)
         memcpy(f->sniff + f->sniff_len, p, k);
         f->sniff_len += k;
     }
-    extract_store_write(f, p, n);
+    extract_store_data(&f->st, p, n, ex_cfg.max_size);
 }
 
 void extract_file_gap(struct extract_file *f, uint64_t n)
 {
-    static const uint8_t zeros[4096];
     if (!f || n == 0)
         return;
     f->missing += n;
     f->next += n;
     f->sniff_closed = true; /* Zeek's File::Gap: the bof buffer is typed as it is */
-    for (int i = 0; i < 3; i++) { /* Zeek's Hash::Undelivered: the hash analyzers end */
-        EVP_MD_CTX_free(f->md[i]);
-        f->md[i] = NULL;
-    }
-    while (n > 0 && f->tmp && f->stored < ex_cfg.max_size) {
-        size_t k = n > sizeof(zeros) ? sizeof(zeros) : (size_t)n;
-        extract_store_write(f, zeros, k);
-        n -= k;
-    }
-    f->cut += n;
+    extract_store_gap(&f->st, n, ex_cfg.max_size);
 }
 
 /* Deliver the pending ranges that the stream offset has reached (the part
@@ -648,47 +590,18 @@ uint64_t extract_file_offset(const struct extract_file *f)
     return f ? f->next : 0;
 }
 
-static void extract_hex(const uint8_t *md, unsigned n, char *out)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (unsigned i = 0; i < n; i++) {
-        out[2 * i] = hx[md[i] >> 4];
-        out[2 * i + 1] = hx[md[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-/* Rename the temp file to its content's name; name gets the base name. */
+/* Store the file under its content's name; name gets the base name. */
 static bool extract_store_finish(struct extract_file *f, char name[65])
 {
-    uint8_t md[32];
-    unsigned mdlen = 0;
-    if (!f->tmp)
+    bool dedup;
+    if (!extract_store_commit(&f->st, ex_cfg.dir, name, &dedup))
         return false;
-    bool ok = fclose(f->tmp) == 0;
-    f->tmp = NULL;
-    if (!ok || !EVP_DigestFinal_ex(f->store_md, md, &mdlen) || mdlen != 32 || f->stored == 0) {
-        if (!ok)
-            ex_ctr.store_errors++;
-        unlink(f->tmp_path);
-        return false;
-    }
-    extract_hex(md, 32, name);
-    char path[4200];
-    snprintf(path, sizeof(path), "%s/%s", ex_cfg.dir, name);
-    struct stat st;
-    if (stat(path, &st) == 0) {
+    if (dedup) {
         ex_ctr.dedup++;
-        unlink(f->tmp_path);
-        return true;
+    } else {
+        ex_ctr.stored++;
+        ex_ctr.bytes_stored += f->st.stored;
     }
-    if (rename(f->tmp_path, path) < 0) {
-        ex_ctr.store_errors++;
-        unlink(f->tmp_path);
-        return false;
-    }
-    ex_ctr.stored++;
-    ex_ctr.bytes_stored += f->stored;
     return true;
 }
 
@@ -713,24 +626,6 @@ static void extract_rs(struct files_record *r, size_t field, struct rstr *dst, c
     dst->p = s;
     dst->len = strlen(s);
     record_set_unset(&r->hdr, field, false);
-}
-
-struct extract_digests {
-    char md5[33], sha1[41], sha256[65];
-    bool ok;
-};
-
-static void extract_digests_finish(struct extract_file *f, struct extract_digests *d)
-{
-    uint8_t md[64];
-    unsigned n;
-    char *outs[3] = {d->md5, d->sha1, d->sha256};
-    d->ok = f->md[0] && f->md[1] && f->md[2];
-    for (int i = 0; i < 3 && d->ok; i++)
-        if (!EVP_DigestFinal_ex(f->md[i], md, &n))
-            d->ok = false;
-        else
-            extract_hex(md, n, outs[i]);
 }
 
 /* A record to the outputs: through the live session, or (a file that
@@ -785,8 +680,8 @@ static void extract_emit_conn(struct extract_file *f, const struct extract_diges
     }
     if (stored) {
         extract_rs(&r, FF_EXTRACTED, &r.extracted, stored);
-        r.extracted_cutoff = f->cut > 0;
-        r.extracted_size = f->stored;
+        r.extracted_cutoff = f->st.cut > 0;
+        r.extracted_size = f->st.stored;
         record_set_unset(&r.hdr, FF_CUTOFF, false);
         record_set_unset(&r.hdr, FF_EXTRACTED_SIZE, false);
     }
@@ -824,13 +719,13 @@ const char *extract_file_close(struct extract_file *f, bool complete)
     if (!f->mime_fixed && !f->mime_sniffed)
         f->mime = extract_mime_sniff(f->sniff, f->sniff_len);
     struct extract_digests d;
-    extract_digests_finish(f, &d);
+    extract_store_digests(&f->st, &d);
     char name[65];
     bool stored = extract_store_finish(f, name);
     ex_ctr.files++;
     if (f->missing)
         ex_ctr.partial++;
-    if (f->cut)
+    if (f->st.cut)
         ex_ctr.truncated++;
     extract_emit(f, &d, stored ? name : NULL);
     if (ex_listener || extract_yara_loaded()) {

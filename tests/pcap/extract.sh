@@ -63,4 +63,39 @@ fi
 check "extract: index names the stitched file" "grep -q '^$CABSHA' '$T/x/index.tsv'"
 check "extract: one file in the index" "[ \$(grep -vc '^#' '$T/x/index.tsv') -eq 1 ]"
 
+# 5. MD5 and SHA-1 of a repeated content come from the SHA-256 cache, a
+#    file cut at --max-size still has the hashes of all its bytes, and the
+#    stored copy is named by the SHA-256 of what was stored
+if [ -f "$PE" ]; then
+  trip() { python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    o = json.loads(l); print(o["size"], o.get("md5"), o.get("sha1"), o.get("sha256"))' "$1" | sort; }
+  "$V" extract -q --json -r "$PE" -o "$T/y1" >"$T/y1.json" 2>/dev/null
+  editcap -t 3600 "$PE" "$T/pe-later.pcap" 2>/dev/null # the same sessions an hour later
+  "$V" extract -q --json -r "$PE" -r "$T/pe-later.pcap" -o "$T/y2" >"$T/y2.json" 2>/dev/null
+  "$V" extract -q --json --max-size 100 -r "$PE" -o "$T/y3" >"$T/y3.json" 2>/dev/null
+  check "extract: 5 files with hashes" "[ \$(trip '$T/y1.json' | grep -vc None) -eq 5 ]"
+  check "two copies in one run: the same hashes, each twice" \
+    "diff <(trip '$T/y1.json' | sed p) <(trip '$T/y2.json') >/dev/null"
+  check "two copies in one run: each content stored once" \
+    "[ \"\$(ls '$T/y1')\" = \"\$(ls '$T/y2')\" ]"
+  check "--max-size 100: the hashes cover the whole files" \
+    "diff <(trip '$T/y1.json') <(trip '$T/y3.json') >/dev/null"
+  big=$(python3 -c 'import json,sys
+print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["size"] > 100))' "$T/y1.json")
+  check "--max-size 100: some files were cut" "[ $big -gt 0 ]"
+  check "--max-size 100: stored copies at most 100 bytes, named by their sha256" \
+    "for x in \$(ls '$T/y3' | grep -v index.tsv); do [ \$(stat -c %s '$T/y3'/\$x) -le 100 ] &&
+       [ \$(sha256sum < '$T/y3'/\$x | cut -c1-64) = \$x ] || exit 1; done"
+  VIGIL_EXTRACT_MEMORY=65536 "$V" extract -q --json -r "$PE" -o "$T/y4" >"$T/y4.json" 2>/dev/null
+  VIGIL_EXTRACT_MEMORY=1000 "$V" extract -q --json -r "$PE" -o "$T/y5" >"$T/y5.json" 2>/dev/null
+  check "files that outgrow the memory budget: the same hashes" \
+    "diff <(trip '$T/y1.json') <(trip '$T/y4.json') >/dev/null && diff <(trip '$T/y1.json') <(trip '$T/y5.json') >/dev/null"
+  check "files that outgrow the memory budget: the same files stored" \
+    "[ \"\$(ls '$T/y1')\" = \"\$(ls '$T/y4')\" ] && [ \"\$(ls '$T/y1')\" = \"\$(ls '$T/y5')\" ] &&
+     cmp -s <(cat '$T'/y1/[0-9a-f]*) <(cat '$T'/y5/[0-9a-f]*)"
+  check "every stored file is named by its sha256" \
+    "for x in \$(ls '$T/y1' | grep -v index.tsv); do [ \$(sha256sum < '$T/y1'/\$x | cut -c1-64) = \$x ] || exit 1; done"
+fi
+
 [ $fails -eq 0 ]
