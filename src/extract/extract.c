@@ -38,6 +38,7 @@
 
 #define EXTRACT_ANALYZERS_MAX 6
 #define EXTRACT_SEEN_SLOTS 4096
+#define EXTRACT_SNIFF_CACHE 64 /* bof buffers whose type is remembered */
 
 /* A byte range that arrived ahead of the file's stream offset. */
 struct extract_chunk {
@@ -171,6 +172,8 @@ struct extract_seen {
 static struct extract_seen *ex_seen;
 static size_t ex_seen_used;
 
+static void extract_sniffed_free(void);
+
 void extract_config_default(struct extract_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -255,6 +258,7 @@ void extract_stop(void)
     extract_hooks_remove();
     extract_yara_free();
     extract_store_fini();
+    extract_sniffed_free();
     free(ex_seen);
     ex_seen = NULL;
     ex_listener = NULL;
@@ -272,10 +276,54 @@ void extract_counters_get(struct extract_counters *c)
     c->store_errors += extract_store_errors();
 }
 
+/* The type of a bof buffer seen before (the same bytes: the same answer,
+ * libmagic included): direct-mapped on a hash, the bytes compared. */
+struct extract_sniffed {
+    size_t n;
+    const char *mime;
+    uint8_t p[EXTRACT_SNIFF_MAX];
+};
+static struct extract_sniffed *ex_sniffed[EXTRACT_SNIFF_CACHE];
+
+static uint64_t extract_sniff_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = n * 0x9e3779b97f4a7c15ull, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+    }
+    for (; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+}
+
 const char *extract_mime_sniff(const uint8_t *p, size_t n)
 {
-    /* Zeek-like signatures written once for http.log's mime types (http_mime.c) */
-    return n ? http_mime_sniff_strict(p, n) : NULL;
+    if (n == 0)
+        return NULL;
+    if (n > EXTRACT_SNIFF_MAX) /* Zeek-like signatures written once for http.log (http_mime.c) */
+        return http_mime_sniff_strict(p, n);
+    struct extract_sniffed **slot = &ex_sniffed[extract_sniff_hash(p, n) % EXTRACT_SNIFF_CACHE];
+    if (*slot && (*slot)->n == n && memcmp((*slot)->p, p, n) == 0)
+        return (*slot)->mime;
+    const char *mime = http_mime_sniff_strict(p, n);
+    if (!*slot)
+        *slot = malloc(sizeof(**slot));
+    if (*slot) {
+        (*slot)->n = n;
+        (*slot)->mime = mime;
+        memcpy((*slot)->p, p, n);
+    }
+    return mime;
+}
+
+static void extract_sniffed_free(void)
+{
+    for (size_t i = 0; i < EXTRACT_SNIFF_CACHE; i++) {
+        free(ex_sniffed[i]);
+        ex_sniffed[i] = NULL;
+    }
 }
 
 /* ---- fuids ---- */
