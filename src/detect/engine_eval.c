@@ -63,12 +63,12 @@ static int proto_ok(const struct rule *r, const struct det_insp *in)
 static int header_dir_ok(const struct rule *r, const struct raddr *s, uint16_t sp,
                          const struct raddr *d, uint16_t dp, int ports)
 {
-    if (!rule_addr_set_match(&r->src, s->family, s->a) ||
-        !rule_addr_set_match(&r->dst, d->family, d->a))
+    /* ports first: a few compares, where an address list (IP reputation,
+     * $HOME_NET) can be hundreds of ranges */
+    if (ports && (!rule_port_set_match(&r->dport, dp) || !rule_port_set_match(&r->sport, sp)))
         return 0;
-    if (ports && (!rule_port_set_match(&r->sport, sp) || !rule_port_set_match(&r->dport, dp)))
-        return 0;
-    return 1;
+    return rule_addr_set_match(&r->src, s->family, s->a) &&
+           rule_addr_set_match(&r->dst, d->family, d->a);
 }
 
 static int header_ok(const struct rule *r, const struct det_insp *in)
