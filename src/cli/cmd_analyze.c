@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/cli_intel.h"
 #include "detect/behave.h"
+#include "detect/detect_http.h"
 #include "detect/engine.h"
 #include "extract/extract.h"
 #include "pipeline/pipeline.h"
@@ -70,6 +71,8 @@ static void analyze_usage(FILE *out)
             "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
             "                          repeatable; JA3 CSV lists too): hits to intel.log, an\n"
             "                          alert each in eve.json (docs/intel.md)\n"
+            "      --http-body-limit BYTES  decoded HTTP body bytes the rules inspect, per\n"
+            "                          request and per response (default 102400)\n"
             "  -q, --quiet             no progress line\n"
             "  BPF                     libpcap filter, as tcpdump takes it\n\n"
             "Behaviour (scan, SSH guessing and beacon notices in notice.log, alerts gid 9000):\n"
@@ -106,6 +109,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         {"extract", no_argument, 0, 'X'},      {"extract-max-size", required_argument, 0, 'M'},
         {"rules", required_argument, 0, 'S'},  {"vars", required_argument, 0, 'v'},
         {"yara", required_argument, 0, 'Y'},   BEHAVE_LONGOPTS,
+        {"http-body-limit", required_argument, 0, 'B'},
         {"intel", required_argument, 0, 'I'},  {0, 0, 0, 0}};
     char err[256];
     int c;
@@ -160,6 +164,17 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
                 return VIGIL_EXIT_USAGE;
             }
             o->extract_max = v;
+            break;
+        }
+        case 'B': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 0);
+            if (errno || *end || v == 0 || v > UINT32_MAX || optarg[0] == '-') {
+                cli_error("analyze: --http-body-limit wants a byte count, not '%s'", optarg);
+                return VIGIL_EXIT_USAGE;
+            }
+            detect_http_set_body_limits((uint32_t)v, (uint32_t)v);
             break;
         }
         case 'h': analyze_usage(stdout); return -1;

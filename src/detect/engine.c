@@ -111,6 +111,15 @@ struct det_flow *det_flow_find(const char *uid, int create)
 
 /* ---- what the engine evaluates ---------------------------------------------- */
 
+/* An HTTP buffer the HTTP hook fills (engine_http.c), in a rule it reaches. */
+static int det_http_buffer(const struct rule *r, unsigned b)
+{
+    uint8_t app = r->app_proto ? r->app_proto : r->proto;
+    if (b == RULE_BUF_FILE_DATA)
+        return app == RULE_PROTO_HTTP;
+    return b >= RULE_BUF_HTTP_URI && b <= RULE_BUF_HTTP_RESPONSE_HEADER;
+}
+
 int detect_rule_check(const struct rule *r, const char **kw)
 {
     static const uint8_t tx_bufs[] = {
@@ -146,16 +155,9 @@ int detect_rule_check(const struct rule *r, const char **kw)
     default:
         return *kw = rule_proto_name(r->proto), -1;
     }
-    int pkt = 0, app = 0;
-    for (uint32_t b = 0; b < r->n_bufs; b++) {
-        if (r->bufs[b].n)
-            *(r->bufs[b].buffer == RULE_BUF_PKT ? &pkt : &app) = 1;
-    }
-    if (pkt && app)
-        return *kw = "pkt_data with application buffers", -1;
     for (uint32_t b = 0; b < r->n_bufs; b++) {
         const struct rule_buflist *bl = &r->bufs[b];
-        int ok = bl->buffer == RULE_BUF_PKT;
+        int ok = bl->buffer == RULE_BUF_PKT || det_http_buffer(r, bl->buffer);
         for (size_t k = 0; !ok && k < sizeof(tx_bufs); k++)
             ok = bl->buffer == tx_bufs[k];
         if (!ok)
@@ -335,6 +337,11 @@ static int det_rule_setup(struct det_rule *dr, const struct rule *r)
         dr->tx = 1;
     if (det_flowint_setup(r) < 0)
         return -1;
+    /* HTTP buffers: inspected by detect_http_tx at their stage; an HTTP
+     * rule on a record event (app-layer-event) stays on http.log records */
+    if (dr->tx && (r->app_proto ? r->app_proto : r->proto) == RULE_PROTO_HTTP &&
+        !(r->px && r->px->ev.kind == RULE_EV_RECORD))
+        dr->stage = det_http_stage_of(r);
     for (uint32_t i = 0; i < r->n_bits && i < 8; i++) {
         const char *nm = r->bits[i].name;
         size_t len = strcspn(nm, "|&");
@@ -438,6 +445,7 @@ static int engine_place(struct detect_engine *e, uint32_t id, struct fp_list (*f
     for (int g = 0; g < DG_COUNT; g++) {
         if (!(groups & (1u << g)))
             continue;
+        e->g[g].n_rules++;
         /* a 1-2 byte pattern selects most packets: the port index fewer */
         int fp = has_fp && !(len <= 2 && g < DG_FIRST_TX && det_index_by_port(r, (enum det_grp)g));
         in_db |= fp;
@@ -696,35 +704,6 @@ static void insp_buf(struct det_insp *in, unsigned b, const struct record_hdr *r
         in->have[b] = 1;
 }
 
-static void insp_http(struct det_insp *in, const struct record_hdr *rec, char *tmp, size_t tlen)
-{
-    insp_buf(in, RULE_BUF_HTTP_URI, rec, "uri");
-    insp_buf(in, RULE_BUF_HTTP_URI_RAW, rec, "uri");
-    insp_buf(in, RULE_BUF_HTTP_METHOD, rec, "method");
-    insp_buf(in, RULE_BUF_HTTP_HOST, rec, "host");
-    insp_buf(in, RULE_BUF_HTTP_HOST_RAW, rec, "host");
-    insp_buf(in, RULE_BUF_HTTP_USER_AGENT, rec, "user_agent");
-    insp_buf(in, RULE_BUF_HTTP_STAT_MSG, rec, "status_msg");
-    insp_buf(in, RULE_BUF_HTTP_REFERER, rec, "referrer");
-    const uint8_t *v;
-    uint32_t vn;
-    if (rec_str(rec, "version", &v, &vn)) {
-        int n = snprintf(tmp, tlen / 2, "HTTP/%.*s", (int)vn, (const char *)v);
-        in->buf[RULE_BUF_HTTP_PROTOCOL] = (const uint8_t *)tmp;
-        in->len[RULE_BUF_HTTP_PROTOCOL] = n > 0 ? (uint32_t)n : 0;
-        in->have[RULE_BUF_HTTP_PROTOCOL] = 1;
-    }
-    int i = record_field_index(rec->type, "status_code");
-    if (i >= 0 && !record_unset(rec, (size_t)i)) {
-        char *s = tmp + tlen / 2;
-        int n = snprintf(s, tlen / 2, "%llu",
-                         (unsigned long long)*(const uint64_t *)record_field_ptr(rec, (size_t)i));
-        in->buf[RULE_BUF_HTTP_STAT_CODE] = (const uint8_t *)s;
-        in->len[RULE_BUF_HTTP_STAT_CODE] = n > 0 ? (uint32_t)n : 0;
-        in->have[RULE_BUF_HTTP_STAT_CODE] = 1;
-    }
-}
-
 /* ssh.proto / ssh.software from a banner "SSH-2.0-OpenSSH_7.4 comment". */
 static void insp_ssh(struct det_insp *in, const uint8_t *b, uint32_t n)
 {
@@ -752,6 +731,31 @@ static void insp_conn(struct det_insp *in, const struct proto_conn *conn, int to
     in->dport = to_server ? conn->resp_p : conn->orig_p;
 }
 
+void det_tx_insp_init(struct det_insp *in, const struct proto_conn *conn, uint8_t app,
+                      int to_server)
+{
+    memset(in, 0, sizeof(*in));
+    in->conn = conn;
+    in->app = app;
+    in->ip_proto = conn->ip_proto;
+    in->fs = det_flow_find(conn->uid, 1);
+    if (in->fs && !in->fs->app)
+        in->fs->app = app;
+    if (stash.num && strncmp(stash.uid, conn->uid, sizeof(stash.uid)) == 0) {
+        in->st = &stash;
+        if (!stash.cid[0]) /* the app layer has it already */
+            snprintf(stash.cid, sizeof(stash.cid), "%s", conn->community_id);
+        /* pkt_data in a transaction rule: the packet that completed the transaction */
+        const struct pkt_ip *ip = stash.pkt ? packet_inner_const(stash.pkt) : NULL;
+        if (ip && ip->t.payload) {
+            in->buf[RULE_BUF_PKT] = ip->t.payload;
+            in->len[RULE_BUF_PKT] = ip->t.payload_len;
+            in->have[RULE_BUF_PKT] = 1;
+        }
+    }
+    insp_conn(in, conn, to_server);
+}
+
 void detect_record(const struct proto_conn *conn, const struct record_hdr *rec)
 {
     struct detect_engine *e = current;
@@ -764,23 +768,11 @@ void detect_record(const struct proto_conn *conn, const struct record_hdr *rec)
                        : app == RULE_PROTO_TLS ? DG_TLS
                        : app == RULE_PROTO_SSH ? DG_SSH
                                                : DG_COUNT;
-    if (g == DG_COUNT)
+    if (g == DG_COUNT) /* HTTP buffers: detect_http_tx; here only the record-event rules */
         return;
-    char tmp[128];
     struct det_insp in;
-    memset(&in, 0, sizeof(in));
+    det_tx_insp_init(&in, conn, app, 1);
     in.rec = rec;
-    in.conn = conn;
-    in.app = app;
-    in.ip_proto = conn->ip_proto;
-    in.fs = det_flow_find(conn->uid, 1);
-    if (in.fs && !in.fs->app)
-        in.fs->app = app;
-    if (stash.num && strncmp(stash.uid, conn->uid, sizeof(stash.uid)) == 0) {
-        in.st = &stash;
-        if (!stash.cid[0]) /* the app layer has it already */
-            snprintf(stash.cid, sizeof(stash.cid), "%s", conn->community_id);
-    }
     e->ctr.records++;
     if (g == DG_SSH) {
         for (int dir = 0; dir < 2; dir++) {
@@ -795,8 +787,6 @@ void detect_record(const struct proto_conn *conn, const struct record_hdr *rec)
         }
         return;
     }
-    if (g == DG_HTTP)
-        insp_http(&in, rec, tmp, sizeof(tmp));
     insp_buf(&in, RULE_BUF_DNS_QUERY, rec, "query");
     insp_buf(&in, RULE_BUF_TLS_SNI, rec, "server_name");
     insp_buf(&in, RULE_BUF_JA3_HASH, rec, "ja3");

@@ -91,7 +91,8 @@ static int flow_ok(const struct rule *r, const struct det_insp *in)
         return 0;
     int est = 0;
     if (known)
-        est = in->ip_proto == 6 ? (in->rec ? 1 : in->fs->tcp == 3) : in->fs->seen == 3;
+        est = in->ip_proto == 6 ? ((in->rec || in->stage) ? 1 : in->fs->tcp == 3)
+                                : in->fs->seen == 3;
     if ((f & RULE_FLOW_ESTABLISHED) && !est)
         return 0;
     if ((f & RULE_FLOW_NOT_ESTABLISHED) && est)
@@ -231,6 +232,11 @@ static int rule_matches(struct detect_engine *e, const struct rule *r, const str
         unsigned id = r->bufs[b].buffer;
         if (r->bufs[b].n == 0 && !r->bufs[b].n_xforms)
             continue;
+        if (det_http_is_multi(id)) {
+            if (!det_http_match_multi(e, &r->bufs[b], in))
+                return 0;
+            continue;
+        }
         if (!in->have[id] || !detect_match_list(&e->m, &r->bufs[b], in->buf[id], in->len[id]))
             return 0;
     }
@@ -462,6 +468,8 @@ static void alert_emit(struct detect_engine *e, const struct rule *r, const stru
     }
     if (in->rec)
         alert_app_fields(&a, in->rec, hproto, sizeof(hproto));
+    else if (in->http)
+        det_http_alert_fields(&a, in);
     e->ctr.alerts++;
     if (e->emit)
         e->emit(e->emit_ctx, &a.hdr);
@@ -486,6 +494,8 @@ static int eval_one(struct detect_engine *e, enum det_grp g, const struct det_ru
 {
     struct det_insp flipped;
     const struct det_insp *in = in0;
+    if (in0->stage != dr->stage) /* HTTP rules: only at their moment of the transaction */
+        return 0;
     if (in0->rec && g != DG_SSH && dr->to_client) {
         flipped = *in0;
         flipped.to_server = 0;

@@ -40,6 +40,7 @@ struct det_group {
     uint32_t n_indexed; /* rules without a fast pattern in one of the indexes */
     struct det_pidx dport, sport;
     struct det_aidx src[2], dst[2]; /* [0] IPv4, [1] IPv6 */
+    uint32_t n_rules; /* rules placed in the group */
 };
 
 struct det_rule {
@@ -48,6 +49,7 @@ struct det_rule {
     uint8_t tx;          /* evaluated on transactions (has an application buffer) */
     uint8_t to_client;   /* transaction rule inspects response buffers */
     uint8_t pass;        /* action pass: a match stops inspection of the packet and flow */
+    uint8_t stage;       /* HTTP rules: the enum detect_http_stage it is evaluated at */
 };
 
 /* Per-flow state (direct-mapped by uid; a collision replaces the older flow). */
@@ -130,10 +132,18 @@ struct det_insp {
     uint8_t ev_kind;      /* an event inspection: enum rule_ev_kind, 0 otherwise */
     const char *ev_name;  /* the weird / anomaly name of a stream or app event */
     int64_t ev_ts;        /* time of a stream or app event (ns) */
+    uint8_t stage;                /* HTTP inspections: enum detect_http_stage, else 0 */
+    const struct det_http *http;  /* HTTP inspections: the captures (engine_http.c) */
 };
+
+struct det_http;
 
 /* engine.c */
 extern struct det_flow *detect_flows;
+/* A transaction inspection of conn for app, in the request (to_server) or
+ * response direction, with the current packet's stash when it is conn's. */
+void det_tx_insp_init(struct det_insp *in, const struct proto_conn *conn, uint8_t app,
+                      int to_server);
 struct det_flow *det_flow_find(const char *uid, int create);
 int det_bit_index(const char *name, size_t len, int create);
 
@@ -150,6 +160,12 @@ int det_index_by_port(const struct rule *r, enum det_grp g);
 void det_index_free(struct det_group *grp);
 void det_index_each(const struct det_group *grp, const struct det_insp *in, det_index_fn fn,
                     void *ctx);
+/* engine_http.c */
+uint8_t det_http_stage_of(const struct rule *r);
+int det_http_is_multi(unsigned buf);
+int det_http_match_multi(struct detect_engine *e, const struct rule_buflist *bl,
+                         const struct det_insp *in);
+void det_http_alert_fields(struct alert_record *a, const struct det_insp *in);
 
 /* engine_eval.c */
 void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in);

@@ -60,6 +60,8 @@ static const struct {
     [RULE_BUF_HTTP_PROTOCOL] = {"http.protocol", RULE_PROTO_HTTP},
     [RULE_BUF_HTTP_REQUEST_LINE] = {"http.request_line", RULE_PROTO_HTTP},
     [RULE_BUF_HTTP_RESPONSE_LINE] = {"http.response_line", RULE_PROTO_HTTP},
+    [RULE_BUF_HTTP_REQUEST_HEADER] = {"http.request_header", RULE_PROTO_HTTP},
+    [RULE_BUF_HTTP_RESPONSE_HEADER] = {"http.response_header", RULE_PROTO_HTTP},
     [RULE_BUF_DNS_QUERY] = {"dns.query", RULE_PROTO_DNS},
     [RULE_BUF_TLS_SNI] = {"tls.sni", RULE_PROTO_TLS},
     [RULE_BUF_TLS_CERT_SUBJECT] = {"tls.cert_subject", RULE_PROTO_TLS},
@@ -291,6 +293,17 @@ int rule_kw_transform(struct rule_pctx *p, char *val, int xform)
     p->last_list = -1;
     p->last_rel_list = -1;
     return 0;
+}
+
+int rule_kw_uricontent(struct rule_pctx *p, char *val, int arg)
+{
+    if (rule_buffer_check_proto(p, RULE_BUF_HTTP_URI) < 0)
+        return -1;
+    int saved = p->cur_buf;
+    p->cur_buf = RULE_BUF_HTTP_URI;
+    int rc = rule_kw_content(p, val, arg);
+    p->cur_buf = saved;
+    return rc;
 }
 
 int rule_kw_content_mod(struct rule_pctx *p, char *val, int mod)

@@ -79,6 +79,8 @@ void rule_vars_free(struct rule_vars *v);
 
 /* Keyword parsers in the other files. */
 int rule_kw_content(struct rule_pctx *p, char *val, int arg);
+/* uricontent:"x" - a content in http.uri whatever sticky buffer is in force. */
+int rule_kw_uricontent(struct rule_pctx *p, char *val, int arg);
 int rule_kw_content_mod(struct rule_pctx *p, char *val, int arg);
 int rule_kw_sticky(struct rule_pctx *p, char *val, int arg);
 #define RULE_LEGACY_ALSO_STICKY 0x100

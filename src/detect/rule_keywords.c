@@ -484,6 +484,7 @@ static const struct rule_keyword keywords[] = {
     {"metadata", rule_kw_metadata, RULE_KW_ARG, 0},
     /* payload (rule_content.c, rule_pcre.c, rule_byte.c) */
     {"content", rule_kw_content, RULE_KW_ARG, 0},
+    {"uricontent", rule_kw_uricontent, RULE_KW_ARG, 0},
     MOD("nocase", RULE_MOD_NOCASE, RULE_KW_NOARG),
     MOD("offset", RULE_MOD_OFFSET, RULE_KW_ARG),
     MOD("depth", RULE_MOD_DEPTH, RULE_KW_ARG),
@@ -542,6 +543,8 @@ static const struct rule_keyword keywords[] = {
     STICKY("http.protocol", RULE_BUF_HTTP_PROTOCOL),
     STICKY("http.request_line", RULE_BUF_HTTP_REQUEST_LINE),
     STICKY("http.response_line", RULE_BUF_HTTP_RESPONSE_LINE),
+    STICKY("http.request_header", RULE_BUF_HTTP_REQUEST_HEADER),
+    STICKY("http.response_header", RULE_BUF_HTTP_RESPONSE_HEADER),
     STICKY("dns.query", RULE_BUF_DNS_QUERY),
     STICKY("tls.sni", RULE_BUF_TLS_SNI),
     STICKY("tls.cert_subject", RULE_BUF_TLS_CERT_SUBJECT),

@@ -173,6 +173,10 @@ static void http_txn_free(struct http_txn *t)
         for (size_t i = 0; i < t->n_filenames[d]; i++)
             hstr_free(&t->filenames[d][i]);
     }
+    if (t->dreq) {
+        detect_http_cap_free(t->dreq);
+        free(t->dreq);
+    }
     free(t);
 }
 
@@ -630,6 +634,31 @@ void http_on_message_done(struct http_state *s, enum proto_dir dir, int64_t ts)
     t->resp_body_len = s->msg[dir].body.len;
     if (!(t->has_status && t->status_code >= 100 && t->status_code <= 199))
         http_txn_emit(s, t);
+}
+
+const struct detect_http_cap *http_txn_request_cap(struct http_state *s)
+{
+    struct http_txn *t = http_txn_find(s, s->cur_resp);
+    if (t && t->dreq)
+        return t->dreq;
+    if (s->cur_req == s->cur_resp && s->msg[PROTO_ORIG].dc.on)
+        return &s->msg[PROTO_ORIG].dc; /* the request is still coming */
+    return NULL;
+}
+
+void http_txn_keep_request(struct http_state *s, struct detect_http_cap *c)
+{
+    struct http_txn *t = c->on ? http_txn_find(s, s->cur_req) : NULL;
+    if (!t)
+        return;
+    if (!t->dreq)
+        t->dreq = calloc(1, sizeof(*t->dreq));
+    if (!t->dreq)
+        return;
+    struct detect_http_cap old = *t->dreq; /* swap: no copy of the bytes */
+    *t->dreq = *c;
+    *c = old;
+    detect_http_cap_reset(c);
 }
 
 /* ---- the parser descriptor ---- */

@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "core/record.h"
+#include "detect/detect_http.h"
 #include "proto/proto.h"
 
 /* ---- caps ---- */
@@ -100,6 +101,7 @@ struct http_txn {
     struct hstr filenames[2][HTTP_MIMES_MAX];
     size_t n_filenames[2];
     bool range_request;      /* the request carried a Range header */
+    struct detect_http_cap *dreq; /* the request as the signature engine saw it, or NULL */
 };
 
 enum http_msg_state {
@@ -130,6 +132,8 @@ struct http_body {
     size_t sniff_len;
     bool typed;
     void *sink;             /* handle from http_body_ops.open */
+    struct detect_http_cap *dcap; /* the message's capture for the signature engine */
+    int ddir;
 };
 
 /* One direction's message parser. */
@@ -152,6 +156,7 @@ struct http_msg {
     struct hstr ctype, cdisp;
     struct hstr crange;     /* Content-Range of a 206 reply */
     struct http_body body;
+    struct detect_http_cap dc; /* what the signature engine inspects (detect_http.h) */
 };
 
 struct http_state {
@@ -182,6 +187,10 @@ void http_on_reply(struct http_state *s, int64_t ts);
 void http_on_header(struct http_state *s, enum proto_dir dir, const uint8_t *name, size_t nlen,
                     const uint8_t *value, size_t vlen, int64_t ts);
 void http_on_message_done(struct http_state *s, enum proto_dir dir, int64_t ts);
+/* The capture of the request the current response answers, or NULL. */
+const struct detect_http_cap *http_txn_request_cap(struct http_state *s);
+/* The request's capture moves to its transaction (for the response's rules). */
+void http_txn_keep_request(struct http_state *s, struct detect_http_cap *c);
 void hstr_set(struct hstr *h, const void *p, size_t n);
 void hstr_free(struct hstr *h);
 void http_weird(struct http_state *s, const char *name, const char *addl, int64_t ts);

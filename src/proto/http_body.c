@@ -82,6 +82,8 @@ void http_body_begin(struct http_state *s, struct http_msg *m, int64_t ts)
     memset(b, 0, sizeof(*b));
     b->open = true;
     b->enc = m->enc;
+    b->dcap = m->dc.on ? &m->dc : NULL;
+    b->ddir = m->dir;
     if (http_ops && http_ops->open) {
         struct http_entity e = {
             .dir = m->dir,
@@ -119,6 +121,16 @@ static void http_body_deliver(struct http_body *b, const uint8_t *p, size_t n, i
     }
     if (b->sink && http_ops && http_ops->data)
         http_ops->data(b->sink, p, n, ts);
+    if (b->dcap)
+        detect_http_cap_body(b->dcap, b->ddir, p, n);
+}
+
+/* A coding that would not decode from its first byte: the signature engine
+ * inspects the bytes as sent (libhtp passes such a body through). */
+static void http_body_passthrough(struct http_body *b, const uint8_t *p, size_t n)
+{
+    if (b->dcap && b->z_dead && b->inflated == 0)
+        detect_http_cap_body(b->dcap, b->ddir, p, n);
 }
 
 static int http_inflate_init(struct http_body *b, bool raw)
@@ -203,12 +215,15 @@ void http_body_input(struct http_state *s, struct http_msg *m, const uint8_t *p,
         http_body_deliver(b, p, n, s->last_ts);
         return;
     }
-    if (b->z_dead)
+    if (b->z_dead) {
+        http_body_passthrough(b, p, n);
         return;
+    }
     /* zlib takes at most UINT_MAX at once */
     while (n > 0) {
         size_t k = n > (1u << 30) ? (1u << 30) : n;
         http_body_inflate(s, b, p, k);
+        http_body_passthrough(b, p, k);
         if (b->enc == HTTP_ENC_IDENTITY || b->z_dead)
             return;
         p += k;

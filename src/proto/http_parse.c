@@ -292,9 +292,11 @@ static void http_header_line(struct http_state *s, struct http_msg *m, int64_t t
 {
     if (m->line_len > 0 && http_is_blank(m->line[0]) && m->hdr_pending) {
         http_buf_append(&m->hdr, &m->hdr_len, &m->hdr_cap, m->line, m->line_len); /* folding */
+        detect_http_cap_header(&m->dc, m->line, m->line_len);
         return;
     }
     http_header_flush(s, m, ts);
+    detect_http_cap_header(&m->dc, m->line, m->line_len);
     m->hdr_len = 0;
     if (http_buf_append(&m->hdr, &m->hdr_len, &m->hdr_cap, m->line, m->line_len) == 0)
         m->hdr_pending = true;
@@ -322,6 +324,7 @@ void http_msg_reset(struct http_msg *m)
 void http_msg_free(struct http_msg *m)
 {
     http_body_free(&m->body);
+    detect_http_cap_free(&m->dc);
     free(m->line);
     free(m->hdr);
     hstr_free(&m->ctype);
@@ -330,12 +333,34 @@ void http_msg_free(struct http_msg *m)
     m->line = m->hdr = NULL;
 }
 
+/* The signature engine's look at the transaction at stage (detect_http.h). */
+static void http_detect(struct http_state *s, struct http_msg *m, enum detect_http_stage stage,
+                        int64_t ts)
+{
+    if (!m->dc.on || (m->dir == PROTO_RESP && s->reply_code >= 100 && s->reply_code < 200))
+        return;
+    if (m->dir == PROTO_ORIG)
+        detect_http_tx(proto_conn(s->ctx), stage, &m->dc, NULL, ts ? ts : s->last_ts);
+    else
+        detect_http_tx(proto_conn(s->ctx), stage, http_txn_request_cap(s), &m->dc,
+                       ts ? ts : s->last_ts);
+}
+
 /* The message of m's direction has ended (Zeek's RequestMade/ReplyMade). */
 static void http_msg_done(struct http_state *s, struct http_msg *m, bool complete, int64_t ts)
 {
     if (!m->ongoing)
         return;
     http_body_end(s, m, complete);
+    if (m->dc.on) {
+        if (!m->dc.hdrs_done) /* ended inside the headers: inspect what came */
+            http_detect(s, m, m->dir == PROTO_ORIG ? DETECT_HTTP_REQ_HEADERS
+                                                   : DETECT_HTTP_RESP_HEADERS, ts);
+        http_detect(s, m, m->dir == PROTO_ORIG ? DETECT_HTTP_REQ_BODY : DETECT_HTTP_RESP_BODY, ts);
+        if (m->dir == PROTO_ORIG)
+            http_txn_keep_request(s, &m->dc);
+    }
+    detect_http_cap_reset(&m->dc);
     http_on_message_done(s, m->dir, ts);
     enum http_msg_state next = complete ? HTTP_S_FIRST : HTTP_S_NOTHING;
     if (m->dir == PROTO_RESP) {
@@ -365,6 +390,10 @@ void http_msg_finish(struct http_state *s, enum proto_dir dir, bool complete, in
 static void http_headers_done(struct http_state *s, struct http_msg *m, int64_t ts)
 {
     bool resp = m->dir == PROTO_RESP;
+    if (m->dc.on) {
+        detect_http_cap_header(&m->dc, NULL, 0);
+        http_detect(s, m, resp ? DETECT_HTTP_RESP_HEADERS : DETECT_HTTP_REQ_HEADERS, ts);
+    }
     if (resp && s->connect_request) {
         /* A 2xx to CONNECT: what follows is the tunnel's own protocol. */
         s->tunnel = true;
@@ -426,6 +455,7 @@ static void http_first_line(struct http_state *s, struct http_msg *m, int64_t ts
             s->connect_request = false;
         http_on_reply(s, ts);
     }
+    detect_http_cap_begin(&m->dc, m->line, m->line_len);
     m->ongoing = true;
     m->st = HTTP_S_HEADERS;
 }
@@ -553,6 +583,8 @@ static void http_reply09_begin(struct http_state *s, struct http_msg *m, int64_t
     s->reply_code = 0;
     s->reason_set = false;
     http_on_reply(s, ts);
+    detect_http_cap_begin(&m->dc, NULL, 0);
+    detect_http_cap_header(&m->dc, NULL, 0);
     m->ongoing = true;
     http_body_begin(s, m, ts);
     m->close_body = true;

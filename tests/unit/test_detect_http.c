@@ -1,0 +1,244 @@
+/*
+ * test_detect_http.c - the signature engine's HTTP buffers
+ * (src/detect/engine_http.c): URI and host normalisation as Suricata's
+ * libhtp defaults do it, the header block split and the http.header /
+ * http.header_names buffers, and rules evaluated through detect_http_tx()
+ * at the stage of the transaction their buffers need (one alert each).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "detect/alert_record.h"
+#include "detect/detect_http.h"
+#include "detect/engine.h"
+#include "proto/proto.h"
+
+static void norm_is(const char *in, const char *want)
+{
+    uint8_t out[256];
+    size_t n = detect_http_uri_normalize((const uint8_t *)in, strlen(in), out);
+    assert_true(n <= strlen(in) + 1);
+    out[n] = 0;
+    assert_string_equal((const char *)out, want);
+}
+
+static void test_uri_normalize(void **st)
+{
+    (void)st;
+    norm_is("/index.html", "/index.html");
+    norm_is("/a/./b", "/a/b");
+    norm_is("/a/../b", "/b");
+    norm_is("/a/b/../../c", "/c");
+    norm_is("/../../etc/passwd", "/etc/passwd");
+    norm_is("/a//b///c", "/a/b/c");
+    norm_is("/%2e%2e/images.gif", "/images.gif");
+    norm_is("/%41%42c", "/ABc");
+    norm_is("/a%zz", "/a%zz");   /* not an escape: kept */
+    norm_is("/a%4", "/a%4");
+    norm_is("/a/.", "/a/");
+    norm_is("/a/b/..", "/a/");
+    norm_is("/x?q=/../%41", "/x?q=/../%41"); /* the query as sent */
+    norm_is("/p/./q?a=1", "/p/q?a=1");
+    norm_is("http://www.example.com/a/../b?x", "/b?x");
+    norm_is("http://www.example.com", "/");
+}
+
+static void host_is(const char *in, const char *want)
+{
+    uint8_t out[128];
+    size_t n = detect_http_host_normalize((const uint8_t *)in, strlen(in), out);
+    out[n] = 0;
+    assert_string_equal((const char *)out, want);
+}
+
+static void test_host_normalize(void **st)
+{
+    (void)st;
+    host_is("WWW.Example.COM", "www.example.com");
+    host_is("www.example.com:8080", "www.example.com");
+    host_is("[::1]:80", "[::1]");
+    host_is("", "");
+}
+
+static const char hdrs[] = "Host: www.example.com\r\n"
+                           "User-Agent:  Mozilla/5.0 \r\n"
+                           "Cookie: a=b\r\n"
+                           "X-Long: one\r\n"
+                           "\ttwo\r\n"
+                           "Accept: */*\r\n"
+                           "\r\n";
+
+static void test_headers(void **st)
+{
+    (void)st;
+    struct detect_http_hdr h[16];
+    uint32_t n = detect_http_headers_split((const uint8_t *)hdrs, strlen(hdrs), h, 16);
+    assert_int_equal(n, 6);
+    assert_int_equal(h[1].nlen, 10);
+    assert_memory_equal(h[1].value, "Mozilla/5.0", 11);
+    assert_int_equal(h[1].vlen, 11);
+    assert_int_equal(h[4].nlen, 0); /* the folded line */
+    uint8_t out[512];
+    size_t k = detect_http_header_buffer(h, n, out, sizeof(out));
+    const char *want = "Host: www.example.com\r\nUser-Agent: Mozilla/5.0\r\nX-Long: one\r\n"
+                       "Accept: */*\r\n\r\n";
+    assert_int_equal(k, strlen(want));
+    assert_memory_equal(out, want, k);
+    k = detect_http_header_names(h, n, out, sizeof(out));
+    want = "\r\nHost\r\nUser-Agent\r\nCookie\r\nX-Long\r\nAccept\r\n\r\n";
+    assert_int_equal(k, strlen(want));
+    assert_memory_equal(out, want, k);
+    /* a short output is cut, never overrun */
+    k = detect_http_header_buffer(h, n, out, 10);
+    assert_int_equal(k, 10);
+    /* no headers at all */
+    assert_int_equal(detect_http_headers_split((const uint8_t *)"\r\n", 2, h, 16), 0);
+}
+
+/* ---- rules through the hook ---- */
+
+static uint32_t fired[16];
+static uint64_t fired_status[16];
+static size_t n_fired;
+
+static void on_alert(void *ctx, const struct record_hdr *rec)
+{
+    (void)ctx;
+    const struct alert_record *a = (const struct alert_record *)rec;
+    if (n_fired < 16) {
+        fired_status[n_fired] = record_unset(rec, AF_HTTP_STATUS) ? 0 : a->http_status;
+        fired[n_fired++] = (uint32_t)a->sid;
+    }
+}
+
+static int has(uint32_t sid)
+{
+    int k = 0;
+    for (size_t i = 0; i < n_fired; i++)
+        k += fired[i] == sid;
+    return k;
+}
+
+static void cap_msg(struct detect_http_cap *c, const char *line, const char *hl, const char *body)
+{
+    detect_http_cap_begin(c, (const uint8_t *)line, strlen(line));
+    assert_true(c->on);
+    const char *p = hl;
+    while (*p) {
+        const char *e = strstr(p, "\r\n");
+        detect_http_cap_header(c, (const uint8_t *)p, (size_t)(e - p));
+        p = e + 2;
+    }
+    detect_http_cap_header(c, NULL, 0);
+    if (body)
+        detect_http_cap_body(c, 0, (const uint8_t *)body, strlen(body));
+}
+
+static const char rules[] =
+    "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/images.gif\"; bsize:11; sid:1;)\n"
+    "alert http any any -> any any (msg:\"raw\"; http.uri.raw; content:\"%2e%2e\"; sid:2;)\n"
+    "alert http any any -> any any (msg:\"host\"; http.host; content:\"www.example.com\"; bsize:15; sid:3;)\n"
+    "alert http any any -> any any (msg:\"hdr\"; http.header; content:\"User-Agent: Mozilla/5.0|0d 0a|\"; sid:4;)\n"
+    "alert http any any -> any any (msg:\"no cookie\"; http.header; content:\"Cookie\"; sid:5;)\n"
+    "alert http any any -> any any (msg:\"cookie\"; http.cookie; content:\"a=b\"; bsize:3; sid:6;)\n"
+    "alert http any any -> any any (msg:\"body\"; http.request_body; content:\"secret\"; sid:7;)\n"
+    "alert http any any -> any any (msg:\"stat\"; http.stat_code; content:\"404\"; sid:8;)\n"
+    "alert http any any -> any any (msg:\"file\"; file_data; content:\"EICAR\"; sid:9;)\n"
+    "alert http any any -> any any (msg:\"one header\"; http.request_header; content:\"x-long: one\"; nocase; sid:10;)\n"
+    "alert http any any -> any any (msg:\"uri+stat\"; uricontent:\"images\"; http.stat_msg; content:\"Not Found\"; sid:11;)\n"
+    "alert http any any -> any any (msg:\"names\"; http.header_names; content:\"|0d 0a|Cookie|0d 0a|\"; sid:12;)\n";
+
+static void test_hook(void **st)
+{
+    (void)st;
+    struct ruleset rs;
+    assert_int_equal(ruleset_init(&rs), 0);
+    ruleset_load_text(&rs, "test", rules, strlen(rules));
+    assert_int_equal(rs.n, 12);
+    char err[256];
+    struct detect_engine *e = detect_engine_new(&rs, on_alert, NULL, stderr, err, sizeof(err));
+    assert_non_null(e);
+    struct detect_counters c;
+    detect_engine_counters(e, &c);
+    assert_int_equal(c.rules_skipped, 0);
+    assert_false(detect_http_active());
+    detect_engine_install(e);
+    assert_true(detect_http_active());
+
+    struct proto_conn conn;
+    memset(&conn, 0, sizeof(conn));
+    conn.uid = "CHttpTest1";
+    conn.community_id = "1:x";
+    conn.ip_proto = 6;
+    conn.orig_h.family = conn.resp_h.family = 4;
+    conn.orig_p = 40000;
+    conn.resp_p = 80;
+    struct detect_http_cap req, resp;
+    memset(&req, 0, sizeof(req));
+    memset(&resp, 0, sizeof(resp));
+    cap_msg(&req, "POST /%2e%2e/images.gif HTTP/1.1", hdrs, NULL);
+    n_fired = 0;
+    detect_http_tx(&conn, DETECT_HTTP_REQ_HEADERS, &req, NULL, 1);
+    assert_int_equal(has(1), 1);
+    assert_int_equal(has(2), 1);
+    assert_int_equal(has(3), 1);
+    assert_int_equal(has(4), 1);
+    assert_int_equal(has(5), 0);
+    assert_int_equal(has(6), 1);
+    assert_int_equal(has(7), 0); /* the body is not there yet */
+    assert_int_equal(has(10), 1);
+    assert_int_equal(has(12), 1);
+    assert_int_equal(n_fired, 7);
+    detect_http_cap_body(&req, 0, (const uint8_t *)"the secret", 10);
+    n_fired = 0;
+    detect_http_tx(&conn, DETECT_HTTP_REQ_BODY, &req, NULL, 2);
+    assert_int_equal(n_fired, 1); /* only the body rule: each rule at one stage */
+    assert_int_equal(has(7), 1);
+
+    cap_msg(&resp, "HTTP/1.1 404 Not Found", "Server: x\r\nContent-Length: 5\r\n", NULL);
+    n_fired = 0;
+    detect_http_tx(&conn, DETECT_HTTP_RESP_HEADERS, &req, &resp, 3);
+    assert_int_equal(n_fired, 2);
+    assert_int_equal(has(8), 1);
+    assert_int_equal(has(11), 1);
+    assert_int_equal(fired_status[0], 404);
+    detect_http_cap_body(&resp, 1, (const uint8_t *)"EICAR", 5);
+    n_fired = 0;
+    detect_http_tx(&conn, DETECT_HTTP_RESP_BODY, &req, &resp, 4);
+    assert_int_equal(n_fired, 1);
+    assert_int_equal(has(9), 1);
+
+    /* the body limit: bytes past it are counted, not kept */
+    detect_http_set_body_limits(4, 4);
+    detect_http_cap_reset(&resp);
+    cap_msg(&resp, "HTTP/1.1 200 OK", "", NULL);
+    detect_http_cap_body(&resp, 1, (const uint8_t *)"xxEICAR", 7);
+    assert_int_equal(resp.body_len, 4);
+    assert_int_equal(resp.body_total, 7);
+    n_fired = 0;
+    detect_http_tx(&conn, DETECT_HTTP_RESP_BODY, &req, &resp, 5);
+    assert_int_equal(has(9), 0);
+    detect_http_set_body_limits(0, 0);
+
+    detect_http_cap_free(&req);
+    detect_http_cap_free(&resp);
+    detect_engine_install(NULL);
+    detect_engine_free(e);
+    ruleset_free(&rs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_uri_normalize),
+        cmocka_unit_test(test_host_normalize),
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_hook),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
