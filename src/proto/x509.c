@@ -391,6 +391,57 @@ static void x509_fill(struct x509_record *r, struct x509_sans *sans, struct x509
 static void (*x509_cert_sink)(struct proto_ctx *ctx, const uint8_t *der, size_t len,
                               bool host_cert, bool client_cert, int64_t ts);
 
+/* Certificates (their SHA-256) that d2i_X509 parsed before, and names checked
+ * against them: the same bytes parse (and match) the same way, so a repeated
+ * certificate that is not logged again is not parsed again.  Direct-mapped. */
+#define X509_MEMO_SLOTS 1024
+struct x509_memo {
+    uint8_t md[32];
+    bool used;
+    int match;                  /* x509_check_hostname's answer for name */
+    uint8_t name_len;
+    char name[255];
+};
+static struct x509_memo x509_parsed[X509_MEMO_SLOTS], x509_matched[X509_MEMO_SLOTS];
+static pthread_mutex_t x509_memo_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t x509_memo_slot(const uint8_t md[32], const char *name, size_t name_len)
+{
+    uint64_t h;
+    memcpy(&h, md, sizeof(h));
+    for (size_t i = 0; i < name_len; i++)
+        h = (h ^ (uint8_t)name[i]) * 0x100000001b3ull;
+    return (size_t)(h % X509_MEMO_SLOTS);
+}
+
+static bool x509_memo_find(struct x509_memo *tab, const uint8_t md[32], const char *name,
+                           size_t name_len, int *match)
+{
+    pthread_mutex_lock(&x509_memo_mu);
+    const struct x509_memo *e = &tab[x509_memo_slot(md, name, name_len)];
+    bool hit = e->used && memcmp(e->md, md, 32) == 0 && e->name_len == name_len &&
+               memcmp(e->name, name, name_len) == 0;
+    if (hit && match)
+        *match = e->match;
+    pthread_mutex_unlock(&x509_memo_mu);
+    return hit;
+}
+
+static void x509_memo_put(struct x509_memo *tab, const uint8_t md[32], const char *name,
+                          size_t name_len, int match)
+{
+    if (name_len > sizeof(tab->name))
+        return;
+    pthread_mutex_lock(&x509_memo_mu);
+    struct x509_memo *e = &tab[x509_memo_slot(md, name, name_len)];
+    memcpy(e->md, md, 32);
+    memcpy(e->name, name, name_len);
+    e->name_len = (uint8_t)name_len;
+    e->match = match;
+    e->used = true;
+    pthread_mutex_unlock(&x509_memo_mu);
+}
+
 void x509_cert_sink_set(void (*fn)(struct proto_ctx *ctx, const uint8_t *der, size_t len,
                                    bool host_cert, bool client_cert, int64_t ts))
 {
@@ -414,15 +465,21 @@ void x509_cert_seen(struct proto_ctx *ctx, const uint8_t *der, size_t len, bool 
     }
     fp[64] = '\0';
     const unsigned char *p = der;
-    X509 *x = d2i_X509(NULL, &p, (long)len);
-    if (!x) {
-        proto_weird(ctx, "x509_certificate_parse_error", NULL, ts); /* Zeek's weird name */
-        return;
+    X509 *x = NULL;
+    if (!x509_memo_find(x509_parsed, md, "", 0, NULL)) {
+        x = d2i_X509(NULL, &p, (long)len);
+        if (!x) {
+            proto_weird(ctx, "x509_certificate_parse_error", NULL, ts); /* Zeek's weird name */
+            return;
+        }
+        x509_memo_put(x509_parsed, md, "", 0, 1);
     }
     if (!x509_seen_should_log(md, host_cert, client_cert, ts)) {
         X509_free(x);
         return;
     }
+    if (!x && !(x = d2i_X509(NULL, &p, (long)len)))
+        return;
     struct x509_record *r = calloc(1, sizeof(*r));
     struct x509_sans *sans = calloc(1, sizeof(*sans));
     struct x509_arena *a = malloc(sizeof(*a));
@@ -471,7 +528,25 @@ static bool x509_name_match(const char *pat, size_t plen, const char *name, size
 }
 
 /* Zeek's x509_check_cert_hostname: the DNS SANs if any, else the last (most specific) CN. */
+static int x509_check_hostname_parse(const uint8_t *der, size_t len, const char *name,
+                                     size_t name_len);
+
 int x509_check_hostname(const uint8_t *der, size_t len, const char *name, size_t name_len)
+{
+    unsigned char md[32];
+    unsigned int n = 0;
+    int r;
+    if (!EVP_Digest(der, len, md, &n, EVP_sha256(), NULL) || n != 32)
+        return x509_check_hostname_parse(der, len, name, name_len);
+    if (x509_memo_find(x509_matched, md, name, name_len, &r))
+        return r;
+    r = x509_check_hostname_parse(der, len, name, name_len);
+    x509_memo_put(x509_matched, md, name, name_len, r);
+    return r;
+}
+
+static int x509_check_hostname_parse(const uint8_t *der, size_t len, const char *name,
+                                     size_t name_len)
 {
     const unsigned char *p = der;
     X509 *x = d2i_X509(NULL, &p, (long)len);
