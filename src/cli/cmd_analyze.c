@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pcap/pcap.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,18 +26,29 @@
 #include "store/eve.h"
 
 static struct pipeline *analyze_running;
+static struct capture_source *analyze_src;
 
 static void analyze_on_signal(int sig)
 {
     (void)sig;
     if (analyze_running)
         pipeline_stop(analyze_running);
+    void *h = analyze_src ? capture_live_handle(analyze_src) : NULL;
+    if (h)
+        pcap_breakloop(h);
+}
+
+/* SIGHUP: reload the rules (built in the background, swapped between packets). */
+static void analyze_on_hup(int sig)
+{
+    (void)sig;
+    detect_reload_request();
 }
 
 static void analyze_usage(FILE *out)
 {
     fprintf(out,
-            "usage: vigil analyze -r PCAP [-r PCAP ...] -l DIR [--json] [--sensor NAME]\n"
+            "usage: vigil analyze -r PCAP [-r PCAP ...] | -i IFACE  -l DIR [--json] [--sensor NAME]\n"
             "                     [--local-nets CIDR,... | --no-local-nets] [--vlan-key]\n"
             "                     [--seed N] [--extract] [--extract-max-size BYTES]\n"
             "                     [--yara DIR] [--intel FILE|DIR] [behaviour options] [-q]\n"
@@ -45,6 +57,8 @@ static void analyze_usage(FILE *out)
             "time order) and write Zeek-compatible logs into DIR: conn.log, one session per\n"
             "connection, with Community ID.\n\n"
             "  -r, --read PCAP         capture file, directory or glob (repeatable)\n"
+            "  -i, --interface IFACE   analyze live traffic from IFACE until Ctrl-C/SIGTERM\n"
+            "                          (no packets are stored; `vigil capture` archives)\n"
             "  -l, --log-dir DIR       where the logs go (created if missing)\n"
             "  -j, --json              Zeek's JSON lines instead of TSV\n"
             "      --sensor NAME       sensor name, part of every uid (default vigil)\n"
@@ -68,6 +82,8 @@ static void analyze_usage(FILE *out)
             "  -S, --rules RULES       Suricata rules file or directory (repeatable): alerts\n"
             "                          to DIR/eve.json, DIR/fast.log and alert.log (docs/alerts.md)\n"
             "      --vars FILE         rule variables (NAME: value lines; $HOME_NET, ...)\n"
+            "                          SIGHUP reloads the rules files: parsed and compiled in\n"
+            "                          the background, swapped between packets, flows kept\n"
             "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
             "                          repeatable; JA3 CSV lists too): hits to intel.log, an\n"
             "                          alert each in eve.json (docs/intel.md)\n"
@@ -84,6 +100,7 @@ static void analyze_usage(FILE *out)
 struct analyze_opts {
     const char **inputs;
     int ninputs;
+    const char *iface; /* -i: live capture instead of files */
     const char *dir;
     int json;
     int quiet;
@@ -102,6 +119,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
 {
     static const struct option longs[] = {
         {"read", required_argument, 0, 'r'},   {"log-dir", required_argument, 0, 'l'},
+        {"interface", required_argument, 0, 'i'},
         {"json", no_argument, 0, 'j'},         {"sensor", required_argument, 0, 's'},
         {"local-nets", required_argument, 0, 'L'}, {"seed", required_argument, 0, 'E'},
         {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
@@ -118,9 +136,10 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
     if (!o->inputs || !o->rules)
         return VIGIL_EXIT_ERROR;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+r:l:jqhS:", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:i:l:jqhS:", longs, NULL)) != -1) {
         switch (c) {
         case 'r': o->inputs[o->ninputs++] = optarg; break;
+        case 'i': o->iface = optarg; break;
         case 'l': o->dir = optarg; break;
         case 'j': o->json = 1; break;
         case 'q': o->quiet = 1; break;
@@ -189,9 +208,10 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         }
         }
     }
-    if (o->ninputs == 0 || !o->dir) {
-        cli_error("analyze: %s", o->ninputs == 0 ? "no capture given (-r PCAP)"
-                                                : "no log directory given (-l DIR)");
+    if ((o->ninputs == 0) == !o->iface || !o->dir) {
+        cli_error("analyze: %s", o->ninputs && o->iface ? "-r and -i cannot be mixed"
+                                 : !o->dir               ? "no log directory given (-l DIR)"
+                                                         : "no capture given (-r PCAP or -i IFACE)");
         fprintf(stderr, "'vigil analyze --help' lists the options\n");
         return VIGIL_EXIT_USAGE;
     }
@@ -206,31 +226,24 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
 /* -S: the ruleset, the engine and the eve.json/fast.log output (outs[1]).
  * Alerts go to every output, as every record does. */
 static struct {
-    struct ruleset rs;
-    struct detect_engine *eng;
+    struct detect_reload *rules;
     struct output **outs;
-    double load_s, build_s; /* CPU seconds: parsing the rules, building the engine */
 } analyze_det;
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The engine's figures, one line on stderr at the end of a run with -S
  * (docs/alerts.md): what was evaluated, what was skipped, what it cost. */
 static void analyze_rules_report(void)
 {
     struct detect_counters c;
-    detect_engine_counters(analyze_det.eng, &c);
+    double load_s, build_s; /* CPU seconds of the last (re)load: parsing, building */
+    detect_engine_counters(detect_reload_engine(analyze_det.rules), &c);
+    detect_reload_times(analyze_det.rules, &load_s, &build_s);
     fprintf(stderr,
             "detect: %llu rules evaluated (%llu with a fast pattern), %llu skipped; "
             "load %.2f s, build %.2f s CPU; %llu packets, %llu transactions inspected, "
             "%llu rule evaluations, %llu alerts, %llu suppressed\n",
             (unsigned long long)c.rules, (unsigned long long)c.prefilter_rules,
-            (unsigned long long)c.rules_skipped, analyze_det.load_s, analyze_det.build_s,
+            (unsigned long long)c.rules_skipped, load_s, build_s,
             (unsigned long long)c.packets, (unsigned long long)c.records,
             (unsigned long long)c.candidates, (unsigned long long)c.alerts,
             (unsigned long long)c.suppressed);
@@ -246,40 +259,34 @@ static void analyze_alert(void *ctx, const struct record_hdr *rec)
 static int analyze_rules_start(const struct analyze_opts *o, struct output **outs)
 {
     char err[600];
-    double t0 = cpu_now();
-    if (detect_load_rules(&analyze_det.rs, o->rules, o->nrules, o->vars, stderr,
-                          err, sizeof(err)) < 0 ||
-        (outs[1] = output_eve_open(o->dir, err, sizeof(err))) == NULL) {
+    if ((outs[1] = output_eve_open(o->dir, err, sizeof(err))) == NULL) {
         cli_error("analyze: %s", err);
-        ruleset_free(&analyze_det.rs);
         return -1;
     }
     analyze_det.outs = outs;
-    double t1 = cpu_now();
-    analyze_det.eng = detect_engine_new(&analyze_det.rs, analyze_alert, NULL, stderr, err,
-                                        sizeof(err));
-    analyze_det.load_s = t1 - t0;
-    analyze_det.build_s = cpu_now() - t1;
-    if (!analyze_det.eng) {
+    analyze_det.rules = detect_reload_start(o->rules, o->nrules, o->vars, analyze_alert, NULL,
+                                            stderr, err, sizeof(err));
+    if (!analyze_det.rules) {
         cli_error("analyze: %s", err);
         output_close(outs[1]);
         outs[1] = NULL;
-        ruleset_free(&analyze_det.rs);
         return -1;
     }
-    detect_engine_install(analyze_det.eng);
+    struct sigaction sa = {0};
+    sa.sa_handler = analyze_on_hup;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
     return 0;
 }
 
 static void analyze_rules_stop(struct output **outs)
 {
-    if (!analyze_det.eng)
+    if (!analyze_det.rules)
         return;
     analyze_rules_report();
-    detect_engine_install(NULL);
-    detect_engine_free(analyze_det.eng);
-    analyze_det.eng = NULL;
-    ruleset_free(&analyze_det.rs);
+    signal(SIGHUP, SIG_DFL);
+    detect_reload_stop(analyze_det.rules);
+    analyze_det.rules = NULL;
     output_close(outs[1]);
     outs[1] = NULL;
 }
@@ -292,7 +299,10 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         return VIGIL_EXIT_ERROR;
     }
     struct capture_file_opts fo = {.bpf = o->bpf};
-    struct capture_source *src = capture_open_files(o->inputs, o->ninputs, &fo, err, sizeof(err));
+    struct capture_live_opts lo = {.bpf = o->bpf, .promisc = 1};
+    struct capture_source *src =
+        o->iface ? capture_open_live(o->iface, &lo, err, sizeof(err))
+                 : capture_open_files(o->inputs, o->ninputs, &fo, err, sizeof(err));
     if (!src) {
         cli_error("analyze: %s", err);
         return VIGIL_EXIT_ERROR;
@@ -361,6 +371,7 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         return irc ? irc : VIGIL_EXIT_ERROR;
     }
     analyze_running = p;
+    analyze_src = src;
     signal(SIGINT, analyze_on_signal);
     signal(SIGTERM, analyze_on_signal);
     int rc = pipeline_run(p, src) < 0 ? VIGIL_EXIT_ERROR : VIGIL_EXIT_OK;
@@ -371,6 +382,7 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
     if (capture_damaged(src) && capture_error(src)[0])
         cli_error("analyze: %s", capture_error(src));
     analyze_running = NULL;
+    analyze_src = NULL;
     pipeline_free(p);
     output_close(bo);
     if (o->extract)

@@ -39,20 +39,25 @@ static struct det_stash stash;
 
 /* ---- shared state ---------------------------------------------------------- */
 
+/* One writer at a time (the engine being built: at start, or a reload's
+ * builder thread) while the packet thread reads: a new name is written
+ * before the count that publishes it (release/acquire). */
 int det_bit_index(const char *name, size_t len, int create)
 {
-    for (uint32_t i = 0; i < n_bit_names; i++)
+    uint32_t n = __atomic_load_n(&n_bit_names, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < n; i++)
         if (strlen(bit_names[i]) == len && memcmp(bit_names[i], name, len) == 0)
             return (int)i;
-    if (!create || n_bit_names >= DETECT_FLOWBITS_MAX)
+    if (!create || n >= DETECT_FLOWBITS_MAX)
         return -1;
     char *s = malloc(len + 1);
     if (!s)
         return -1;
     memcpy(s, name, len);
     s[len] = 0;
-    bit_names[n_bit_names] = s;
-    return (int)n_bit_names++;
+    bit_names[n] = s;
+    __atomic_store_n(&n_bit_names, n + 1, __ATOMIC_RELEASE);
+    return (int)n;
 }
 
 static int det_state_init(void)
@@ -139,12 +144,11 @@ int detect_rule_check(const struct rule *r, const char **kw)
         return *kw = "ftpbounce", -1;
     if (r->flow & (RULE_FLOW_ONLY_FRAG))
         return *kw = "flow:only_frag", -1;
-    if (r->proto == RULE_PROTO_TCP_STREAM || (r->flow & RULE_FLOW_ONLY_STREAM))
-        return *kw = "flow:only_stream", -1;
     /* a parser-weird app-layer-event with no buffer works for any parser */
     int app_ev = r->px && r->px->ev.kind == RULE_EV_APP && r->n_bufs == 0;
     switch (r->proto) {
-    case RULE_PROTO_IP: case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: case RULE_PROTO_UDP:
+    case RULE_PROTO_IP: case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: case RULE_PROTO_TCP_STREAM:
+    case RULE_PROTO_UDP:
     case RULE_PROTO_ICMP: case RULE_PROTO_HTTP: case RULE_PROTO_DNS: case RULE_PROTO_TLS:
     case RULE_PROTO_SSH:
         break;
@@ -199,7 +203,7 @@ static uint32_t fp_bytes(const struct rule_content *c, const uint8_t **p)
  * fast_pattern content, else the longest positive content.  A rule without
  * one is evaluated on every inspection of its group (or of its header
  * index, engine_index.c). */
-static int rule_fast_pattern(const struct rule *r, uint8_t *buf, const uint8_t **p, uint32_t *len,
+int det_rule_fast_pattern(const struct rule *r, uint8_t *buf, const uint8_t **p, uint32_t *len,
                              int *nocase)
 {
     const struct rule_content *best = NULL;
@@ -311,8 +315,8 @@ static unsigned rule_groups(const struct det_rule *dr)
         }
     }
     switch (r->proto) {
-    case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: case RULE_PROTO_HTTP: case RULE_PROTO_TLS:
-    case RULE_PROTO_SSH:
+    case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: case RULE_PROTO_TCP_STREAM: case RULE_PROTO_HTTP:
+    case RULE_PROTO_TLS: case RULE_PROTO_SSH:
         return 1u << DG_TCP;
     case RULE_PROTO_UDP: return 1u << DG_UDP;
     case RULE_PROTO_ICMP: return 1u << DG_ICMP;
@@ -441,7 +445,7 @@ static int engine_place(struct detect_engine *e, uint32_t id, struct fp_list (*f
         e->ev[e->n_ev++] = id;
         return 0;
     }
-    int has_fp = rule_fast_pattern(r, &buf, &p, &len, &nocase), in_db = 0;
+    int has_fp = det_rule_fast_pattern(r, &buf, &p, &len, &nocase), in_db = 0;
     for (int g = 0; g < DG_COUNT; g++) {
         if (!(groups & (1u << g)))
             continue;
@@ -491,6 +495,8 @@ static int engine_build(struct detect_engine *e, FILE *warn, char *err, size_t e
         if (det_index_build(e, (enum det_grp)g) < 0)
             goto oom;
     rc = group_compile(e, fps, err, errlen);
+    if (rc == 0)
+        rc = det_stream_build(e, err, errlen);
     goto out;
 oom:
     snprintf(err, errlen, "out of memory building the detection engine");
@@ -541,11 +547,14 @@ void detect_engine_free(struct detect_engine *e)
         free(e->g[g].always);
         det_index_free(&e->g[g]);
     }
+    det_stream_engine_free(e);
     hs_free_scratch(e->scratch);
     detect_match_free(&e->m);
     free(e->rules);
     free(e->mark);
     free(e->cand);
+    for (uint32_t i = 0; e->thresh && i < DETECT_THRESH_MAX; i++)
+        free(e->thresh[i].ports);
     free(e->thresh);
     free(e->ev);
     free(e);
@@ -554,6 +563,8 @@ void detect_engine_free(struct detect_engine *e)
 struct detect_engine *detect_engine_install(struct detect_engine *e)
 {
     struct detect_engine *old = current;
+    if (old)
+        det_stream_flush_pending(old);
     current = e;
     if (!e)
         det_state_free();
@@ -591,6 +602,7 @@ void detect_packet_flow(struct flow_table *t, struct flow *f, const struct packe
 {
     if (!current)
         return;
+    det_stream_flush_pending(current); /* windows a previous packet left */
     struct flow_app_info in;
     flow_table_cache_uids(t); /* the uid is asked for on every packet */
     flow_app_ids(t, f, &in);
@@ -626,8 +638,13 @@ void detect_packet(const struct packet *pkt)
 {
     struct detect_engine *e = current;
     const struct pkt_ip *ip = packet_inner_const(pkt);
-    if (!e || !ip)
+    if (!e)
         return;
+    if (!ip) {
+        det_stream_flush_pending(e);
+        stash.pkt = NULL;
+        return;
+    }
     struct det_insp in;
     memset(&in, 0, sizeof(in));
     in.pkt = pkt;
@@ -649,10 +666,15 @@ void detect_packet(const struct packet *pkt)
     in.len[RULE_BUF_PKT] = ip->t.payload ? ip->t.payload_len : 0;
     in.have[RULE_BUF_PKT] = 1;
     det_packet_events(e, &in); /* decode-event rules, also on held fragments */
-    if ((pkt->flags & PKT_F_FRAG_HELD) || (ip->is_fragment && !ip->reassembled))
+    if ((pkt->flags & PKT_F_FRAG_HELD) || (ip->is_fragment && !ip->reassembled)) {
+        det_stream_flush_pending(e);
+        stash.pkt = NULL;
         return;
+    }
     e->ctr.packets++;
     det_inspect(e, pkt_group(ip->proto), &in);
+    det_stream_flush_pending(e);
+    stash.pkt = NULL; /* done: stream data delivered from now on has no packet */
 }
 
 static uint8_t app_of(const char *name)

@@ -7,6 +7,9 @@
  *   packets       every decoded packet's transport payload (pkt_data) with
  *                 the header keywords (dsize, flags, ttl, itype, ...), after
  *                 the flow table and app layer saw it (detect_packet);
+ *   TCP streams   each in-order chunk of a TCP direction as the reassembler
+ *                 delivers it (detect_stream_data, engine_stream.c), with
+ *                 the packet that delivered it;
  *   transactions  when a parser emits its record (http, dns, ssl, ssh), the
  *                 buffers of that transaction (http.uri, dns.query, tls.sni,
  *                 ...) are matched together (detect_record).
@@ -75,6 +78,8 @@ struct detect_counters {
     uint64_t suppressed;     /* matches a threshold held back */
     uint64_t flow_evictions; /* per-flow state lost to a slot collision */
     uint64_t thresh_evictions;
+    uint64_t stream_chunks;  /* reassembled chunks inspected */
+    uint64_t stream_bytes;
 };
 
 /* Alerts go out as records (struct alert_record, detect/alert_record.h). */
@@ -128,5 +133,42 @@ void detect_app_weird(const struct proto_conn *conn, const char *name, int64_t t
 /* The app layer: a TCP flow weird, a reassembly anomaly, or "gap" for a
  * reassembly gap (stream-event rules). */
 void detect_stream_event(const struct flow_app_info *info, const char *name, int64_t ts);
+
+/* Reassembled-stream inspection (engine_stream.c).  Does the installed
+ * engine have rules for the TCP stream (the app layer then keeps
+ * reassembling flows no parser wants)? */
+int detect_stream_wanted(void);
+/* The current packet's payload went into a reassembled stream. */
+void detect_stream_added(void);
+/* In-order bytes of one TCP direction, as delivered to the parsers;
+ * *state is the flow's stream state (allocated here, NULL at first). */
+void detect_stream_data(void **state, const struct proto_conn *conn, int to_server,
+                        const uint8_t *data, size_t len, int64_t ts);
+/* A gap in that direction: nothing matches across it. */
+void detect_stream_gap(void *state, int to_server);
+void detect_stream_free(void *state);
+
+/* ---- the rules of a running analysis, reloadable (engine_reload.c) ------- */
+
+struct detect_reload;
+
+/* Load the rules (detect_load_rules, report to log), build and install the
+ * engine.  NULL with a sentence in err.  The paths and vars must outlive it. */
+struct detect_reload *detect_reload_start(const char *const *paths, int n, const char *vars,
+                                          detect_emit_fn emit, void *emit_ctx, FILE *log,
+                                          char *err, size_t errlen);
+/* Ask for a reload (async-signal-safe: a SIGHUP handler calls it). */
+void detect_reload_request(void);
+/* At a packet boundary (the pipeline, between packets): start the builder
+ * thread of a requested reload, or install what it built (logging "rules
+ * reloaded: N loaded, M rejected", or the error while the old rules stay). */
+void detect_reload_poll(void);
+/* The installed engine; CPU seconds its rules took to load and to build. */
+struct detect_engine *detect_reload_engine(const struct detect_reload *r);
+void detect_reload_times(const struct detect_reload *r, double *load_s, double *build_s);
+/* A reload is requested or being built. */
+int detect_reload_busy(void);
+/* Wait for a running builder, uninstall and free everything. */
+void detect_reload_stop(struct detect_reload *r);
 
 #endif

@@ -52,7 +52,7 @@ static int proto_ok(const struct rule *r, const struct det_insp *in)
     uint8_t p = in->ip_proto;
     switch (r->proto) {
     case RULE_PROTO_IP: return 1;
-    case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: return p == 6;
+    case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: case RULE_PROTO_TCP_STREAM: return p == 6;
     case RULE_PROTO_UDP: return p == 17;
     case RULE_PROTO_ICMP: return p == 1 || p == 58;
     case RULE_PROTO_DNS: return (p == 6 || p == 17) && in->app == RULE_PROTO_DNS;
@@ -222,7 +222,7 @@ static void bits_apply(const struct rule *r, const struct det_insp *in)
     }
 }
 
-static int rule_matches(struct detect_engine *e, const struct rule *r, const struct det_insp *in)
+int det_rule_matches(struct detect_engine *e, const struct rule *r, const struct det_insp *in)
 {
     if (!proto_ok(r, in) || !header_ok(r, in) || !flow_ok(r, in) || !pkt_keywords_ok(r, in) ||
         !det_px_ok(r, in))
@@ -246,6 +246,24 @@ static int rule_matches(struct detect_engine *e, const struct rule *r, const str
 }
 
 /* ---- threshold / detection_filter ---------------------------------------------- */
+
+/* Count this match in s: 1, or 0 when unique_on saw its port already. */
+static int thresh_count(struct detect_engine *e, struct det_thresh *s,
+                        const struct rule_threshold *t, const struct det_insp *in)
+{
+    if (t->unique_on && !s->ports && e->n_port_maps < DETECT_UNIQUE_MAPS_MAX &&
+        (s->ports = calloc(1, 65536 / 8)) != NULL)
+        e->n_port_maps++;
+    if (t->unique_on && s->ports) { /* without a set (cap reached): every match counts */
+        uint16_t port = t->unique_on == RULE_UNIQUE_SRC_PORT ? in->sport : in->dport;
+        uint8_t bit = (uint8_t)(1u << (port & 7));
+        if (s->ports[port >> 3] & bit)
+            return 0;
+        s->ports[port >> 3] |= bit;
+    }
+    s->count++;
+    return 1;
+}
 
 static int thresh_one(struct detect_engine *e, const struct rule *r,
                       const struct rule_threshold *t, const struct det_insp *in, int64_t ts)
@@ -272,8 +290,11 @@ static int thresh_one(struct detect_engine *e, const struct rule *r,
             e->ctr.thresh_evictions++;
         s->used = 1, s->key = h, s->start = ts, s->count = 0, s->fired = 0;
         s->next = t->count;
+        if (s->ports)
+            memset(s->ports, 0, 65536 / 8);
     }
-    s->count++;
+    if (!thresh_count(e, s, t, in))
+        return t->type == RULE_THRESH_DETECTION_FILTER && s->count > t->count;
     switch (t->type) {
     case RULE_THRESH_BACKOFF: /* alert on the count-th match, then count*multiplier, ... */
         if (s->count != s->next)
@@ -479,6 +500,8 @@ static void alert_emit(struct detect_engine *e, const struct rule *r, const stru
 
 static int64_t insp_ts(const struct det_insp *in)
 {
+    if (in->ts)
+        return in->ts;
     if (in->pkt)
         return in->pkt->ts_sec * 1000000000LL + in->pkt->ts_nsec;
     if (in->st)
@@ -489,9 +512,27 @@ static int64_t insp_ts(const struct det_insp *in)
     return i >= 0 ? *(const int64_t *)record_field_ptr(in->rec, (size_t)i) : 0;
 }
 
-static int eval_one(struct detect_engine *e, enum det_grp g, const struct det_rule *dr,
-                    const struct det_insp *in0)
+/* A TCP packet inspection of a stream rule (engine_stream.c): is the
+ * packet's payload still for it?  Suricata's order: the stream first, the
+ * packet only when its data did not go into a stream (default), never
+ * (only_stream), or unless the stream matched on this packet (both). */
+static int pkt_wanted(const struct detect_engine *e, const struct det_rule *dr,
+                      const struct det_insp *in)
 {
+    if (!in->pkt || in->ip_proto != 6 || dr->stream == DS_PKT)
+        return 1;
+    switch (dr->stream) {
+    case DS_ONLY: return 0;
+    case DS_DEFAULT: return !(in->st && in->st->stream_add);
+    default: return !(in->st && in->st->num && e->spkt[dr - e->rules] == in->st->num);
+    }
+}
+
+int det_eval_one(struct detect_engine *e, enum det_grp g, const struct det_rule *dr,
+                 const struct det_insp *in0)
+{
+    if (!pkt_wanted(e, dr, in0))
+        return 0;
     struct det_insp flipped;
     const struct det_insp *in = in0;
     if (in0->stage != dr->stage) /* HTTP rules: only at their moment of the transaction */
@@ -505,7 +546,7 @@ static int eval_one(struct detect_engine *e, enum det_grp g, const struct det_ru
     }
     const struct rule *r = dr->r;
     e->ctr.candidates++;
-    if (!rule_matches(e, r, in))
+    if (!det_rule_matches(e, r, in))
         return 0;
     bits_apply(r, in);
     det_flowint_apply(r, in->fs);
@@ -519,6 +560,8 @@ static int eval_one(struct detect_engine *e, enum det_grp g, const struct det_ru
         e->ctr.suppressed++;
         return 1;
     }
+    if (in->stream && in->st)
+        e->spkt[dr - e->rules] = in->st->num;
     if (!r->noalert)
         alert_emit(e, r, in, ts);
     return 1;
@@ -530,11 +573,11 @@ void det_inspect_list(struct detect_engine *e, const uint32_t *ids, uint32_t n,
     if (in->fs && in->fs->passed)
         return;
     for (uint32_t i = 0; i < n; i++)
-        if (e->rules[ids[i]].pass && eval_one(e, DG_COUNT, &e->rules[ids[i]], in))
+        if (e->rules[ids[i]].pass && det_eval_one(e, DG_COUNT, &e->rules[ids[i]], in))
             return;
     for (uint32_t i = 0; i < n; i++)
         if (!e->rules[ids[i]].pass)
-            eval_one(e, DG_COUNT, &e->rules[ids[i]], in);
+            det_eval_one(e, DG_COUNT, &e->rules[ids[i]], in);
 }
 
 void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
@@ -558,12 +601,16 @@ void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
         qsort(e->cand, e->n_cand, sizeof(*e->cand), cmp_u32);
     uint32_t n = e->n_cand;
     uint32_t *ids = e->cand;
+    if (det_stream_pending(e)) { /* the packet's reassembled data: in rule order with it */
+        det_stream_run(e, g, in, ids, n);
+        return;
+    }
     if (in->fs && in->fs->passed)
         return;
     for (uint32_t i = 0; i < n; i++) /* pass rules first, as Suricata orders actions */
-        if (e->rules[ids[i]].pass && eval_one(e, g, &e->rules[ids[i]], in))
+        if (e->rules[ids[i]].pass && det_eval_one(e, g, &e->rules[ids[i]], in))
             return;
     for (uint32_t i = 0; i < n; i++)
         if (!e->rules[ids[i]].pass)
-            eval_one(e, g, &e->rules[ids[i]], in);
+            det_eval_one(e, g, &e->rules[ids[i]], in);
 }

@@ -50,7 +50,17 @@ struct det_rule {
     uint8_t to_client;   /* transaction rule inspects response buffers */
     uint8_t pass;        /* action pass: a match stops inspection of the packet and flow */
     uint8_t stage;       /* HTTP rules: the enum detect_http_stage it is evaluated at */
+    uint8_t stream;      /* enum det_stream_mode: pkt_data on packets and/or the TCP stream */
+    uint16_t stail;      /* stream: bytes before a chunk its matches can reach back */
 };
+
+/* How a packet rule's pkt_data meets TCP (engine_stream.c, as Suricata):
+ * packets only (flow:no_stream, tcp-pkt, packet keywords, not TCP); the
+ * stream, packets only when their data did not go into a stream (the
+ * default for tcp content rules); the stream only (flow:only_stream,
+ * tcp-stream); both (content with offset/depth), one alert a packet. */
+enum det_stream_mode { DS_PKT = 0, DS_DEFAULT, DS_ONLY, DS_BOTH };
+#define DETECT_STREAM_TAIL_MAX 2048
 
 /* Per-flow state (direct-mapped by uid; a collision replaces the older flow). */
 struct det_flow {
@@ -80,6 +90,7 @@ struct det_stash {
     uint16_t orig_p, resp_p;
     const struct flow_table *t; /* the packet's flow, valid while it is inspected */
     const struct flow *f;
+    uint8_t stream_add; /* this packet's payload went into a reassembled stream */
 };
 
 /* The stash flow's Community ID, computed the first time an alert needs it. */
@@ -89,9 +100,11 @@ struct det_thresh {
     uint64_t key;
     uint32_t count;
     int64_t start;
+    uint8_t *ports; /* detection_filter unique_on: 65536-bit set of the ports seen */
     uint8_t used, fired;
     uint32_t next; /* backoff: the count of the next alert */
 };
+#define DETECT_UNIQUE_MAPS_MAX 1024 /* port sets (8 KiB each) per engine */
 
 struct detect_engine {
     const struct ruleset *rs;
@@ -106,11 +119,25 @@ struct detect_engine {
     struct detect_match m;
     struct det_thresh *thresh;
     uint64_t thresh_key[2];
+    uint32_t n_port_maps; /* port sets allocated for unique_on */
     detect_emit_fn emit;
     void *emit_ctx;
     struct detect_counters ctr;
     uint32_t *ev; /* rules on decode/stream/app-layer events (not in any group) */
     uint32_t n_ev;
+    /* stream inspection (engine_stream.c) */
+    uint32_t n_stream;     /* rules inspected on the stream */
+    hs_database_t *sdb;    /* their fast patterns, every occurrence reported */
+    uint32_t *salways;     /* stream rules without a fast pattern */
+    uint32_t n_salways;
+    uint32_t stail;        /* bytes of the previous chunk kept per direction */
+    uint64_t *spkt;        /* per rule: packet number of its last stream alert */
+    uint8_t *swin;         /* windows (tail + chunk) waiting for their packet */
+    uint32_t swlen, swcap;
+    struct det_spend *spend; /* those windows */
+    uint32_t n_spend, cap_spend;
+    uint64_t *spairs;      /* candidates: rule << 8 | window (0xff: the packet) */
+    uint32_t n_spairs, cap_spairs;
 };
 
 /* One inspection: the buffers present and where it happened. */
@@ -134,6 +161,8 @@ struct det_insp {
     int64_t ev_ts;        /* time of a stream or app event (ns) */
     uint8_t stage;                /* HTTP inspections: enum detect_http_stage, else 0 */
     const struct det_http *http;  /* HTTP inspections: the captures (engine_http.c) */
+    int64_t ts;     /* stream inspections: the chunk's time */
+    uint8_t stream; /* a reassembled-stream inspection (pkt_data is the window) */
 };
 
 struct det_http;
@@ -190,5 +219,23 @@ void det_xbits_free(void);
 
 /* Decode events of the packet in (no-op without anomalies or event rules). */
 void det_packet_events(struct detect_engine *e, struct det_insp *in);
+
+int det_rule_fast_pattern(const struct rule *r, uint8_t *buf, const uint8_t **p, uint32_t *len,
+                          int *nocase);
+/* engine_eval.c: one rule on one inspection; the rule alone, no side effects */
+int det_eval_one(struct detect_engine *e, enum det_grp g, const struct det_rule *dr,
+                 const struct det_insp *in0);
+int det_rule_matches(struct detect_engine *e, const struct rule *r, const struct det_insp *in);
+
+/* engine_stream.c */
+uint8_t det_stream_mode(const struct det_rule *dr);
+int det_stream_build(struct detect_engine *e, char *err, size_t errlen);
+void det_stream_engine_free(struct detect_engine *e);
+int det_stream_pending(const struct detect_engine *e);
+/* Evaluate the queued windows and the packet's candidates pids (sorted;
+ * pin NULL: windows only) together in rule order; empties the queue. */
+void det_stream_run(struct detect_engine *e, enum det_grp g, const struct det_insp *pin,
+                    const uint32_t *pids, uint32_t n_pids);
+void det_stream_flush_pending(struct detect_engine *e);
 
 #endif

@@ -351,8 +351,11 @@ enum rule_thresh_type {
     RULE_THRESH_BACKOFF,
     RULE_THRESH_DETECTION_FILTER
 };
+#define RULE_UNIQUE_SRC_PORT 1
+#define RULE_UNIQUE_DST_PORT 2
 struct rule_threshold {
     uint8_t type, track;
+    uint8_t unique_on; /* detection_filter: 0, or count distinct RULE_UNIQUE_*_PORT values */
     uint32_t count, seconds, multiplier;
 };
 

@@ -380,6 +380,11 @@ static int kw_threshold(struct rule_pctx *p, char *val, int arg)
             ok = rule_parse_u32(v, 0xffffffffu, &t->seconds) == 0 && !have_seconds++;
         } else if (strcmp(parts[i], "multiplier") == 0) {
             ok = rule_parse_u32(v, 0xffffffffu, &t->multiplier) == 0 && !have_mult++;
+        } else if (strcmp(parts[i], "unique_on") == 0 && arg && !t->unique_on) {
+            t->unique_on = strcmp(v, "src_port") == 0   ? RULE_UNIQUE_SRC_PORT
+                           : strcmp(v, "dst_port") == 0 ? RULE_UNIQUE_DST_PORT
+                                                        : 0;
+            ok = t->unique_on != 0;
         }
         if (!ok)
             return rule_fail(p, RULE_ERR_INVALID, "bad or repeated field '%.20s %.20s'", parts[i],

@@ -176,6 +176,7 @@ int pipeline_run(struct pipeline *p, struct capture_source *src)
             flow_table_packet(p->flows, &pkt);
         }
         detect_packet(&pkt);
+        detect_reload_poll(); /* SIGHUP: rules built off the packet path, swapped here */
         if (p->cfg.tick && (p->ctr.packets & 1023) == 0)
             pipeline_tick(p);
         if (p->out_failed) {

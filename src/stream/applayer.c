@@ -79,6 +79,7 @@ struct proto_ctx {
     uint16_t n_dlog, cap_dlog;
     const struct proto_parser *switch_to;
     uint8_t switch_pending : 1;
+    void *det;                          /* detect's stream-inspection state, or NULL */
 };
 
 struct app_expect {
@@ -329,6 +330,8 @@ static void app_dbuf_free(struct proto_ctx *c)
  * callback; the held bytes are freed on the next segment (app_tcp). */
 static void app_skip_streams(struct proto_ctx *c)
 {
+    if (!c->ended && detect_stream_wanted())
+        return; /* the signature engine still inspects the reassembled stream */
     c->sd[0].skip = 1;
     c->sd[1].skip = 1;
 }
@@ -658,6 +661,8 @@ static void app_data(struct proto_ctx *c, int side, const uint8_t *data, size_t 
 
 static void sink_data(void *ctx, int side, const uint8_t *data, size_t len, int64_t ts)
 {
+    struct proto_ctx *c = ctx;
+    detect_stream_data(&c->det, &c->conn, app_pdir(c, side) == PROTO_ORIG, data, len, ts);
     app_data(ctx, side, data, len, ts);
 }
 
@@ -665,6 +670,7 @@ static void sink_gap(void *ctx, int side, uint64_t len, int64_t ts)
 {
     struct proto_ctx *c = ctx;
     detect_stream_event(&c->info, "gap", ts); /* stream-event:reassembly_seq_gap */
+    detect_stream_gap(c->det, app_pdir(c, side) == PROTO_ORIG);
     if (c->mode == AM_DETECT) {
         c->al->ctr.gave_up++;
         app_give_up(c);
@@ -718,14 +724,17 @@ static void app_tcp(struct proto_ctx *c, int side, const struct pkt_l4 *l, int64
     if (l->tcp_flags & 0x04)
         fl |= STREAM_F_RST;
     uint32_t len = l->payload ? l->payload_len : 0;
-    if (c->mode == AM_NONE || c->mode == AM_DONE) {
+    bool det = detect_stream_wanted() != 0;
+    if ((c->mode == AM_NONE || c->mode == AM_DONE) && !det) {
         stream_dir_free(&c->al->mem, &c->sd[0]);
         stream_dir_free(&c->al->mem, &c->sd[1]);
         return;
     }
+    if (len && !c->sd[side].skip && !c->sd[side].eof)
+        detect_stream_added();
     stream_dir_segment(&c->al->mem, &c->sd[side], &s, side, l->seq, fl, l->payload, len, ts);
-    if ((l->tcp_flags & 0x10) && !(l->tcp_flags & 0x04) && c->mode != AM_NONE &&
-        c->mode != AM_DONE)
+    if ((l->tcp_flags & 0x10) && !(l->tcp_flags & 0x04) &&
+        ((c->mode != AM_NONE && c->mode != AM_DONE) || det))
         stream_dir_ack(&c->al->mem, &c->sd[side ^ 1], &s, side ^ 1, l->ack, ts);
 }
 
@@ -805,6 +814,7 @@ static void app_drop(struct applayer *al, struct flow *f, struct proto_ctx *c)
     for (int i = 0; i < 2; i++)
         stream_dir_free(&al->mem, &c->sd[i]);
     app_dbuf_free(c);
+    detect_stream_free(c->det);
     free(c);
     if (slot)
         *slot = NULL;
@@ -855,7 +865,7 @@ static void hook_packet(void *ctx, struct flow_table *t, struct flow *f, const s
     else if (len)
         app_udp(c, side, l->payload, len, now);
     if (c->mode == AM_NONE && c->n_svc == 0 && !c->parser && c->n_retired == 0 &&
-        !c->switch_pending)
+        !c->switch_pending && !(ip->proto == 6 && detect_stream_wanted()))
         app_drop(al, f, c);
 }
 
@@ -870,9 +880,11 @@ static void hook_end(void *ctx, struct flow_table *t, struct flow *f, void *app)
     struct stream_sink s = app_sink_ops;
     s.ctx = c;
     for (int i = 0; i < 2; i++)
-        if (c->mode == AM_PARSE || c->mode == AM_DETECT)
+        if (c->mode == AM_PARSE || c->mode == AM_DETECT || detect_stream_wanted())
             stream_dir_flush(&al->mem, &c->sd[i], &s, i, al->now);
     c->ended = 1;
+    detect_stream_free(c->det);
+    c->det = NULL;
     if (c->parser) {
         const struct proto_parser *p = c->parser;
         void *st = c->pstate;
@@ -915,6 +927,7 @@ static void hook_release(void *ctx, void *app)
     for (int i = 0; i < 2; i++)
         stream_dir_free(&al->mem, &c->sd[i]);
     app_dbuf_free(c);
+    detect_stream_free(c->det);
     free(c);
 }
 

@@ -1,0 +1,480 @@
+/*
+ * engine_stream.c - reassembled-stream inspection of TCP packet rules
+ * (docs/alerts.md "Stream inspection").
+ *
+ * The app layer hands every in-order chunk of a TCP direction (as it is
+ * delivered to the parsers, after the reassembler resolved overlaps and
+ * holes) to detect_stream_data().  Packet rules whose pkt_data applies to
+ * the stream (det_rule.stream, chosen as Suricata does: tcp rules with
+ * payload content are stream rules unless flow:no_stream/tcp-pkt or a
+ * packet keyword such as dsize; content with offset/depth inspects both)
+ * are matched on a window: the tail of the previous chunk (stail bytes, the
+ * longest span a stream rule's contents can cover, at most
+ * DETECT_STREAM_TAIL_MAX) followed by the new chunk.  So content split over
+ * segments is found, and a gap (a hole the reassembler gave up on) ends
+ * the window: nothing matches across it.
+ *
+ * Each rule alerts once per match position: a rule sees the window from
+ * its own tail (det_rule.stail: its span less one, so a whole match never
+ * fits in it) and is selected by the prefilter (a block-mode Vectorscan
+ * database over the stream rules' fast patterns, compiled without
+ * SINGLEMATCH so every occurrence is reported) when its fast pattern ends
+ * in that view, or always when it has none; it alerts when it matches the
+ * view and not its tail alone (a match there was reported with the
+ * previous chunk).
+ *
+ * Why block mode over a tail rather than Vectorscan streaming mode
+ * (hs_open_stream per flow direction): the full rule (relative contents,
+ * pcre, byte_*) must be evaluated on real bytes anyway, so a tail is kept
+ * either way, and the streaming state of a large literal database is
+ * larger than the tail (hs_stream_size reports several hundred bytes to
+ * kilobytes for ET-sized databases, against stail bytes here, allocated
+ * only for directions that carried data).
+ *
+ * The per-flow state (struct detect_stream) belongs to the app layer's
+ * flow context and is freed with it (detect_stream_free).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/engine_int.h"
+#include "proto/proto.h"
+
+struct det_sdir {
+    uint8_t *tail;
+    uint32_t len, cap;
+};
+
+struct detect_stream {
+    struct det_sdir d[2]; /* 0 to server, 1 to client */
+};
+
+/* ---- building ------------------------------------------------------------ */
+
+static const struct rule_buflist *pkt_list(const struct rule *r)
+{
+    for (uint32_t b = 0; b < r->n_bufs; b++)
+        if (r->bufs[b].buffer == RULE_BUF_PKT && r->bufs[b].n)
+            return &r->bufs[b];
+    return NULL;
+}
+
+static int tcp_capable(uint8_t proto)
+{
+    switch (proto) {
+    case RULE_PROTO_IP: case RULE_PROTO_TCP: case RULE_PROTO_TCP_STREAM: case RULE_PROTO_HTTP:
+    case RULE_PROTO_TLS: case RULE_PROTO_SSH: case RULE_PROTO_DNS:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+uint8_t det_stream_mode(const struct det_rule *dr)
+{
+    const struct rule *r = dr->r;
+    const struct rule_buflist *bl = pkt_list(r);
+    if (dr->tx || !bl || !tcp_capable(r->proto))
+        return DS_PKT;
+    if (r->proto == RULE_PROTO_TCP_PKT || (r->flow & RULE_FLOW_NO_STREAM))
+        return DS_PKT;
+    if ((r->has & ~(uint32_t)(RULE_HAS_TAG | RULE_HAS_URILEN)) || r->px)
+        return DS_PKT; /* dsize, flags, ttl, vlan, events ...: properties of one packet */
+    if (r->proto == RULE_PROTO_TCP_STREAM || (r->flow & RULE_FLOW_ONLY_STREAM))
+        return DS_ONLY;
+    for (uint32_t i = 0; i < bl->n; i++)
+        if (bl->elems[i].kind == RULE_ELEM_CONTENT &&
+            (bl->elems[i].u.content.flags &
+             (RULE_CONTENT_OFFSET | RULE_CONTENT_DEPTH | RULE_CONTENT_STARTSWITH)))
+            return DS_BOTH;
+    return DS_DEFAULT;
+}
+
+/* Bytes a rule's contents can span: what the tail must hold (less one). */
+static uint32_t rule_span(const struct rule *r)
+{
+    const struct rule_buflist *bl = pkt_list(r);
+    uint64_t span = 0;
+    for (uint32_t i = 0; bl && i < bl->n; i++) {
+        const struct rule_elem *el = &bl->elems[i];
+        if (el->kind == RULE_ELEM_CONTENT) {
+            const struct rule_content *c = &el->u.content;
+            span += c->len;
+            if ((c->flags & RULE_CONTENT_DISTANCE) && c->distance.var < 0 && c->distance.v > 0)
+                span += (uint32_t)c->distance.v;
+        } else if (el->kind == RULE_ELEM_PCRE) {
+            span += 64; /* unbounded in general: a pcre gets some context */
+        }
+    }
+    return span > DETECT_STREAM_TAIL_MAX ? DETECT_STREAM_TAIL_MAX : (uint32_t)span;
+}
+
+static int always_add(struct detect_engine *e, uint32_t id, uint32_t *cap)
+{
+    if (e->n_salways == *cap) {
+        uint32_t nc = *cap ? *cap * 2 : 16;
+        uint32_t *n = realloc(e->salways, nc * sizeof(*n));
+        if (!n)
+            return -1;
+        e->salways = n;
+        *cap = nc;
+    }
+    e->salways[e->n_salways++] = id;
+    return 0;
+}
+
+int det_stream_build(struct detect_engine *e, char *err, size_t errlen)
+{
+    uint32_t n = 0, cap_always = 0, span = 0;
+    const char **pat = calloc(e->n_rules + 1, sizeof(*pat));
+    size_t *len = calloc(e->n_rules + 1, sizeof(*len));
+    unsigned *flags = calloc(e->n_rules + 1, sizeof(*flags)), *ids = calloc(e->n_rules + 1, sizeof(*ids));
+    e->spkt = calloc(e->n_rules + 1, sizeof(*e->spkt));
+    int rc = -1;
+    if (!pat || !len || !flags || !ids || !e->spkt)
+        goto oom;
+    for (uint32_t id = 0; id < e->n_rules; id++) {
+        struct det_rule *dr = &e->rules[id];
+        dr->stream = det_stream_mode(dr);
+        if (dr->stream == DS_PKT)
+            continue;
+        e->n_stream++;
+        uint32_t s = rule_span(dr->r);
+        span = s > span ? s : span;
+        dr->stail = (uint16_t)(s > 1 ? s - 1 : 0);
+        uint8_t buf;
+        const uint8_t *p;
+        uint32_t plen;
+        int nocase;
+        int fp = det_rule_fast_pattern(dr->r, &buf, &p, &plen, &nocase) && buf == RULE_BUF_PKT;
+        /* Vectorscan 5.4's literal API takes a pattern starting with a NUL
+         * byte for an empty string and refuses the whole database: the
+         * prefilter is only a filter, so leading NULs are left out (the rest
+         * still ends where the content ends); all NULs: no fast pattern. */
+        while (fp && plen > 0 && *p == 0)
+            p++, plen--;
+        if (fp && plen > 0) {
+            pat[n] = (const char *)p;
+            len[n] = plen;
+            flags[n] = nocase ? HS_FLAG_CASELESS : 0;
+            ids[n] = id;
+            n++;
+        } else if (always_add(e, id, &cap_always) < 0) {
+            goto oom;
+        }
+    }
+    e->stail = span > 1 ? span - 1 : 0;
+    rc = 0;
+    if (n) {
+        hs_compile_error_t *ce = NULL;
+        if (hs_compile_lit_multi(pat, flags, ids, len, n, HS_MODE_BLOCK, NULL, &e->sdb, &ce) !=
+            HS_SUCCESS) {
+            snprintf(err, errlen, "Vectorscan could not compile the stream patterns: %s",
+                     ce ? ce->message : "unknown error");
+            hs_free_compile_error(ce);
+            rc = -1;
+        } else if (hs_alloc_scratch(e->sdb, &e->scratch) != HS_SUCCESS) {
+            snprintf(err, errlen, "out of memory for Vectorscan scratch");
+            rc = -1;
+        }
+    }
+    goto out;
+oom:
+    snprintf(err, errlen, "out of memory building the stream rules");
+out:
+    free(pat);
+    free(len);
+    free(flags);
+    free(ids);
+    return rc;
+}
+
+void det_stream_engine_free(struct detect_engine *e)
+{
+    hs_free_database(e->sdb);
+    free(e->salways);
+    free(e->spkt);
+    free(e->swin);
+    free(e->spend);
+    free(e->spairs);
+}
+
+/* ---- inspection ------------------------------------------------------------ */
+
+/* A window waiting for its packet's inspection: stream rules and packet
+ * rules then run together in rule order (flowbits set by one are seen by
+ * the next, as in Suricata, where stream inspection is part of the packet's
+ * detection).  The connection's fields are copied: the flow may end before
+ * the packet is inspected. */
+struct det_spend {
+    uint32_t off, len, old; /* window bytes in e->swin; old: the tail's share */
+    uint8_t to_server;
+    int64_t ts;
+    struct proto_conn conn;
+    char uid[24], cid[64];
+};
+
+#define SPEND_MAX 64           /* windows queued for one packet */
+#define SPEND_BYTES (1u << 20) /* window bytes queued for one packet */
+
+struct smatch_ctx {
+    struct detect_engine *e;
+    uint32_t old; /* bytes of the window that were inspected before (the tail) */
+    uint8_t src;  /* window index */
+};
+
+static int pair_add(struct detect_engine *e, uint32_t id, uint8_t src)
+{
+    if (e->n_spairs == e->cap_spairs) {
+        uint32_t nc = e->cap_spairs ? e->cap_spairs * 2 : 64;
+        uint64_t *n = realloc(e->spairs, nc * sizeof(*n));
+        if (!n)
+            return -1;
+        e->spairs = n;
+        e->cap_spairs = nc;
+    }
+    e->spairs[e->n_spairs++] = (uint64_t)id << 8 | src;
+    return 0;
+}
+
+static int on_smatch(unsigned int id, unsigned long long from, unsigned long long to,
+                     unsigned int flags, void *ctx)
+{
+    struct smatch_ctx *m = ctx;
+    struct detect_engine *e = m->e;
+    (void)from, (void)flags;
+    if (id >= e->n_rules)
+        return 0;
+    uint32_t back = e->rules[id].stail < m->old ? e->rules[id].stail : m->old;
+    if (to > m->old - back && e->mark[id] != e->gen) {
+        e->mark[id] = e->gen;
+        pair_add(e, id, m->src);
+    }
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void insp_setup(struct det_insp *in, const struct det_spend *w, const uint8_t *win)
+{
+    const struct proto_conn *conn = &w->conn;
+    int to_server = w->to_server;
+    memset(in, 0, sizeof(*in));
+    in->buf[RULE_BUF_PKT] = win;
+    in->len[RULE_BUF_PKT] = w->len;
+    in->have[RULE_BUF_PKT] = 1;
+    in->ip_proto = 6;
+    in->to_server = to_server;
+    in->src = to_server ? conn->orig_h : conn->resp_h;
+    in->dst = to_server ? conn->resp_h : conn->orig_h;
+    in->sport = to_server ? conn->orig_p : conn->resp_p;
+    in->dport = to_server ? conn->resp_p : conn->orig_p;
+    in->conn = conn;
+    in->ts = w->ts;
+    in->stream = 1;
+    in->fs = det_flow_find(conn->uid, 1);
+    in->app = in->fs ? in->fs->app : 0;
+    struct det_stash *st = det_stash_get();
+    if (st->num && strncmp(st->uid, conn->uid, sizeof(st->uid)) == 0)
+        in->st = st;
+}
+
+/* The window as rule dr sees it: its own tail (dr->stail bytes of the
+ * previous chunk, the longest its contents can span less one) and the new
+ * chunk.  0 when the rule matches within that tail alone: that match was
+ * seen with the previous chunk. */
+static int rule_view(struct detect_engine *e, const struct det_rule *dr, const struct det_insp *in,
+                     uint32_t old, struct det_insp *v)
+{
+    uint32_t back = dr->stail < old ? dr->stail : old;
+    *v = *in;
+    v->buf[RULE_BUF_PKT] += old - back;
+    v->len[RULE_BUF_PKT] -= old - back;
+    if (!back)
+        return 1;
+    struct det_insp t = *v;
+    t.len[RULE_BUF_PKT] = back;
+    return !det_rule_matches(e, dr->r, &t);
+}
+
+/* Candidates of window k (pairs rule << 8 | k). */
+static void window_candidates(struct detect_engine *e, uint8_t k)
+{
+    const struct det_spend *w = &e->spend[k];
+    if (++e->gen == 0) {
+        memset(e->mark, 0, (e->n_rules + 1) * sizeof(*e->mark));
+        e->gen = 1;
+    }
+    struct smatch_ctx m = {e, w->old, k};
+    if (e->sdb)
+        hs_scan(e->sdb, (const char *)e->swin + w->off, w->len, 0, e->scratch, on_smatch, &m);
+    for (uint32_t i = 0; i < e->n_salways; i++) {
+        uint32_t id = e->salways[i];
+        if (e->mark[id] != e->gen) {
+            e->mark[id] = e->gen;
+            pair_add(e, id, k);
+        }
+    }
+    e->ctr.stream_chunks++;
+}
+
+void det_stream_run(struct detect_engine *e, enum det_grp g, const struct det_insp *pin,
+                    const uint32_t *pids, uint32_t n_pids)
+{
+    struct det_insp ins[SPEND_MAX];
+    uint32_t nw = e->n_spend;
+    e->n_spairs = 0;
+    for (uint32_t k = 0; k < nw; k++) {
+        insp_setup(&ins[k], &e->spend[k], e->swin + e->spend[k].off);
+        window_candidates(e, (uint8_t)k);
+    }
+    for (uint32_t i = 0; pin && i < n_pids; i++)
+        pair_add(e, pids[i], 0xff); /* the packet after the windows of the same rule */
+    if (e->n_spairs > 1)
+        qsort(e->spairs, e->n_spairs, sizeof(*e->spairs), cmp_u64);
+    const struct det_flow *fs = nw ? ins[0].fs : pin ? pin->fs : NULL;
+    for (int pass = 1; pass >= 0 && !(fs && fs->passed); pass--) /* pass rules first */
+        for (uint32_t i = 0; i < e->n_spairs; i++) {
+            uint32_t id = (uint32_t)(e->spairs[i] >> 8);
+            uint8_t src = (uint8_t)e->spairs[i];
+            if (e->rules[id].pass != pass)
+                continue;
+            struct det_insp view;
+            if (src == 0xff) {
+                if (det_eval_one(e, g, &e->rules[id], pin) && pass)
+                    break;
+            } else if (rule_view(e, &e->rules[id], &ins[src], e->spend[src].old, &view) &&
+                       det_eval_one(e, DG_TCP, &e->rules[id], &view) && pass) {
+                break;
+            }
+        }
+    e->n_spend = 0;
+    e->swlen = 0;
+    e->n_spairs = 0;
+}
+
+int det_stream_pending(const struct detect_engine *e)
+{
+    return e->n_spend != 0;
+}
+
+/* ---- hooks ------------------------------------------------------------------ */
+
+int detect_stream_wanted(void)
+{
+    struct detect_engine *e = det_current();
+    return e && e->n_stream;
+}
+
+void detect_stream_added(void)
+{
+    det_stash_get()->stream_add = 1;
+}
+
+static int win_reserve(struct detect_engine *e, uint32_t need)
+{
+    if (need <= e->swcap)
+        return 0;
+    uint32_t nc = e->swcap ? e->swcap : 4096;
+    while (nc < need)
+        nc *= 2;
+    uint8_t *n = realloc(e->swin, nc);
+    if (!n)
+        return -1;
+    e->swin = n;
+    e->swcap = nc;
+    return 0;
+}
+
+static int spend_reserve(struct detect_engine *e)
+{
+    if (e->n_spend < e->cap_spend)
+        return 0;
+    uint32_t nc = e->cap_spend ? e->cap_spend * 2 : 4;
+    struct det_spend *n = realloc(e->spend, nc * sizeof(*n));
+    if (!n)
+        return -1;
+    e->spend = n;
+    e->cap_spend = nc;
+    return 0;
+}
+
+void detect_stream_data(void **state, const struct proto_conn *conn, int to_server,
+                        const uint8_t *data, size_t len, int64_t ts)
+{
+    struct detect_engine *e = det_current();
+    if (!e || !e->n_stream || !conn || !conn->uid || len == 0 || len > SPEND_BYTES * 64)
+        return;
+    struct detect_stream *s = *state;
+    if (!s && (s = *state = calloc(1, sizeof(*s))) == NULL)
+        return;
+    struct det_sdir *d = &s->d[to_server ? 0 : 1];
+    uint32_t old = d->len < e->stail ? d->len : e->stail;
+    uint32_t wlen = old + (uint32_t)len;
+    if (e->n_spend && (e->n_spend >= SPEND_MAX || e->swlen + wlen > SPEND_BYTES))
+        det_stream_flush_pending(e);
+    if (win_reserve(e, e->swlen + wlen) < 0 || spend_reserve(e) < 0)
+        return;
+    uint8_t *win = e->swin + e->swlen;
+    if (old)
+        memcpy(win, d->tail + (d->len - old), old);
+    memcpy(win + old, data, len);
+    struct det_spend *w = &e->spend[e->n_spend++];
+    memset(w, 0, sizeof(*w));
+    w->off = e->swlen, w->len = wlen, w->old = old;
+    w->to_server = to_server != 0;
+    w->ts = ts;
+    w->conn = *conn;
+    snprintf(w->uid, sizeof(w->uid), "%s", conn->uid);
+    snprintf(w->cid, sizeof(w->cid), "%s", conn->community_id ? conn->community_id : "");
+    w->conn.uid = w->uid;
+    w->conn.community_id = w->cid;
+    e->swlen += wlen;
+    e->ctr.stream_bytes += len;
+    /* keep the last stail bytes of the window for the next chunk */
+    uint32_t keep = wlen < e->stail ? wlen : e->stail;
+    if (keep > d->cap) {
+        uint8_t *n = realloc(d->tail, keep);
+        if (!n) {
+            d->len = 0;
+            keep = 0;
+        } else {
+            d->tail = n;
+            d->cap = keep;
+        }
+    }
+    if (keep)
+        memcpy(d->tail, win + (wlen - keep), keep);
+    d->len = keep;
+    /* not during a packet of this flow (end of flow, timeouts): now */
+    const struct det_stash *st = det_stash_get();
+    if (!st->pkt || strncmp(st->uid, conn->uid, sizeof(st->uid)) != 0)
+        det_stream_flush_pending(e);
+}
+
+void det_stream_flush_pending(struct detect_engine *e)
+{
+    if (e->n_spend)
+        det_stream_run(e, DG_TCP, NULL, NULL, 0);
+}
+
+void detect_stream_gap(void *state, int to_server)
+{
+    struct detect_stream *s = state;
+    if (s)
+        s->d[to_server ? 0 : 1].len = 0;
+}
+
+void detect_stream_free(void *state)
+{
+    struct detect_stream *s = state;
+    if (!s)
+        return;
+    free(s->d[0].tail);
+    free(s->d[1].tail);
+    free(s);
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""mkpcap_split.py OUT.pcap [scan] - TCP sessions whose payload crosses
+segments, for tests/pcap/alerts_stream.sh.
+
+With "scan": ten SYNs from 3.3.3.3:12345 to 1.1.1.1, destination ports
+80 80 81 80 82 83 83 84 85 86 (7 distinct), one a second, for the
+threshold / detection_filter cases.
+
+Session 1 (10.0.0.1:40001 -> 10.0.0.2:7777): handshake, "HELLO EV" then
+"IL WORLD" (the word EVIL split over two segments), server ACKs, FIN/ACKs.
+Session 2 (10.0.0.1:40002): "xxEV" and "ILxx" sent out of order (the
+second segment first), then the first; server ACKs; RST.
+Packets are numbered 1.. in file order (pcap_cnt).
+"""
+import struct
+import sys
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split("."))
+
+
+def tcp_pkt(src, dst, sp, dp, seq, ack, flags, data=b""):
+    off = 5 << 4
+    hdr = struct.pack("!HHIIBBHHH", sp, dp, seq, ack, off, flags, 65535, 0, 0)
+    pseudo = ip4(src) + ip4(dst) + struct.pack("!BBH", 0, 6, len(hdr) + len(data))
+    c = csum(pseudo + hdr + data)
+    hdr = hdr[:16] + struct.pack("!H", c) + hdr[18:]
+    tot = 20 + len(hdr) + len(data)
+    iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot, 1, 0, 64, 6, 0, ip4(src), ip4(dst))
+    iph = iph[:10] + struct.pack("!H", csum(iph)) + iph[12:]
+    eth = b"\x00\x00\x00\x00\x00\x02" + b"\x00\x00\x00\x00\x00\x01" + b"\x08\x00"
+    return eth + iph + hdr + data
+
+
+SYN, ACK, PSH, FIN, RST = 0x02, 0x10, 0x08, 0x01, 0x04
+
+
+def session(sp, segs_in_order, order, rst=False):
+    c, s = "10.0.0.1", "10.0.0.2"
+    ci, si = 1000, 5000
+    out = [tcp_pkt(c, s, sp, 7777, ci, 0, SYN),
+           tcp_pkt(s, c, 7777, sp, si, ci + 1, SYN | ACK),
+           tcp_pkt(c, s, sp, 7777, ci + 1, si + 1, ACK)]
+    seq, segs = ci + 1, []
+    for d in segs_in_order:
+        segs.append(tcp_pkt(c, s, sp, 7777, seq, si + 1, ACK | PSH, d))
+        seq += len(d)
+    out += [segs[i] for i in order]
+    out.append(tcp_pkt(s, c, 7777, sp, si + 1, seq, ACK))
+    if rst:
+        out.append(tcp_pkt(c, s, sp, 7777, seq, si + 1, RST | ACK))
+    else:
+        out += [tcp_pkt(c, s, sp, 7777, seq, si + 1, FIN | ACK),
+                tcp_pkt(s, c, 7777, sp, si + 1, seq + 1, FIN | ACK),
+                tcp_pkt(c, s, sp, 7777, seq + 1, si + 2, ACK)]
+    return out
+
+
+def main():
+    if len(sys.argv) > 2 and sys.argv[2] == "scan":
+        pkts = [tcp_pkt("3.3.3.3", "1.1.1.1", 12345, p, 1, 0, SYN)
+                for p in (80, 80, 81, 80, 82, 83, 83, 84, 85, 86)]
+    else:
+        pkts = session(40001, [b"HELLO EV", b"IL WORLD"], [0, 1])
+        pkts += session(40002, [b"xxEV", b"ILxx"], [1, 0], rst=True)
+    with open(sys.argv[1], "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, p in enumerate(pkts):
+            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(p), len(p)))
+            f.write(p)
+
+
+if __name__ == "__main__":
+    main()
