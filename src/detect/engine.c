@@ -5,8 +5,9 @@
  * Build: every rule the engine can evaluate (detect_rule_check) goes to a
  * group - packet rules by IP protocol (tcp, udp, icmp, other; "ip" rules
  * to all), transaction rules by application protocol (http, dns, tls,
- * ssh).  Each rule's fast pattern (the fast_pattern content, else its
- * longest positive content; fast_pattern:off,len chops it) goes into the
+ * ssh, smtp, ftp with ftp-data).  Each rule's fast pattern (the
+ * fast_pattern content, else its longest positive content;
+ * fast_pattern:off,len chops it) goes into the
  * group's Vectorscan block-mode database for that buffer, compiled with
  * hs_compile_multi (every byte \xHH-escaped, see fp_render;
  * HS_FLAG_CASELESS for nocase, HS_FLAG_SINGLEMATCH); rules without a usable
@@ -133,29 +134,27 @@ int detect_rule_check(const struct rule *r, const char **kw)
         RULE_BUF_HTTP_STAT_CODE, RULE_BUF_HTTP_STAT_MSG, RULE_BUF_HTTP_REFERER,
         RULE_BUF_HTTP_PROTOCOL,  RULE_BUF_DNS_QUERY,     RULE_BUF_TLS_SNI,
         RULE_BUF_JA3_HASH,       RULE_BUF_JA3S_HASH,     RULE_BUF_SSH_PROTO,
-        RULE_BUF_SSH_SOFTWARE};
+        RULE_BUF_SSH_SOFTWARE,
+        /* from the parsers' inspection points (engine_app.c) */
+        RULE_BUF_TLS_CERT_SUBJECT, RULE_BUF_TLS_CERT_ISSUER, RULE_BUF_TLS_CERT_SERIAL,
+        RULE_BUF_TLS_CERTS, RULE_BUF_JA3_STRING, RULE_BUF_TLS_CERT_FINGERPRINT,
+        RULE_BUF_TLS_SAN, RULE_BUF_TLS_ALPN, RULE_BUF_TLS_RANDOM, RULE_BUF_TLS_RANDOM_TIME,
+        RULE_BUF_TLS_RANDOM_BYTES, RULE_BUF_JA3S_STRING, RULE_BUF_SSH_HASSH,
+        RULE_BUF_SSH_HASSH_STRING, RULE_BUF_SSH_HASSH_SERVER, RULE_BUF_SSH_HASSH_SERVER_STRING,
+        RULE_BUF_DNS_QUERIES_RRNAME, RULE_BUF_DNS_ANSWERS_RRNAME, RULE_BUF_SMTP_HELO,
+        RULE_BUF_SMTP_MAIL_FROM, RULE_BUF_SMTP_RCPT_TO};
     if (r->app_event)
         return *kw = "app-layer-event", -1;
     if (r->px && r->px->unmapped)
         return *kw = r->px->unmapped, -1; /* an event with no counterpart, named */
-    if (r->tls_version)
-        return *kw = "tls.version", -1;
-    if (r->ftpbounce)
-        return *kw = "ftpbounce", -1;
     if (r->flow & (RULE_FLOW_ONLY_FRAG))
         return *kw = "flow:only_frag", -1;
-    /* a parser-weird app-layer-event with no buffer works for any parser */
-    int app_ev = r->px && r->px->ev.kind == RULE_EV_APP && r->n_bufs == 0;
     switch (r->proto) {
     case RULE_PROTO_IP: case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: case RULE_PROTO_TCP_STREAM:
     case RULE_PROTO_UDP:
     case RULE_PROTO_ICMP: case RULE_PROTO_HTTP: case RULE_PROTO_DNS: case RULE_PROTO_TLS:
-    case RULE_PROTO_SSH:
+    case RULE_PROTO_SSH: case RULE_PROTO_SMTP: case RULE_PROTO_FTP: case RULE_PROTO_FTP_DATA:
         break;
-    case RULE_PROTO_SMTP: case RULE_PROTO_FTP:
-        if (app_ev)
-            break;
-        return *kw = rule_proto_name(r->proto), -1;
     default:
         return *kw = rule_proto_name(r->proto), -1;
     }
@@ -303,6 +302,8 @@ static unsigned rule_groups(const struct det_rule *dr)
                   r->px->ev.kind == RULE_EV_APP))
         return 0; /* event rules: the engine's ev list */
     if (dr->tx) {
+        if (r->ftpbounce)
+            return 1u << DG_FTP;
         uint8_t app = r->app_proto ? r->app_proto : r->proto;
         if (r->px && r->px->ev.kind == RULE_EV_RECORD)
             app = r->px->ev.app;
@@ -311,12 +312,15 @@ static unsigned rule_groups(const struct det_rule *dr)
         case RULE_PROTO_DNS: return 1u << DG_DNS;
         case RULE_PROTO_TLS: return 1u << DG_TLS;
         case RULE_PROTO_SSH: return 1u << DG_SSH;
+        case RULE_PROTO_SMTP: return 1u << DG_SMTP;
+        case RULE_PROTO_FTP: case RULE_PROTO_FTP_DATA: return 1u << DG_FTP;
         default: return 0;
         }
     }
     switch (r->proto) {
     case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: case RULE_PROTO_TCP_STREAM: case RULE_PROTO_HTTP:
-    case RULE_PROTO_TLS: case RULE_PROTO_SSH:
+    case RULE_PROTO_TLS: case RULE_PROTO_SSH: case RULE_PROTO_SMTP: case RULE_PROTO_FTP:
+    case RULE_PROTO_FTP_DATA:
         return 1u << DG_TCP;
     case RULE_PROTO_UDP: return 1u << DG_UDP;
     case RULE_PROTO_ICMP: return 1u << DG_ICMP;
@@ -335,6 +339,8 @@ static int det_rule_setup(struct det_rule *dr, const struct rule *r)
         if (buf_is_response(r->bufs[b].buffer))
             dr->to_client = 1;
     }
+    if (r->app_has || r->tls_version || r->ftpbounce)
+        dr->tx = 1;
     if (r->flow & RULE_FLOW_TO_CLIENT)
         dr->to_client = 1;
     if (r->px && r->px->ev.kind == RULE_EV_RECORD)
@@ -693,7 +699,14 @@ static uint8_t app_of(const char *name)
         return RULE_PROTO_SMTP;
     if (strcmp(name, "ftp") == 0)
         return RULE_PROTO_FTP;
+    if (strcmp(name, "ftp-data") == 0)
+        return RULE_PROTO_FTP_DATA;
     return 0;
+}
+
+int detect_active(void)
+{
+    return current != NULL;
 }
 
 void detect_app_proto(const struct proto_conn *conn, const char *name)
@@ -705,46 +718,7 @@ void detect_app_proto(const struct proto_conn *conn, const char *name)
         fs->app = app_of(name);
 }
 
-/* Field helpers: a string/count field of rec by name. */
-static int rec_str(const struct record_hdr *rec, const char *name, const uint8_t **p, uint32_t *n)
-{
-    int i = record_field_index(rec->type, name);
-    if (i < 0 || record_unset(rec, (size_t)i))
-        return 0;
-    const struct rstr *s = record_field_ptr(rec, (size_t)i);
-    if (rec->type->fields[i].type != RT_STRING && rec->type->fields[i].type != RT_ENUM)
-        return 0;
-    *p = (const uint8_t *)s->p;
-    *n = (uint32_t)s->len;
-    return 1;
-}
-
-static void insp_buf(struct det_insp *in, unsigned b, const struct record_hdr *rec,
-                     const char *field)
-{
-    if (rec_str(rec, field, &in->buf[b], &in->len[b]))
-        in->have[b] = 1;
-}
-
-/* ssh.proto / ssh.software from a banner "SSH-2.0-OpenSSH_7.4 comment". */
-static void insp_ssh(struct det_insp *in, const uint8_t *b, uint32_t n)
-{
-    if (n < 4 || memcmp(b, "SSH-", 4) != 0)
-        return;
-    const uint8_t *p = b + 4, *end = b + n;
-    const uint8_t *dash = memchr(p, '-', (size_t)(end - p));
-    if (!dash)
-        return;
-    in->buf[RULE_BUF_SSH_PROTO] = p;
-    in->len[RULE_BUF_SSH_PROTO] = (uint32_t)(dash - p);
-    in->have[RULE_BUF_SSH_PROTO] = 1;
-    const uint8_t *sw = dash + 1, *sp = memchr(sw, ' ', (size_t)(end - sw));
-    in->buf[RULE_BUF_SSH_SOFTWARE] = sw;
-    in->len[RULE_BUF_SSH_SOFTWARE] = (uint32_t)((sp ? sp : end) - sw);
-    in->have[RULE_BUF_SSH_SOFTWARE] = 1;
-}
-
-static void insp_conn(struct det_insp *in, const struct proto_conn *conn, int to_server)
+void det_tx_dir(struct det_insp *in, const struct proto_conn *conn, int to_server)
 {
     in->to_server = to_server;
     in->src = to_server ? conn->orig_h : conn->resp_h;
@@ -775,44 +749,30 @@ void det_tx_insp_init(struct det_insp *in, const struct proto_conn *conn, uint8_
             in->have[RULE_BUF_PKT] = 1;
         }
     }
-    insp_conn(in, conn, to_server);
+    det_tx_dir(in, conn, to_server);
+}
+
+struct detect_engine *det_tx_begin(struct det_insp *in, const struct proto_conn *conn,
+                                   uint8_t app)
+{
+    struct detect_engine *e = current;
+    if (!e || !conn)
+        return NULL;
+    det_tx_insp_init(in, conn, app, 1);
+    e->ctr.records++;
+    return e;
 }
 
 void detect_record(const struct proto_conn *conn, const struct record_hdr *rec)
 {
+    /* dns, ssl, ssh, smtp, ftp: the parsers' inspection points (engine_app.c);
+     * HTTP buffers: detect_http_tx; here only the HTTP record-event rules */
     struct detect_engine *e = current;
-    if (!e || !conn)
-        return;
-    const char *path = rec->type->path;
-    uint8_t app = app_of(strcmp(path, "ssl") == 0 ? "ssl" : path);
-    enum det_grp g = app == RULE_PROTO_HTTP  ? DG_HTTP
-                       : app == RULE_PROTO_DNS ? DG_DNS
-                       : app == RULE_PROTO_TLS ? DG_TLS
-                       : app == RULE_PROTO_SSH ? DG_SSH
-                                               : DG_COUNT;
-    if (g == DG_COUNT) /* HTTP buffers: detect_http_tx; here only the record-event rules */
+    if (!e || !conn || strcmp(rec->type->path, "http") != 0)
         return;
     struct det_insp in;
-    det_tx_insp_init(&in, conn, app, 1);
+    det_tx_insp_init(&in, conn, RULE_PROTO_HTTP, 1);
     in.rec = rec;
     e->ctr.records++;
-    if (g == DG_SSH) {
-        for (int dir = 0; dir < 2; dir++) {
-            struct det_insp one = in;
-            const uint8_t *b;
-            uint32_t n;
-            if (!rec_str(rec, dir == 0 ? "client" : "server", &b, &n))
-                continue;
-            insp_ssh(&one, b, n);
-            insp_conn(&one, conn, dir == 0);
-            det_inspect(e, g, &one);
-        }
-        return;
-    }
-    insp_buf(&in, RULE_BUF_DNS_QUERY, rec, "query");
-    insp_buf(&in, RULE_BUF_TLS_SNI, rec, "server_name");
-    insp_buf(&in, RULE_BUF_JA3_HASH, rec, "ja3");
-    insp_buf(&in, RULE_BUF_JA3S_HASH, rec, "ja3s");
-    insp_conn(&in, conn, 1);
-    det_inspect(e, g, &in);
+    det_inspect(e, DG_HTTP, &in);
 }

@@ -10,9 +10,12 @@
  *   TCP streams   each in-order chunk of a TCP direction as the reassembler
  *                 delivers it (detect_stream_data, engine_stream.c), with
  *                 the packet that delivered it;
- *   transactions  when a parser emits its record (http, dns, ssl, ssh), the
- *                 buffers of that transaction (http.uri, dns.query, tls.sni,
- *                 ...) are matched together (detect_record).
+ *   transactions  http: when the parser emits its record, the buffers of
+ *                 that transaction (http.uri, ...) are matched together
+ *                 (detect_record); tls, dns, ssh, smtp, ftp, ftp-data: at
+ *                 the parsers' inspection points (a ClientHello, a DNS
+ *                 message, an SMTP command, ...: detect_app_inspect,
+ *                 engine_app.c).
  *
  * Hooks: the app layer and the pipeline call the detect_* hook functions
  * below; they act on the installed engine (detect_engine_install) and do
@@ -133,6 +136,15 @@ void detect_app_weird(const struct proto_conn *conn, const char *name, int64_t t
 /* The app layer: a TCP flow weird, a reassembly anomaly, or "gap" for a
  * reassembly gap (stream-event rules). */
 void detect_stream_event(const struct flow_app_info *info, const char *name, int64_t ts);
+/* The app layer: a parser's inspection point (proto.h, struct proto_insp):
+ * transaction rules on the buffers and numbers of that protocol moment
+ * (engine_app.c).  parser: the parser's name ("ssl", "dns", ...). */
+struct proto_insp;
+void detect_app_inspect(const struct proto_conn *conn, const char *parser,
+                        const struct proto_insp *in);
+
+/* Is an engine installed? */
+int detect_active(void);
 
 /* Reassembled-stream inspection (engine_stream.c).  Does the installed
  * engine have rules for the TCP stream (the app layer then keeps

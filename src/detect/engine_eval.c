@@ -222,22 +222,36 @@ static void bits_apply(const struct rule *r, const struct det_insp *in)
     }
 }
 
+/* Does list bl match its buffer, or (multi-buffer) any instance of it? */
+static int list_matches(struct detect_engine *e, const struct rule_buflist *bl,
+                        const struct det_insp *in)
+{
+    unsigned id = bl->buffer;
+    if (!in->have[id])
+        return 0;
+    if (detect_match_list(&e->m, bl, in->buf[id], in->len[id]))
+        return 1;
+    for (uint32_t k = 0; k < in->n_more; k++)
+        if (in->more[k].buf == id && detect_match_list(&e->m, bl, in->more[k].p, in->more[k].len))
+            return 1;
+    return 0;
+}
+
 int det_rule_matches(struct detect_engine *e, const struct rule *r, const struct det_insp *in)
 {
     if (!proto_ok(r, in) || !header_ok(r, in) || !flow_ok(r, in) || !pkt_keywords_ok(r, in) ||
-        !det_px_ok(r, in))
+        !det_px_ok(r, in) || !det_app_ok(r, in))
         return 0;
     memset(e->m.vars, 0, sizeof(e->m.vars));
     for (uint32_t b = 0; b < r->n_bufs; b++) {
-        unsigned id = r->bufs[b].buffer;
         if (r->bufs[b].n == 0 && !r->bufs[b].n_xforms)
             continue;
-        if (det_http_is_multi(id)) {
+        if (det_http_is_multi(r->bufs[b].buffer)) {
             if (!det_http_match_multi(e, &r->bufs[b], in))
                 return 0;
             continue;
         }
-        if (!in->have[id] || !detect_match_list(&e->m, &r->bufs[b], in->buf[id], in->len[id]))
+        if (!list_matches(e, &r->bufs[b], in))
             return 0;
     }
     if ((r->has & RULE_HAS_STREAM_SIZE) && (in->ip_proto != 6 || !det_stream_size_ok(r, in->fs)))
@@ -349,6 +363,7 @@ static const char *app_name(uint8_t app)
     case RULE_PROTO_SSH: return "ssh";
     case RULE_PROTO_SMTP: return "smtp";
     case RULE_PROTO_FTP: return "ftp";
+    case RULE_PROTO_FTP_DATA: return "ftp-data";
     default: return NULL;
     }
 }
@@ -415,6 +430,24 @@ static void alert_app_fields(struct alert_record *a, const struct record_hdr *re
         alert_set_str(a, AF_SSH_CLIENT, &a->ssh_client, rec, "client");
         alert_set_str(a, AF_SSH_SERVER, &a->ssh_server, rec, "server");
     }
+}
+
+/* Alerts from an inspection point: the fields its buffers give. */
+static void alert_insp_fields(struct alert_record *a, const struct det_insp *in)
+{
+    static const struct {
+        int field;
+        uint8_t buf;
+    } f[] = {{AF_TLS_SNI, RULE_BUF_TLS_SNI},
+             {AF_TLS_JA3, RULE_BUF_JA3_HASH},
+             {AF_DNS_RRNAME, RULE_BUF_DNS_QUERIES_RRNAME}};
+    struct rstr *dst[] = {&a->tls_sni, &a->tls_ja3, &a->dns_rrname};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (in->have[f[i].buf]) {
+            dst[i]->p = (const char *)in->buf[f[i].buf];
+            dst[i]->len = in->len[f[i].buf];
+            record_set_unset(&a->hdr, (size_t)f[i].field, false);
+        }
 }
 
 static uint64_t flow_id_of(const char *uid)
@@ -491,6 +524,8 @@ static void alert_emit(struct detect_engine *e, const struct rule *r, const stru
         alert_app_fields(&a, in->rec, hproto, sizeof(hproto));
     else if (in->http)
         det_http_alert_fields(&a, in);
+    else if (in->pi)
+        alert_insp_fields(&a, in);
     e->ctr.alerts++;
     if (e->emit)
         e->emit(e->emit_ctx, &a.hdr);
@@ -507,7 +542,7 @@ static int64_t insp_ts(const struct det_insp *in)
     if (in->st)
         return in->st->ts;
     if (!in->rec)
-        return in->ev_ts;
+        return in->ev_ts; /* events; 0 for an inspection point outside packet processing */
     int i = record_field_index(in->rec->type, "ts");
     return i >= 0 ? *(const int64_t *)record_field_ptr(in->rec, (size_t)i) : 0;
 }
@@ -548,6 +583,8 @@ int det_eval_one(struct detect_engine *e, enum det_grp g, const struct det_rule 
     e->ctr.candidates++;
     if (!det_rule_matches(e, r, in))
         return 0;
+    if (in->pi && !det_app_once(in->fs, r, in->pi->tx, in->to_server))
+        return 0; /* matched this transaction already */
     bits_apply(r, in);
     det_flowint_apply(r, in->fs);
     if (dr->pass) {
@@ -592,6 +629,11 @@ void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
         if (!grp->db[b] || !in->have[b] || !in->len[b] || !in->buf[b])
             continue;
         hs_scan(grp->db[b], (const char *)in->buf[b], in->len[b], 0, e->scratch, on_match, e);
+    }
+    for (uint32_t k = 0; k < in->n_more; k++) {
+        const struct det_more *m = &in->more[k];
+        if (grp->db[m->buf] && m->len && m->p)
+            hs_scan(grp->db[m->buf], (const char *)m->p, m->len, 0, e->scratch, on_match, e);
     }
     for (uint32_t i = 0; i < grp->n_always; i++)
         mark_cand(grp->always[i], e);

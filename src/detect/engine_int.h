@@ -16,6 +16,7 @@
 enum det_grp {
     DG_TCP, DG_UDP, DG_ICMP, DG_OTHER, /* packets */
     DG_HTTP, DG_DNS, DG_TLS, DG_SSH,   /* transactions */
+    DG_SMTP, DG_FTP,                   /* transactions (ftp and ftp-data) */
     DG_COUNT
 };
 #define DG_FIRST_TX DG_HTTP
@@ -61,6 +62,7 @@ struct det_rule {
  * tcp-stream); both (content with offset/depth), one alert a packet. */
 enum det_stream_mode { DS_PKT = 0, DS_DEFAULT, DS_ONLY, DS_BOTH };
 #define DETECT_STREAM_TAIL_MAX 2048
+#define DET_TX_DONE 16 /* rules remembered per flow as having matched their transaction */
 
 /* Per-flow state (direct-mapped by uid; a collision replaces the older flow). */
 struct det_flow {
@@ -75,6 +77,8 @@ struct det_flow {
     uint32_t isn[2], nxt[2];   /* TCP: first and next sequence number per direction */
     uint8_t have_isn[2];       /* (stream_size is nxt - isn, as Suricata's) */
     struct det_ints *ints;     /* flowint values (engine_pkt.c), NULL until one is set */
+    uint32_t tx_done[DET_TX_DONE]; /* (transaction, rule) keys that alerted (det_app_once) */
+    uint8_t tx_next;
 };
 
 /* The current packet's flow, from detect_packet_flow. */
@@ -140,6 +144,15 @@ struct detect_engine {
     uint32_t n_spairs, cap_spairs;
 };
 
+/* A further instance of a multi-buffer (tls.certs, dns.query, ...). */
+struct det_more {
+    const uint8_t *p;
+    uint32_t len;
+    uint8_t buf; /* enum rule_buffer */
+};
+
+struct proto_insp;
+
 /* One inspection: the buffers present and where it happened. */
 struct det_insp {
     const uint8_t *buf[RULE_BUF_COUNT];
@@ -163,6 +176,9 @@ struct det_insp {
     const struct det_http *http;  /* HTTP inspections: the captures (engine_http.c) */
     int64_t ts;     /* stream inspections: the chunk's time */
     uint8_t stream; /* a reassembled-stream inspection (pkt_data is the window) */
+    const struct det_more *more; /* further multi-buffer instances */
+    uint32_t n_more;
+    const struct proto_insp *pi; /* inspection-point inspections (engine_app.c) */
 };
 
 struct det_http;
@@ -178,6 +194,16 @@ int det_bit_index(const char *name, size_t len, int create);
 
 struct det_stash *det_stash_get(void);
 struct detect_engine *det_current(void);
+/* Start a transaction inspection of conn for app: NULL when no engine. */
+struct detect_engine *det_tx_begin(struct det_insp *in, const struct proto_conn *conn,
+                                   uint8_t app);
+/* Set the inspection's direction and addresses. */
+void det_tx_dir(struct det_insp *in, const struct proto_conn *conn, int to_server);
+
+/* engine_app.c */
+void det_app_buffers(struct det_insp *in, const struct proto_insp *pi, struct det_more *more);
+int det_app_ok(const struct rule *r, const struct det_insp *in);
+int det_app_once(struct det_flow *fs, const struct rule *r, uint64_t tx, int to_server);
 
 /* engine_index.c: move the packet group's always-evaluate rules whose
  * header allows it into the port/address indexes; call fn for every rule

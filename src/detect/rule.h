@@ -121,6 +121,23 @@ enum rule_buffer {
     RULE_BUF_JA3S_HASH,
     RULE_BUF_SSH_PROTO,
     RULE_BUF_SSH_SOFTWARE,
+    /* application buffers evaluated from the parsers' inspection points (engine_app.c) */
+    RULE_BUF_TLS_CERT_FINGERPRINT,
+    RULE_BUF_TLS_SAN,
+    RULE_BUF_TLS_ALPN,
+    RULE_BUF_TLS_RANDOM,
+    RULE_BUF_TLS_RANDOM_TIME,
+    RULE_BUF_TLS_RANDOM_BYTES,
+    RULE_BUF_JA3S_STRING,
+    RULE_BUF_SSH_HASSH,
+    RULE_BUF_SSH_HASSH_STRING,
+    RULE_BUF_SSH_HASSH_SERVER,
+    RULE_BUF_SSH_HASSH_SERVER_STRING,
+    RULE_BUF_DNS_QUERIES_RRNAME,
+    RULE_BUF_DNS_ANSWERS_RRNAME,
+    RULE_BUF_SMTP_HELO,
+    RULE_BUF_SMTP_MAIL_FROM,
+    RULE_BUF_SMTP_RCPT_TO,
     RULE_BUF_FILE_DATA,
     RULE_BUF_FILE_NAME,
     RULE_BUF_BASE64_DATA,
@@ -400,6 +417,12 @@ struct rule_kv {
 #define RULE_HAS_TAG 0x4000u
 
 struct rule_px;
+/* Which application conditions a rule carries (rule->app_has). */
+#define RULE_APP_DNS_OPCODE 0x01u
+#define RULE_APP_DNS_RCODE 0x02u
+#define RULE_APP_DNS_RRTYPE 0x04u
+#define RULE_APP_TLS_CHAIN_LEN 0x08u
+#define RULE_APP_FTPDATA_CMD 0x10u
 
 struct rule {
     /* header */
@@ -440,6 +463,10 @@ struct rule {
     char *tls_version; /* tls.version */
     uint8_t ftpbounce;
     struct rule_px *px; /* vlan.*, fragbits, flow.age, events, ... (rule_pkt.h), or NULL */
+    /* application conditions that are not buffers (rule_app.c, engine_app.c) */
+    uint32_t app_has; /* RULE_APP_* */
+    struct rule_num dns_opcode, dns_rcode, dns_rrtype, tls_chain_len;
+    uint8_t ftpdata_cmd; /* ftpdata_command: 1 retr, 2 stor */
 
     /* detection */
     struct rule_buflist *bufs;

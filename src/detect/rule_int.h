@@ -97,6 +97,10 @@ int rule_kw_meta(struct rule_pctx *p, char *val, int arg);
 int rule_kw_reference(struct rule_pctx *p, char *val, int arg);
 int rule_kw_metadata(struct rule_pctx *p, char *val, int arg);
 int rule_kw_classtype(struct rule_pctx *p, char *val, int arg);
+/* rule_app.c */
+int rule_kw_app_num(struct rule_pctx *p, char *val, int arg);
+int rule_kw_ftpdata_command(struct rule_pctx *p, char *val, int arg);
+int rule_kw_tls_legacy(struct rule_pctx *p, char *val, int arg);
 /* The content modifier codes (arg of rule_kw_content_mod). */
 enum {
     RULE_MOD_NOCASE,

@@ -90,6 +90,7 @@ struct dns_session {
     size_t live;         /* transactions allocated */
     struct dns_sbuf scratch;
     struct dns_tcp_dir *dir[2];
+    uint64_t det_msgs; /* messages handed to the signature engine */
 };
 
 /* ---- the record type ---- */
@@ -609,10 +610,10 @@ static enum proto_result dns_udp_parse(void *state, struct proto_ctx *ctx, enum 
                                        const uint8_t *data, size_t len, int64_t ts)
 {
     struct dns_session *s = state;
-    (void)dir;
     s->ctx = ctx;
     s->now = ts;
     dns_msg_parse(s, data, len, ts);
+    dns_detect_message(ctx, dir, data, len, s->det_msgs++);
     return PROTO_OK;
 }
 
@@ -651,6 +652,7 @@ static enum proto_result dns_tcp_parse(void *state, struct proto_ctx *ctx, enum 
         }
         if (d->state == 2 && d->have == d->need) {
             dns_msg_parse(s, d->buf, d->need, ts);
+            dns_detect_message(ctx, dir, d->buf, d->need, s->det_msgs++);
             d->state = 0;
         }
     }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/cursor.h"
+#include "proto/proto.h"
 
 #define DNS_HDR_LEN 12
 #define DNS_NAME_ROOM 512    /* Zeek's 513-byte name buffer, less its NUL */
@@ -65,6 +66,11 @@ void dns_hdr_parse(struct cursor *c, struct dns_hdr *h);
 /* One DNS message (data, len) at time ts; resp_p of the session decides
  * the NetBIOS rules.  Everything it finds goes to the dns_on_*() hooks. */
 void dns_msg_parse(struct dns_session *s, const uint8_t *data, size_t len, int64_t ts);
+
+/* dns_detect.c: the signature engine's inspection point for one message
+ * of direction dir (transaction number tx). */
+void dns_detect_message(struct proto_ctx *ctx, enum proto_dir dir, const uint8_t *msg,
+                        size_t len, uint64_t tx);
 
 /* ---- hooks implemented in dns.c ---- */
 

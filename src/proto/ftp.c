@@ -181,6 +181,7 @@ struct ftp_state {
     uint16_t dc_port;
     struct ftp_buf fuid, mime;    /* of the data channel's file, for the next row */
     struct ftp_link *link;        /* what data sessions hold of this session */
+    uint64_t det_ports;           /* PORT/EPRT commands handed to the signature engine */
 };
 
 /* ---- data channels back to their control session ----
@@ -798,6 +799,38 @@ static void ftp_message(struct ftp_state *s, int64_t ts)
     ftp_buf_free(&s->fuid);
 }
 
+/* ---- the signature engine's inspection points (proto.h) ---- */
+
+/* A PORT/EPRT command: ftpbounce matches when it names an address other
+ * than the client's (Suricata's check).  Each such command is a transaction. */
+static void ftp_detect_bounce(struct ftp_state *s, bool bounce)
+{
+    if (!proto_inspecting(s->ctx))
+        return;
+    struct proto_insp in;
+    proto_insp_init(&in, PROTO_ORIG, s->det_ports++);
+    proto_insp_num(&in, PN_FTP_BOUNCE, bounce);
+    proto_inspect(s->ctx, &in);
+}
+
+/* A data channel's first bytes: ftpdata_command (RETR or STOR of the
+ * control session).  Suricata inspects the data channel's transaction on
+ * packets of both directions, so both are handed (one transaction). */
+static void ftp_detect_data(struct proto_ctx *ctx, const struct ftp_state *s)
+{
+    if (!s || !proto_inspecting(ctx))
+        return;
+    uint64_t cmd = strcmp(s->cur.cmd, "RETR") == 0 ? 1 : strcmp(s->cur.cmd, "STOR") == 0 ? 2 : 0;
+    if (!cmd)
+        return;
+    for (int d = 0; d < 2; d++) {
+        struct proto_insp in;
+        proto_insp_init(&in, d ? PROTO_RESP : PROTO_ORIG, 0);
+        proto_insp_num(&in, PN_FTPDATA_CMD, cmd);
+        proto_inspect(ctx, &in);
+    }
+}
+
 /* ---- events (Zeek's ftp_request / ftp_reply handlers) ---- */
 
 static void ftp_expect(struct ftp_state *s, bool passive, const struct raddr *orig,
@@ -840,8 +873,10 @@ static void ftp_request(struct ftp_state *s, const char *cmd, const uint8_t *arg
         ftp_buf_set(&s->password, arg, n);
     } else if (strcmp(cmd, "PORT") == 0 || strcmp(cmd, "EPRT") == 0) {
         struct ftp_hostport hp = cmd[0] == 'P' ? ftp_parse_port(arg, n) : ftp_parse_eprt(arg, n);
-        if (hp.valid && hp.h.family)
+        if (hp.valid && hp.h.family) {
+            ftp_detect_bounce(s, !ftp_raddr_eq(&hp.h, &c->orig_h));
             ftp_expect(s, false, &c->resp_h, &hp.h, hp.p);
+        }
     } else if (strcmp(cmd, "AUTH") == 0) {
         s->auth_tls = (n == 3 && (strncasecmp((const char *)arg, "TLS", 3) == 0 ||
                                   strncasecmp((const char *)arg, "SSL", 3) == 0));
@@ -1167,6 +1202,7 @@ static enum proto_result ftp_data_parse(void *state, struct proto_ctx *ctx, enum
     if (!d->opened) {
         d->opened = true;
         d->sink = ftp_data_sink && ftp_data_sink->open ? ftp_data_sink->open(ctx, ts) : NULL;
+        ftp_detect_data(ctx, d->link ? d->link->s : NULL);
     }
     d->bytes[dir] += len;
     if (d->sink && ftp_data_sink->data) {

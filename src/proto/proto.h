@@ -178,6 +178,90 @@ void proto_child_close(struct proto_child *child);
  * exchange established TLS, base/protocols/ftp/gridftp.zeek). */
 void proto_service_add(struct proto_ctx *ctx, const char *name);
 
+/*
+ * Inspection points for the signature engine (src/detect, docs/alerts.md).
+ * A parser that knows a protocol moment Suricata's rules inspect (a TLS
+ * ClientHello, ServerHello or Certificate, a DNS request or response, an
+ * SSH banner or KEXINIT, an SMTP command, an FTP PORT command, an FTP data
+ * channel) fills one struct proto_insp with the buffers and numbers rules
+ * may look at and calls proto_inspect() at that moment, instead of the
+ * engine waiting for the log row.  A buffer given several times is a
+ * multi-buffer (tls.certs, dns.query per question, smtp.rcpt_to): a rule
+ * matches when its list matches any one instance.  tx numbers the
+ * transaction: a rule alerts at most once per transaction of a session
+ * and direction (dir: whose message it is), as in Suricata, so a moment
+ * may repeat what an earlier one of the same side gave.
+ * proto_inspecting() says whether anything listens (no rules: skip the
+ * work).  The buffers need only live during the call.
+ */
+enum proto_ibuf {
+    PI_TLS_SNI, PI_TLS_CERT_SUBJECT, PI_TLS_CERT_ISSUER, PI_TLS_CERT_SERIAL,
+    PI_TLS_CERT_FINGERPRINT, PI_TLS_CERTS, PI_TLS_SAN, PI_TLS_ALPN, PI_TLS_RANDOM,
+    PI_JA3_HASH, PI_JA3_STRING, PI_JA3S_HASH, PI_JA3S_STRING,
+    PI_SSH_PROTO, PI_SSH_SOFTWARE, PI_SSH_HASSH, PI_SSH_HASSH_STRING, PI_SSH_HASSH_SERVER,
+    PI_SSH_HASSH_SERVER_STRING,
+    PI_DNS_QUERY, PI_DNS_ANSWER_NAME,
+    PI_SMTP_HELO, PI_SMTP_MAIL_FROM, PI_SMTP_RCPT_TO,
+    PI_COUNT
+};
+enum proto_inum {
+    PN_TLS_VERSION,   /* wire version of this side's hello */
+    PN_TLS_CHAIN_LEN, /* certificates in this side's Certificate message */
+    PN_DNS_OPCODE, PN_DNS_RCODE,
+    PN_FTP_BOUNCE,    /* PORT/EPRT names an address other than the client's: 1 */
+    PN_FTPDATA_CMD,   /* data channel of a 1 RETR, 2 STOR */
+    PN_COUNT
+};
+#define PROTO_INSP_ITEMS 64
+#define PROTO_INSP_RRTYPES 16
+struct proto_insp_item {
+    const uint8_t *p;
+    uint32_t len;
+    uint8_t id; /* enum proto_ibuf */
+};
+struct proto_insp {
+    enum proto_dir dir;
+    uint64_t tx;
+    struct proto_insp_item item[PROTO_INSP_ITEMS];
+    uint32_t n;
+    uint32_t num_have; /* bit per enum proto_inum */
+    uint64_t num[PN_COUNT];
+    uint16_t rrtype[PROTO_INSP_RRTYPES]; /* DNS: the rrtypes of the questions / answers */
+    uint32_t n_rrtype;
+};
+
+static inline void proto_insp_init(struct proto_insp *in, enum proto_dir dir, uint64_t tx)
+{
+    in->dir = dir;
+    in->tx = tx;
+    in->n = 0;
+    in->num_have = 0;
+    in->n_rrtype = 0;
+}
+
+/* Add one buffer instance (dropped beyond PROTO_INSP_ITEMS). */
+static inline void proto_insp_buf(struct proto_insp *in, enum proto_ibuf id, const void *p,
+                                  size_t len)
+{
+    if (in->n < PROTO_INSP_ITEMS && p) {
+        in->item[in->n].p = (const uint8_t *)p;
+        in->item[in->n].len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+        in->item[in->n].id = (uint8_t)id;
+        in->n++;
+    }
+}
+
+static inline void proto_insp_num(struct proto_insp *in, enum proto_inum id, uint64_t v)
+{
+    in->num[id] = v;
+    in->num_have |= 1u << id;
+}
+
+/* Is a signature engine listening?  (No: do not build the buffers.) */
+bool proto_inspecting(const struct proto_ctx *ctx);
+/* Hand one moment to the signature engine. */
+void proto_inspect(struct proto_ctx *ctx, const struct proto_insp *in);
+
 /* ---- the registry (proto_registry.c) ---- */
 
 /* Every parser, NULL-terminated, in detection priority order. */

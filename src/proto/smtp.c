@@ -159,6 +159,10 @@ struct smtp_state {
     struct smtp_info info;
     bool have_info;
     struct smtp_msg msg;
+    /* the signature engine's view (Suricata's): command arguments as sent */
+    struct smtp_str det_helo, det_from;
+    struct smtp_strset det_rcpt;
+    uint64_t det_mails; /* MAIL commands seen */
 };
 
 static const uint16_t smtp_ports[] = {25, 587, 0};
@@ -391,6 +395,56 @@ static bool smtp_prefix_ci(const uint8_t *p, size_t n, const char *pre)
     return n >= l && strncasecmp((const char *)p, pre, l) == 0;
 }
 
+/* ---- the signature engine's inspection point ---- */
+
+/* The argument after "FROM:" / "TO:" as sent, up to the first space after it. */
+static void smtp_det_arg(const uint8_t *arg, size_t alen, size_t skip, const uint8_t **p,
+                         size_t *n)
+{
+    size_t i = skip;
+    while (i < alen && arg[i] == ' ')
+        i++;
+    size_t j = i;
+    while (j < alen && arg[j] != ' ')
+        j++;
+    *p = arg + i;
+    *n = j - i;
+}
+
+/* After each client command (proto.h): smtp.helo, and the mail
+ * transaction's smtp.mail_from and smtp.rcpt_to (one instance per RCPT).
+ * A transaction starts with the second MAIL command, so HELO and the
+ * first mail are one transaction, as Suricata 8.0.7 counts them. */
+static void smtp_detect(struct smtp_state *s, int cmd, const uint8_t *arg, size_t alen)
+{
+    const uint8_t *p;
+    size_t n;
+    if (!proto_inspecting(s->ctx))
+        return;
+    if (cmd == SC_HELO || cmd == SC_EHLO) {
+        smtp_str_set(&s->det_helo, arg, alen);
+    } else if (cmd == SC_MAIL && smtp_prefix_ci(arg, alen, "from:")) {
+        s->det_mails++;
+        smtp_det_arg(arg, alen, 5, &p, &n);
+        smtp_str_set(&s->det_from, p, n);
+        smtp_strset_free(&s->det_rcpt);
+    } else if (cmd == SC_RCPT && smtp_prefix_ci(arg, alen, "to:")) {
+        smtp_det_arg(arg, alen, 3, &p, &n);
+        if (s->det_rcpt.n < SMTP_SET_MAX)
+            smtp_strset_add(&s->det_rcpt, (const char *)p, n);
+    }
+    struct proto_insp in;
+    proto_insp_init(&in, PROTO_ORIG, s->det_mails ? s->det_mails - 1 : 0);
+    if (s->det_helo.set)
+        proto_insp_buf(&in, PI_SMTP_HELO, s->det_helo.p, s->det_helo.len);
+    if (s->det_from.set)
+        proto_insp_buf(&in, PI_SMTP_MAIL_FROM, s->det_from.p, s->det_from.len);
+    for (size_t i = 0; i < s->det_rcpt.n; i++)
+        proto_insp_buf(&in, PI_SMTP_RCPT_TO, s->det_rcpt.v[i], s->det_rcpt.len[i]);
+    if (in.n)
+        proto_inspect(s->ctx, &in);
+}
+
 static void smtp_request(struct smtp_state *s, int cmd, const uint8_t *arg, size_t alen,
                          int64_t ts)
 {
@@ -429,6 +483,7 @@ static void smtp_request(struct smtp_state *s, int cmd, const uint8_t *arg, size
     } else if (cmd == SC_EOD) {
         s->mail_from_seen = s->rcpt_to_seen = false;
     }
+    smtp_detect(s, cmd, arg, alen);
 }
 
 /* ---- the script's reply handlers (Zeek's smtp_reply event) ---- */
@@ -834,6 +889,9 @@ static void smtp_state_free(void *state, struct proto_ctx *ctx)
     smtp_msg_free(&s->msg);
     smtp_info_clear(&s->info);
     smtp_str_free(&s->helo);
+    smtp_str_free(&s->det_helo);
+    smtp_str_free(&s->det_from);
+    smtp_strset_free(&s->det_rcpt);
     free(s->queue);
     free(s);
 }

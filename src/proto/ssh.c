@@ -292,6 +292,8 @@ static int ssh_wire_version(const struct ssh_state *s, enum proto_dir d)
 
 /* ---- identification lines ---- */
 
+static void ssh_detect(struct ssh_state *s, struct proto_ctx *ctx, enum proto_dir d);
+
 static int ssh_banner_take(struct ssh_state *s, struct proto_ctx *ctx, enum proto_dir d,
                            int64_t ts)
 {
@@ -327,6 +329,7 @@ static int ssh_banner_take(struct ssh_state *s, struct proto_ctx *ctx, enum prot
         s->confirmed = true;
         proto_confirm(ctx);
     }
+    ssh_detect(s, ctx, d);
     x->phase = ssh_wire_version(s, d) == 2 ? SSH_P_BINARY : SSH_P_STOP;
     /* a 1.99 side that went binary early stops once the session is SSH-1 */
     if (s->version >= 0 && s->version != 2)
@@ -334,6 +337,37 @@ static int ssh_banner_take(struct ssh_state *s, struct proto_ctx *ctx, enum prot
             if (s->dir[i].phase == SSH_P_BINARY)
                 s->dir[i].phase = SSH_P_STOP;
     return 0;
+}
+
+/* The signature engine's inspection point after a side's banner or KEXINIT
+ * (proto.h): ssh.proto / ssh.software from "SSH-2.0-OpenSSH_7.4 comment",
+ * and that side's HASSH (client: ssh.hassh, server: ssh.hassh.server) with
+ * the hashed string.  One transaction per session. */
+static void ssh_detect(struct ssh_state *s, struct proto_ctx *ctx, enum proto_dir d)
+{
+    if (!proto_inspecting(ctx))
+        return;
+    struct proto_insp in;
+    proto_insp_init(&in, d, 0);
+    const struct ssh_dir *x = &s->dir[d];
+    if (x->banner && x->banner_len > 4) {
+        const char *p = x->banner + 4, *end = x->banner + x->banner_len;
+        const char *dash = memchr(p, '-', (size_t)(end - p));
+        if (dash) {
+            proto_insp_buf(&in, PI_SSH_PROTO, p, (size_t)(dash - p));
+            const char *sw = dash + 1, *sp = memchr(sw, ' ', (size_t)(end - sw));
+            proto_insp_buf(&in, PI_SSH_SOFTWARE, sw, (size_t)((sp ? sp : end) - sw));
+        }
+    }
+    const char *h = d == PROTO_ORIG ? s->kex.hassh : s->kex.hassh_server;
+    const char *hs = d == PROTO_ORIG ? s->kex.hassh_alg : s->kex.hassh_server_alg;
+    if (h[0] && hs) {
+        proto_insp_buf(&in, d == PROTO_ORIG ? PI_SSH_HASSH : PI_SSH_HASSH_SERVER, h, strlen(h));
+        proto_insp_buf(&in, d == PROTO_ORIG ? PI_SSH_HASSH_STRING : PI_SSH_HASSH_SERVER_STRING,
+                       hs, strlen(hs));
+    }
+    if (in.n)
+        proto_inspect(ctx, &in);
 }
 
 /* Consume line bytes from c; -1 when this is not SSH. */
@@ -377,6 +411,8 @@ static void ssh_packet_done(struct ssh_state *s, struct proto_ctx *ctx, enum pro
         if (x->cur_msg == 20) {
             if (ssh_kex_kexinit(&s->kex, ctx, d, x->msg, x->msg_len, ts) < 0)
                 proto_weird(ctx, "ssh_malformed_kexinit", NULL, ts);
+            else
+                ssh_detect(s, ctx, d);
         } else if (d == PROTO_RESP) {
             ssh_kex_reply(&s->kex, ctx, x->cur_msg, x->msg, x->msg_len, ts);
         }

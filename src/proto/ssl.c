@@ -597,6 +597,8 @@ static void ssl_state_free(void *state, struct proto_ctx *ctx)
         free(s->dir[d].hs);
     }
     free(s->host_cert);
+    free(s->ja3_str);
+    free(s->ja3s_str);
     free(s);
 }
 

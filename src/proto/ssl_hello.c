@@ -164,9 +164,15 @@ static void ssl_client_ext(struct ssl_state *s, struct proto_ctx *ctx, uint16_t 
         if (cursor_u16be(c, &len16) == 0 && cursor_sub(c, len16, &l) == 0)
             ssl_u16_list(&l, fp->sig_algs, &fp->n_sig_algs);
         break;
-    case EXT_ALPN:
+    case EXT_ALPN: {
+        const uint8_t *raw;
+        struct cursor peek = *c;
+        size_t rl = cursor_left(&peek);
+        if (cursor_ptr(&peek, rl, &raw) == 0)
+            ssl_detect_alpn(s, PROTO_ORIG, raw, rl);
         fp->has_alpn = ssl_ext_alpn_first(c, fp->alpn_first, &fp->alpn_first_len);
         break;
+    }
     case EXT_SESSION_TICKET:
         if (cursor_left(c) > 0)
             s->client_ticket_empty_session_seen = true;
@@ -207,7 +213,13 @@ static void ssl_server_ext(struct ssl_state *s, uint16_t type, struct cursor *c)
         if (s->client_psk_seen)
             s->resumed = true;
         break;
-    case EXT_ALPN:
+    case EXT_ALPN: {
+        const uint8_t *raw;
+        struct cursor peek = *c;
+        size_t rl = cursor_left(&peek);
+        if (cursor_ptr(&peek, rl, &raw) == 0)
+            ssl_detect_alpn(s, PROTO_RESP, raw, rl);
+    }
         s->have_next_protocol =
             ssl_ext_alpn_first(c, s->next_protocol, &s->next_protocol_len) ||
             s->have_next_protocol;
@@ -263,6 +275,8 @@ static void ssl_ja3(struct ssl_state *s)
         sb_num(&b, i ? "-" : "", fp->point_formats[i], false);
     tls_hash_hex("MD5", buf, b.len, s->ja3, sizeof(s->ja3));
     s->have_ja3 = true;
+    free(s->ja3_str);
+    s->ja3_str = strndup(buf, b.len);
 }
 
 static const char *ssl_ja4_version(uint16_t v)
@@ -380,6 +394,8 @@ static void ssl_ja3s(struct ssl_state *s, uint16_t version, uint16_t cipher,
     sb_list16(&b, exts, n_exts);
     tls_hash_hex("MD5", buf, b.len, s->ja3s, sizeof(s->ja3s));
     s->have_ja3s = true;
+    free(s->ja3s_str);
+    s->ja3s_str = strndup(buf, b.len);
 }
 
 /* ---- hellos ---- */
@@ -415,10 +431,11 @@ static int ssl_client_hello(struct ssl_state *s, struct proto_ctx *ctx, struct c
     struct ssl_hello_fp *fp = &s->ch;
     uint8_t sid_len, comp_len;
     uint16_t cs_len;
-    const uint8_t *sid;
+    const uint8_t *sid, *random;
     struct cursor cs, comp;
     memset(fp, 0, sizeof(*fp));
-    if (cursor_u16be(c, &fp->version) < 0 || cursor_skip(c, 32) < 0 ||
+    s->alpn_len[PROTO_ORIG] = 0;
+    if (cursor_u16be(c, &fp->version) < 0 || cursor_ptr(c, 32, &random) < 0 ||
         cursor_u8(c, &sid_len) < 0 || sid_len > 32 || cursor_ptr(c, sid_len, &sid) < 0 ||
         cursor_u16be(c, &cs_len) < 0 || cs_len < 2 || cs_len % 2 ||
         cursor_sub(c, cs_len, &cs) < 0 || cursor_u8(c, &comp_len) < 0 || comp_len == 0 ||
@@ -428,6 +445,10 @@ static int ssl_client_hello(struct ssl_state *s, struct proto_ctx *ctx, struct c
     if (ssl_extensions(s, ctx, true, c, fp->exts, &fp->n_exts, ts) < 0)
         return -1;
     ssl_client_hello_done(s, ctx, sid, sid_len);
+    memcpy(s->random[PROTO_ORIG], random, 32);
+    s->have_random[PROTO_ORIG] = true;
+    s->hello_version[PROTO_ORIG] = fp->version;
+    ssl_detect_hello(s, ctx, PROTO_ORIG);
     return 0;
 }
 
@@ -496,6 +517,10 @@ static int ssl_server_hello(struct ssl_state *s, struct proto_ctx *ctx, struct c
         return -1;
     ssl_server_hello_done(s, version, random, sid ? sid : random, sid_len, cipher);
     ssl_ja3s(s, version, cipher, exts, n_exts);
+    memcpy(s->random[PROTO_RESP], random, 32);
+    s->have_random[PROTO_RESP] = true;
+    s->hello_version[PROTO_RESP] = s->version_num;
+    ssl_detect_hello(s, ctx, PROTO_RESP);
     return 0;
 }
 
@@ -513,6 +538,8 @@ static void ssl_certificates(struct ssl_state *s, struct proto_ctx *ctx, bool is
     }
     if (cursor_u24be(c, &total) < 0 || cursor_sub(c, total, &all) < 0)
         return;
+    const uint8_t *ders[SSL_CHAIN_MAX];
+    size_t der_lens[SSL_CHAIN_MAX], n_certs = 0, chain_len = 0;
     for (size_t i = 0; cursor_left(&all) > 0; i++) {
         uint32_t len;
         const uint8_t *der;
@@ -524,6 +551,10 @@ static void ssl_certificates(struct ssl_state *s, struct proto_ctx *ctx, bool is
             uint16_t elen;
             if (cursor_u16be(&all, &elen) < 0 || cursor_skip(&all, elen) < 0)
                 return;
+        }
+        if (n_certs < SSL_CHAIN_MAX) {
+            ders[n_certs] = der;
+            der_lens[n_certs++] = len;
         }
         s->chain_set = true;
         char fp[65];
@@ -537,7 +568,10 @@ static void ssl_certificates(struct ssl_state *s, struct proto_ctx *ctx, bool is
             memcpy(s->host_cert, der, len);
             s->host_cert_len = len;
         }
+        chain_len = i + 1;
     }
+    ssl_detect_certs(s, ctx, is_client ? PROTO_ORIG : PROTO_RESP, ders, der_lens, n_certs,
+                     chain_len);
 }
 
 /* ServerKeyExchange: the named curve of ECDHE parameters (RFC 8422 5.4). */

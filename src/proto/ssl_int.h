@@ -25,6 +25,7 @@
 #define SSL_NAME_MAX     255                  /* server_name, next_protocol */
 #define SSL_LIST_MAX     128                  /* ciphers/extensions/groups kept for fingerprints */
 #define SSL_ALERTS_MAX   10                   /* Zeek's SSL::max_alerts_per_record */
+#define SSL_ALPN_RAW_MAX 256                  /* ALPN list bytes kept per side for detection */
 
 /* One direction of the stream. */
 struct ssl_dir {
@@ -82,6 +83,13 @@ struct ssl_state {
     struct ssl_hello_fp ch;
     char ja3[33], ja3s[33], ja4[40];
     bool have_ja3, have_ja3s, have_ja4;
+    /* what the signature engine inspects (ssl_detect.c) */
+    char *ja3_str, *ja3s_str;     /* the hashed strings (malloc), NULL until known */
+    uint8_t random[2][32];        /* per direction: the hello's random */
+    bool have_random[2];
+    uint8_t alpn[2][SSL_ALPN_RAW_MAX]; /* per direction: ALPN protocol list as on the wire */
+    size_t alpn_len[2];
+    uint16_t hello_version[2];    /* per direction: the hello's version (server: negotiated) */
 };
 
 /* ssl.c */
@@ -114,6 +122,32 @@ void ssl_ocsp_sink_set(void (*fn)(struct proto_ctx *ctx, const uint8_t *der, siz
 int x509_check_hostname(const uint8_t *der, size_t len, const char *name, size_t name_len);
 /* Hex of digest of data (md5 or sha256) into out (2*n+1 bytes). */
 void tls_hash_hex(const char *alg, const void *data, size_t len, char *out, size_t outlen);
+
+/* x509.c: the fields Suricata's TLS keywords inspect, of one certificate
+ * (DER): subject and issuer as "C=US, O=..., CN=..." (RDNs in certificate
+ * order, short names), the serial as upper-case colon hex of the DER
+ * integer's bytes, the SHA-1 fingerprint as lower-case colon hex, and the
+ * DNS names of the SubjectAltName extension.  -1 on bad DER. */
+#define X509_DET_TEXT 1024
+#define X509_DET_SANS 64
+struct x509_det {
+    char subject[X509_DET_TEXT], issuer[X509_DET_TEXT];
+    char serial[3 * 64], fingerprint[3 * 20];
+    size_t subject_len, issuer_len, serial_len, fingerprint_len;
+    char san_text[4096];
+    size_t san_off[X509_DET_SANS], san_len[X509_DET_SANS], n_san;
+};
+int x509_detect_fields(const uint8_t *der, size_t len, struct x509_det *out);
+
+/* ssl_detect.c: the signature engine's inspection points (proto.h) after a
+ * ClientHello / ServerHello of direction dir, and after a Certificate
+ * message (certs: the chain's first n DER certificates of chain_len). */
+void ssl_detect_hello(struct ssl_state *s, struct proto_ctx *ctx, enum proto_dir dir);
+void ssl_detect_certs(struct ssl_state *s, struct proto_ctx *ctx, enum proto_dir dir,
+                      const uint8_t *const *certs, const size_t *lens, size_t n,
+                      size_t chain_len);
+/* ALPN extension body (list length + entries): keep it for direction dir. */
+void ssl_detect_alpn(struct ssl_state *s, enum proto_dir dir, const uint8_t *p, size_t n);
 
 /* tls_names.c */
 const char *tls_cipher_name(uint16_t v, char *buf, size_t len);

@@ -578,3 +578,80 @@ static int x509_check_hostname_parse(const uint8_t *der, size_t len, const char 
     X509_free(x);
     return r;
 }
+
+/* ---- what the signature engine inspects (Suricata's formats) ---- */
+
+static size_t x509_det_name(const X509_NAME *name, char *out, size_t cap)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    size_t n = 0;
+    if (!b)
+        return 0;
+    /* "C=US, ST=..., CN=..." in certificate order, as Suricata prints them */
+    X509_NAME_print_ex(b, name, 0,
+                       XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_UTF8_CONVERT);
+    char *p;
+    long len = BIO_get_mem_data(b, &p);
+    if (len > 0) {
+        n = (size_t)len < cap ? (size_t)len : cap - 1;
+        memcpy(out, p, n);
+    }
+    out[n] = '\0';
+    BIO_free(b);
+    return n;
+}
+
+static size_t x509_det_hex(const uint8_t *p, size_t n, bool upper, char *out, size_t cap)
+{
+    const char *hx = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 3 < cap; i++) {
+        if (i)
+            out[o++] = ':';
+        out[o++] = hx[p[i] >> 4];
+        out[o++] = hx[p[i] & 15];
+    }
+    out[o] = '\0';
+    return o;
+}
+
+int x509_detect_fields(const uint8_t *der, size_t len, struct x509_det *out)
+{
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    out->n_san = 0;
+    out->subject_len = out->issuer_len = out->serial_len = out->fingerprint_len = 0;
+    if (!x)
+        return -1;
+    out->subject_len = x509_det_name(X509_get_subject_name(x), out->subject, sizeof(out->subject));
+    out->issuer_len = x509_det_name(X509_get_issuer_name(x), out->issuer, sizeof(out->issuer));
+    unsigned char *ser = NULL; /* the DER integer: 02 len bytes (with a leading 00 if any) */
+    int sl = i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &ser);
+    if (sl > 2 && ser[1] < 0x80)
+        out->serial_len = x509_det_hex(ser + 2, (size_t)sl - 2, true, out->serial,
+                                       sizeof(out->serial));
+    OPENSSL_free(ser);
+    unsigned char md[20];
+    unsigned int mdl = 0;
+    if (EVP_Digest(der, len, md, &mdl, EVP_sha1(), NULL) && mdl == 20)
+        out->fingerprint_len = x509_det_hex(md, 20, false, out->fingerprint,
+                                            sizeof(out->fingerprint));
+    GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    size_t used = 0;
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && out->n_san < X509_DET_SANS; i++) {
+        int type;
+        const ASN1_STRING *str = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(names, i), &type);
+        if (type != GEN_DNS || !str)
+            continue;
+        size_t n = (size_t)ASN1_STRING_length(str);
+        if (n > sizeof(out->san_text) - used)
+            break;
+        memcpy(out->san_text + used, ASN1_STRING_get0_data(str), n);
+        out->san_off[out->n_san] = used;
+        out->san_len[out->n_san++] = n;
+        used += n;
+    }
+    GENERAL_NAMES_free(names);
+    X509_free(x);
+    return 0;
+}

@@ -964,6 +964,18 @@ void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
     detect_record(&ctx->conn, rec);
 }
 
+bool proto_inspecting(const struct proto_ctx *ctx)
+{
+    (void)ctx;
+    return detect_active();
+}
+
+void proto_inspect(struct proto_ctx *ctx, const struct proto_insp *in)
+{
+    const struct proto_parser *p = ctx->calling ? ctx->calling : ctx->parser;
+    detect_app_inspect(&ctx->conn, p ? p->name : NULL, in);
+}
+
 void proto_confirm(struct proto_ctx *ctx)
 {
     const struct proto_parser *p = ctx->calling ? ctx->calling : ctx->parser;

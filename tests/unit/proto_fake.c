@@ -21,6 +21,37 @@
 #define PROTO_FAKE __attribute__((weak))
 
 uint8_t proto_fake_done_on;
+bool proto_fake_inspect;
+
+PROTO_FAKE bool proto_inspecting(const struct proto_ctx *ctx)
+{
+    (void)ctx;
+    return proto_fake_inspect;
+}
+
+PROTO_FAKE void proto_inspect(struct proto_ctx *ctx, const struct proto_insp *in)
+{
+    char *o = ctx->insp;
+    size_t cap = sizeof(ctx->insp), l = strlen(o);
+    l += (size_t)snprintf(o + l, l < cap ? cap - l : 0, "%d/%llu:", (int)in->dir,
+                          (unsigned long long)in->tx);
+    for (uint32_t i = 0; i < in->n && l + 8 < cap; i++) {
+        l += (size_t)snprintf(o + l, cap - l, "%s%u=", i ? "," : "", in->item[i].id);
+        for (uint32_t k = 0; k < in->item[i].len && l + 2 < cap; k++) {
+            uint8_t c = in->item[i].p[k];
+            o[l++] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+        }
+        o[l] = 0;
+    }
+    for (int n = 0; n < PN_COUNT && l + 24 < cap; n++)
+        if (in->num_have & (1u << n))
+            l += (size_t)snprintf(o + l, cap - l, " #%d=%llu", n, (unsigned long long)in->num[n]);
+    if (l + 2 < cap) {
+        o[l++] = ';';
+        o[l] = 0;
+    }
+    ctx->n_insp++;
+}
 
 struct proto_ctx *proto_fake_new(uint16_t resp_p)
 {

@@ -7,6 +7,7 @@
 #ifndef VIGIL_TESTS_PROTO_FAKE_H
 #define VIGIL_TESTS_PROTO_FAKE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +30,15 @@ struct proto_ctx {
     size_t child_len[2];
     uint8_t child_done_on; /* a fed byte that makes the child answer PROTO_DONE */
     char services[64];     /* "name;" per proto_service_add() */
+    /* the signature engine's inspection points, when proto_fake_inspect is
+     * set: "DIR/TX:ID=TEXT,ID=TEXT... #NUM=V...;" per proto_inspect() (ID:
+     * enum proto_ibuf, NUM: enum proto_inum, bytes outside 0x20..0x7e as '.') */
+    char insp[4096];
+    int n_insp;
 };
+
+/* proto_inspecting()'s answer in every fake ctx (default false). */
+extern bool proto_fake_inspect;
 
 /* Copied into child_done_on of every new fake ctx. */
 extern uint8_t proto_fake_done_on;

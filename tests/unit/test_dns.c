@@ -71,6 +71,18 @@ void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
 }
 
 /* A row without ts, uid and the id fields: "proto trans_id rtt query ...". */
+/* The signature engine's inspection points: nothing listens here. */
+bool proto_inspecting(const struct proto_ctx *ctx)
+{
+    (void)ctx;
+    return false;
+}
+
+void proto_inspect(struct proto_ctx *ctx, const struct proto_insp *in)
+{
+    (void)ctx, (void)in;
+}
+
 void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
 {
     struct zbuf b = {0};

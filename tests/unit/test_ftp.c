@@ -93,6 +93,28 @@ static void test_retr(void **st)
     check_splits(&proto_ftp, 21, dlg_retr, 15);
 }
 
+/* ftpbounce's inspection point: a PORT naming the client itself (10.0.0.1)
+ * is no bounce, one naming another host is; each PORT is a transaction. */
+static const struct proto_fake_step dlg_bounce[] = {
+    {PROTO_RESP, "220 ready\r\n"},
+    {PROTO_ORIG, "USER bob\r\nPORT 10,0,0,1,7,208\r\n"},
+    {PROTO_RESP, "331 ok\r\n200 PORT ok\r\n"},
+    {PROTO_ORIG, "PORT 192,168,9,9,0,80\r\n"},
+    {PROTO_RESP, "200 PORT ok\r\n"},
+};
+
+static void test_detect_bounce(void **st)
+{
+    (void)st;
+    proto_fake_inspect = true;
+    struct proto_ctx *c = proto_fake_run(&proto_ftp, 21, dlg_bounce, 5, (size_t)-1, 0);
+    proto_fake_inspect = false;
+    char want[128];
+    snprintf(want, sizeof(want), "0/0: #%d=0;0/1: #%d=1;", PN_FTP_BOUNCE, PN_FTP_BOUNCE);
+    assert_string_equal(c->insp, want);
+    free(c);
+}
+
 /* Anonymous logins keep their password; EPSV/EPRT over the same code paths. */
 static const struct proto_fake_step dlg_anon[] = {
     {PROTO_RESP, "220 ready\r\n"},
@@ -343,7 +365,8 @@ static void test_probe(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_retr),  cmocka_unit_test(test_anonymous_epsv),
+        cmocka_unit_test(test_retr),  cmocka_unit_test(test_detect_bounce),
+        cmocka_unit_test(test_anonymous_epsv),
         cmocka_unit_test(test_auth_tls), cmocka_unit_test(test_data_channel_text),
         cmocka_unit_test(test_paths), cmocka_unit_test(test_probe),
         cmocka_unit_test(test_adat_gsi), cmocka_unit_test(test_adat_bad),

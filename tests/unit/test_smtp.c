@@ -158,6 +158,38 @@ static void test_two_transactions(void **st)
     check_splits(&proto_smtp, 25, dlg_two, 7);
 }
 
+/* The signature engine's inspection point after each client command:
+ * smtp.helo, smtp.mail_from and smtp.rcpt_to as sent (angle brackets kept),
+ * one rcpt_to instance per RCPT; HELO and the first mail are transaction 0,
+ * the second MAIL starts transaction 1. */
+static const struct proto_fake_step dlg_detect[] = {
+    {PROTO_RESP, "220 mx\r\n"},
+    {PROTO_ORIG, "HELO GP\r\nMAIL FROM:<g@p.in> SIZE=10\r\nRCPT TO:<a@y.in>\r\n"
+                 "RCPT TO:<b@y.in>\r\nRSET\r\nMAIL FROM:<h@p.in>\r\n"},
+};
+
+static void test_detect_points(void **st)
+{
+    (void)st;
+    proto_fake_inspect = true;
+    struct proto_ctx *c = proto_fake_run(&proto_smtp, 25, dlg_detect, 2, (size_t)-1, 0);
+    proto_fake_inspect = false;
+    char want[512];
+    snprintf(want, sizeof(want), "0/0:%d=GP;", PI_SMTP_HELO);
+    assert_non_null(strstr(c->insp, want));
+    snprintf(want, sizeof(want), "0/0:%d=GP,%d=<g@p.in>,%d=<a@y.in>,%d=<b@y.in>;", PI_SMTP_HELO,
+             PI_SMTP_MAIL_FROM, PI_SMTP_RCPT_TO, PI_SMTP_RCPT_TO);
+    assert_non_null(strstr(c->insp, want));
+    snprintf(want, sizeof(want), "0/1:%d=GP,%d=<h@p.in>;", PI_SMTP_HELO, PI_SMTP_MAIL_FROM);
+    assert_non_null(strstr(c->insp, want));
+    assert_int_equal(c->n_insp, 6);
+    free(c);
+    /* nothing listening: no inspection */
+    c = proto_fake_run(&proto_smtp, 25, dlg_detect, 2, (size_t)-1, 0);
+    assert_int_equal(c->n_insp, 0);
+    free(c);
+}
+
 static void test_probe(void **st)
 {
     (void)st;
@@ -211,7 +243,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_data_dialogue), cmocka_unit_test(test_data_splits),
         cmocka_unit_test(test_bdat),          cmocka_unit_test(test_starttls),
-        cmocka_unit_test(test_two_transactions), cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_two_transactions), cmocka_unit_test(test_detect_points),
+        cmocka_unit_test(test_probe),
         cmocka_unit_test(test_extractors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

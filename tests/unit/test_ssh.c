@@ -46,6 +46,18 @@ void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
     id->resp_p = ctx->conn.resp_p;
 }
 
+/* The signature engine's inspection points: nothing listens here. */
+bool proto_inspecting(const struct proto_ctx *ctx)
+{
+    (void)ctx;
+    return false;
+}
+
+void proto_inspect(struct proto_ctx *ctx, const struct proto_insp *in)
+{
+    (void)ctx, (void)in;
+}
+
 void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
 {
     size_t o = 0;
