@@ -263,7 +263,9 @@ static void pcap_cli_report(const struct pcap_cli *c, const struct pcapquery_sta
                 "%u indexes read (%u rebuilt)%s; %llu records read in %llu reads "
                 "(%llu bytes); %llu packets, %llu bytes out; plan %.1f ms, total %.1f ms\n",
                 st->files_in_archive, st->files_selected, st->files_opened, st->indexes_opened,
-                st->indexes_rebuilt, st->uid_bounded ? ", uid time from conn.log" : "",
+                st->indexes_rebuilt, st->uid_timed     ? ", files from the uid's start time"
+                : st->uid_bounded ? ", uid time from conn.log"
+                                  : "",
                 (unsigned long long)st->records_read, (unsigned long long)st->reads,
                 (unsigned long long)st->bytes_read, (unsigned long long)st->packets_out,
                 (unsigned long long)st->bytes_out, st->ms_plan, st->ms_total);

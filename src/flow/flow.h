@@ -194,6 +194,12 @@ void flow_app_ids(const struct flow_table *t, const struct flow *f, struct flow_
 /* The flow's Community ID ("1:..."), into out (>= 64 bytes). */
 void flow_community_id(const struct flow_table *t, const struct flow *f, char *out, size_t outlen);
 
+/* The first-packet second a session uid carries ("C" + 6 base62 digits of
+ * it + 11 of hash; see flow_conn.c).  0, or -1 when uid does not have that
+ * shape.  A uid from another source (Zeek's random ones, a tunnel's) may
+ * decode to a meaningless second: callers treat the result as a hint. */
+int flow_uid_time(const char *uid, int64_t *sec);
+
 /* Keep every flow's uid once computed (20 bytes per pool slot, outside the
  * flow memory cap), so callers that ask for a flow's uid on every packet
  * (the archive's packet refs, the detection engine) pay its SHA-256 once per

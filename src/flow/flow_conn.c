@@ -11,10 +11,18 @@
  * default, Site::private_address_space_is_local); tunnel_parents lists the
  * uids of the enclosing tunnels.
  *
- * uid: "C" + 17 base62 digits of the first 96 bits of
- * SHA-256(sensor, 0, first packet time (ns, big endian), flow key, salt),
- * so the same input gives the same uids; the salt separates sessions of
- * one key that start in the same nanosecond (port reuse).  The inputs are
+ * uid: "C" + 6 base62 digits of the session's first packet second (the
+ * epoch, most significant digit first; 62^6 s reaches the year 3770) + 11
+ * base62 digits of the first 65 bits of SHA-256(sensor, 0, first packet
+ * time (ns, big endian), flow key, salt), so the same input gives the same
+ * uids; the salt separates sessions of one key that start in the same
+ * nanosecond (port reuse).  Zeek's uids are 96 random bits; ours keep its
+ * shape ("C" + 17 base62 digits) but carry their start time on purpose:
+ * `vigil pcap --uid` reads the second back (flow_uid_time) and opens only
+ * the archive files from that second on, instead of every file's index or
+ * a conn.log search that grows with the archive.  65 bits of hash per
+ * sensor-second leave collisions as unlikely as Zeek's.  Tunnel uids
+ * (flow_tunnel_uid) have no start time and stay 96 hashed bits.  The inputs are
  * fixed when the flow is created, so a table that reports each packet's
  * sessions (flow_table_packet_refs, for the archive) computes a flow's uid
  * once and keeps it in a per-slot cache (flow_uid_get).
@@ -71,6 +79,34 @@ static void sha256_parts(const void *const *parts, const size_t *lens, int n, ui
     }
 }
 
+/* n base62 digits of v (most significant first) into out. */
+static void b62_digits(uint64_t v, char *out, int n)
+{
+    for (int k = n - 1; k >= 0; k--) {
+        out[k] = b62[v % 62];
+        v /= 62;
+    }
+}
+
+#define UID_TIME_DIGITS 6
+#define UID_TIME_MAX 56800235583LL /* 62^6 - 1 */
+
+int flow_uid_time(const char *uid, int64_t *sec)
+{
+    if (!uid || uid[0] != 'C' || strlen(uid) != 18)
+        return -1;
+    int64_t v = 0;
+    for (int i = 1; i <= 17; i++) {
+        const char *p = uid[i] ? strchr(b62, uid[i]) : NULL;
+        if (!p)
+            return -1;
+        if (i <= UID_TIME_DIGITS)
+            v = v * 62 + (p - b62);
+    }
+    *sec = v;
+    return 0;
+}
+
 void flow_uid_make(const char *sensor, int64_t first_ns, const struct flow_key *k, uint8_t salt,
                    char *out, size_t outlen)
 {
@@ -81,7 +117,23 @@ void flow_uid_make(const char *sensor, int64_t first_ns, const struct flow_key *
     size_t lens[] = {strlen(sensor), 1, 8, sizeof(*k), 1};
     uint8_t md[32];
     sha256_parts(parts, lens, 5, md);
-    uid_from_digest(md, out, outlen);
+    int64_t sec = first_ns >= 0 ? first_ns / 1000000000LL : 0;
+    if (sec > UID_TIME_MAX)
+        sec = UID_TIME_MAX;
+    /* 65 bits of the digest: its first 8 bytes and the top bit of the ninth
+     * (62^11 > 2^65, so 11 digits hold them) */
+    uint64_t hi = 0;
+    for (int i = 0; i < 8; i++)
+        hi = hi << 8 | md[i];
+    char tmp[19];
+    tmp[0] = 'C';
+    b62_digits((uint64_t)sec, tmp + 1, UID_TIME_DIGITS);
+    /* 65 bits v = 2 * hi + bit: the last digit is v mod 62 = 2 (hi mod 31)
+     * + bit, and v / 62 = hi / 31, whose 10 digits are plain base 62. */
+    tmp[17] = b62[2 * (hi % 31) + (md[8] >> 7)];
+    b62_digits(hi / 31, tmp + 1 + UID_TIME_DIGITS, 10);
+    tmp[18] = '\0';
+    snprintf(out, outlen, "%s", tmp);
 }
 
 void flow_uid_get(const struct flow_table *t, const struct flow *f, char *out, size_t outlen)

@@ -47,6 +47,7 @@
 #include <pcap/pcap.h>
 
 #include "core/progress.h"
+#include "flow/flow.h"
 #include "store/pcapquery.h"
 
 #define PQ_SCAN_WINDOW (1u << 20)       /* sequential read size */
@@ -895,6 +896,119 @@ static void pq_plan_free(struct pq_run *r)
     r->n_afiles = 0;
 }
 
+/*
+ * A uid query by the second the uid carries (flow_uid_time): per sensor,
+ * from the last file that starts before that second, ask the index of each
+ * following file while the session can still go on, and stop at the first
+ * file that starts more than PQ_UID_GAP after the session's last packet
+ * found so far, or, with nothing found yet, at a file that starts after the
+ * second itself.  Why the gap ends the search: the flow table ends a
+ * session idle for its inactivity timeout (TCP 300 s, the longest default;
+ * the gap doubles it), and a later packet of the same 5-tuple starts a new
+ * session with a new uid, so no file beyond the gap can hold this uid.  A
+ * sensor run with longer timeouts needs --start/--end for sessions idle
+ * that long (docs/pcap.md).  So a pivot opens the indexes of the files the
+ * session spans plus those of the following PQ_UID_GAP, however many files
+ * the archive holds.  1 when packets were found, 0 when not (the caller
+ * falls back to conn.log bounds or every index: a uid from another source
+ * decodes to a meaningless second), <0 on error.
+ */
+#define PQ_UID_GAP (600LL * 1000000000LL)
+
+struct pq_sensor_walk {
+    const char *prefix; /* path up to and with "/dailylogs/" */
+    size_t len;
+    size_t start;
+    bool has_start, found, done;
+    int64_t last_ns;
+};
+
+static size_t pq_prefix_len(const char *path)
+{
+    const char *d = strstr(path, "/dailylogs/");
+    return d ? (size_t)(d - path) + 11 : 0;
+}
+
+static int pq_plan_uid_time(struct pq_run *r, int64_t sec)
+{
+    char e[512];
+    if (pcapindex_archive_list(r->q->data_dir, r->q->sensor, &r->afiles, &r->n_afiles, e,
+                               sizeof(e)) < 0) {
+        snprintf(r->err, r->errlen, "%s", e);
+        return PCAPQUERY_ERROR;
+    }
+    r->st->files_in_archive = (uint32_t)r->n_afiles;
+    size_t n = r->n_afiles ? r->n_afiles : 1;
+    r->files = calloc(n, sizeof(*r->files));
+    struct pq_sensor_walk *sw = calloc(n, sizeof(*sw));
+    size_t *of = calloc(n, sizeof(*of)), n_sw = 0;
+    if (!r->files || !sw || !of) {
+        free(sw);
+        free(of);
+        snprintf(r->err, r->errlen, "out of memory planning over %zu files", r->n_afiles);
+        return PCAPQUERY_ERROR;
+    }
+    for (size_t i = 0; i < r->n_afiles; i++) {
+        const char *path = r->afiles[i].path;
+        size_t len = pq_prefix_len(path), k;
+        for (k = 0; k < n_sw; k++)
+            if (sw[k].len == len && strncmp(sw[k].prefix, path, len) == 0)
+                break;
+        if (k == n_sw) {
+            sw[n_sw].prefix = path;
+            sw[n_sw].len = len;
+            sw[n_sw++].start = i;
+        }
+        of[i] = k;
+        if (r->afiles[i].epoch < sec)
+            sw[k].start = i;
+    }
+    int64_t lo = sec * 1000000000LL - 1000000000LL;
+    int rc = 0;
+    for (size_t i = 0; i < r->n_afiles && rc == 0; i++) {
+        struct pq_sensor_walk *w = &sw[of[i]];
+        int64_t epoch = r->afiles[i].epoch;
+        if (i < w->start || w->done)
+            continue;
+        if ((!w->found && epoch > sec + 1) ||
+            (w->found && epoch * 1000000000LL > w->last_ns + PQ_UID_GAP)) {
+            w->done = true;
+            continue;
+        }
+        struct pq_file *f = &r->files[r->n_files];
+        memset(f, 0, sizeof(*f));
+        f->af = &r->afiles[i];
+        f->fd = -1;
+        f->order = (int)i;
+        if (pq_file_range(r, f) < 0)
+            continue;
+        if (f->last_ns < lo) {
+            pq_file_close(f);
+            continue;
+        }
+        r->st->files_selected++;
+        if (pq_file_index(r, f) < 0 && !r->damaged) {
+            pq_file_close(f);
+            rc = PCAPQUERY_ERROR;
+            break;
+        }
+        if (f->n_pkts == 0) {
+            pq_file_close(f);
+            continue;
+        }
+        w->found = true;
+        if (f->last_ns > w->last_ns || !w->has_start)
+            w->last_ns = f->last_ns;
+        w->has_start = true;
+        r->n_files++;
+    }
+    free(sw);
+    free(of);
+    if (rc < 0)
+        return rc;
+    return r->n_files > 0;
+}
+
 static int pq_plan(struct pq_run *r, bool use_bounds)
 {
     const struct pcapquery *q = r->q;
@@ -952,7 +1066,19 @@ int pcapquery_run(const struct pcapquery *q, int out_fd, struct pcapquery_stats 
         return PCAPQUERY_ERROR;
     }
     bool bounds = q->kind == PCAPQUERY_UID && q->start_ns == INT64_MIN && q->end_ns == INT64_MAX;
-    rc = pq_plan(&r, bounds);
+    int64_t usec;
+    rc = 0;
+    if (bounds && flow_uid_time(q->uid, &usec) == 0) {
+        rc = pq_plan_uid_time(&r, usec);
+        if (rc == 1)
+            st->uid_timed = true;
+        else if (rc == 0) /* not there: the uid's second was not a start time */
+            pq_plan_free(&r);
+    }
+    if (rc == 1)
+        rc = 0;
+    else if (rc == 0)
+        rc = pq_plan(&r, bounds);
     if (rc == 0 && bounds && st->uid_bounded && r.n_files == 0) {
         /* the conn.log's time found nothing: ask every index */
         pq_plan_free(&r);

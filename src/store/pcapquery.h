@@ -64,6 +64,7 @@ struct pcapquery_stats {
     uint64_t bytes_read;       /* bytes read from pcaps */
     uint64_t packets_out;      /* records written (or counted) */
     uint64_t bytes_out;        /* pcap bytes written (or that would be), file header included */
+    bool uid_timed;            /* a uid query's files came from the uid's start second */
     bool uid_bounded;          /* a uid query's time came from a conn.log */
     double ms_plan, ms_total;  /* wall time: planning (listing, index headers), whole run */
 };

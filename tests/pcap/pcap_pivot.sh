@@ -25,7 +25,7 @@ done
 [ -x "$VIGIL" ] || { echo "not ok - vigil binary $VIGIL missing"; exit 1; }
 export VIGIL CORPUS TMP
 exec python3 - <<'PY'
-import os, struct, subprocess, sys, glob, shutil
+import os, re, struct, subprocess, sys, glob, shutil
 
 VIGIL, CORPUS, TMP = os.environ["VIGIL"], os.environ["CORPUS"], os.environ["TMP"]
 TRACES = ["http/zeek-wikipedia.pcap", "ftp/zeek-ftp-ipv4.pcap", "dns/arkime-dns-tcp.pcap",
@@ -240,6 +240,7 @@ def main():
         match_queries(data, sensor, conv, recs, label)
     print("# %d of %d sessions identical" % (same, total))
     multi_file(data)
+    uid_time_walk()
     no_index()
     damaged_index(data)
     errors(data)
@@ -279,6 +280,50 @@ def multi_file(data1):
     want = len([1 for r in tcpdump_sel(conv, "tcp")])
     tap(t.returncode == 0 and lines == want,
         "output piped into tshark -r - parses (%d of %d packets)" % (lines, want))
+
+def uid_time_walk():
+    """Three copies of a trace a day apart in one archive: a --uid pivot
+    opens only the files of its own copy, found from the second the uid
+    carries (no conn.log search, no other file's index), and returns the
+    same packets as the one-copy archive."""
+    src = os.path.join(TMP, "t0.pcap")
+    raw = open(src, "rb").read()
+    end = "<" if struct.unpack("<I", raw[:4])[0] in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    data = os.path.join(TMP, "days")
+    for k in range(3):
+        out, off = bytearray(raw[:24]), 24
+        while off + 16 <= len(raw):
+            sec, frac, cl, wl = struct.unpack(end + "IIII", raw[off:off + 16])
+            out += struct.pack(end + "IIII", sec + k * 86400, frac, cl, wl)
+            out += raw[off + 16:off + 16 + cl]
+            off += 16 + cl
+        copy = os.path.join(TMP, "day%d.pcap" % k)
+        open(copy, "wb").write(bytes(out))
+        r = run([VIGIL, "ingest", "-r", copy, "--data", data, "--sensor", "d", "-q"])
+        if r.returncode != 0:
+            tap(False, "uid time walk: ingest of copy %d exit %d" % (k, r.returncode))
+            return
+    files = glob.glob(os.path.join(data, "sensor_data/d/dailylogs/*/*.pcap"))
+    base = {(x["id.orig_h"], x["id.orig_p"], x["id.resp_h"], x["id.resp_p"], ns(x["ts"]) % 86400000000000): x["uid"]
+            for x in conn_log(os.path.join(TMP, "data"), "t0")}
+    rows = conn_log(data, "d")
+    bad, timed = [], 0
+    for s in rows[::3]:
+        got, err = vpcap(["--data", data, "--uid", s["uid"], "-v", "-q"])
+        m = re.search(r"(\d+) indexes read", err)
+        if "from the uid's start time" in err and m and int(m.group(1)) == 1:
+            timed += 1
+        key = (s["id.orig_h"], s["id.orig_p"], s["id.resp_h"], s["id.resp_p"], ns(s["ts"]) % 86400000000000)
+        ref = vpcap(["--data", os.path.join(TMP, "data"), "--sensor", "t0", "--uid", base[key], "-q"])[0] \
+            if key in base else None
+        if ref is None or not got or [x[3] for x in got] != [x[3] for x in ref]:
+            bad.append("%s: %d packets, one-copy archive %s" % (
+                s["uid"], len(got), len(ref) if ref is not None else "has no such session"))
+    n = len(rows[::3])
+    tap(len(files) == 3 and rows and not bad,
+        "uid time walk: %d sessions of 3 day-apart copies give their copy's packets" % n, bad)
+    tap(timed == n, "uid time walk: %d/%d pivots read 1 of %d indexes, chosen by the uid's "
+        "start second" % (timed, n, len(files)))
 
 def no_index():
     """A trace copied into the layout by hand: no .idx, rebuilt on the fly."""

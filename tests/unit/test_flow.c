@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "flow/flow.h"
+#include "flow/flow_int.h"
 
 #define NS 1000000000LL
 
@@ -127,6 +128,44 @@ static void test_tcp_sf_and_uid(void **st)
     assert_int_equal(g.rbytes[0], 0);
     assert_int_equal(strlen(g.uid[0]), 18);
     assert_string_equal(g.uid[0], g2.uid[0]); /* deterministic */
+    /* the uid carries the first packet's second: t0 = 1000 s = base62 "0000G8" */
+    int64_t sec = -1;
+    assert_int_equal(flow_uid_time(g.uid[0], &sec), 0);
+    assert_int_equal(sec, 1000);
+    assert_memory_equal(g.uid[0], "C0000G8", 7);
+    for (const char *c = g.uid[0] + 1; *c; c++)
+        assert_non_null(strchr("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", *c));
+}
+
+static void test_uid_time(void **st)
+{
+    (void)st;
+    struct flow_key k;
+    memset(&k, 0, sizeof(k));
+    char a[24], b[24];
+    int64_t sec;
+    /* 2026-11-29 00:00:00 UTC, the last representable ns and before 1970 */
+    flow_uid_make("s", 1795910400LL * NS + 123, &k, 0, a, sizeof(a));
+    assert_int_equal(strlen(a), 18);
+    assert_int_equal(flow_uid_time(a, &sec), 0);
+    assert_int_equal(sec, 1795910400LL);
+    flow_uid_make("s", INT64_MAX, &k, 0, b, sizeof(b));
+    assert_int_equal(flow_uid_time(b, &sec), 0);
+    assert_int_equal(sec, INT64_MAX / NS);
+    flow_uid_make("s", -5, &k, 0, b, sizeof(b)); /* before 1970: second 0 */
+    assert_memory_equal(b, "C000000", 7);
+    /* same second, another salt: another uid with the same time digits */
+    flow_uid_make("s", 1795910400LL * NS + 123, &k, 1, b, sizeof(b));
+    assert_string_not_equal(a, b);
+    assert_memory_equal(a, b, 7);
+    /* another sensor: another uid */
+    flow_uid_make("t", 1795910400LL * NS + 123, &k, 0, b, sizeof(b));
+    assert_string_not_equal(a, b);
+    /* shapes that are not a session uid */
+    assert_int_equal(flow_uid_time("C123", &sec), -1);
+    assert_int_equal(flow_uid_time("F00000G0000000000a", &sec), -1);
+    assert_int_equal(flow_uid_time("C00000G00000000-0a", &sec), -1);
+    assert_int_equal(flow_uid_time(NULL, &sec), -1);
 }
 
 static void test_s0_timeout_and_reuse(void **st)
@@ -204,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_community_id_vectors),
         cmocka_unit_test(test_tcp_sf_and_uid),
+        cmocka_unit_test(test_uid_time),
         cmocka_unit_test(test_s0_timeout_and_reuse),
         cmocka_unit_test(test_rej_and_history_scale),
         cmocka_unit_test(test_memcap_eviction),
