@@ -17,7 +17,7 @@
 # Environment:
 #   WORKLOAD=FILE  (default bench/workload.pcap)   SIZES="1 4 16"   REPS=10
 #   DATA=DIR       archive root (default /tmp/vigil-pivot-bench.$$)
-#   VIGIL=PATH     (default build/h-bench2/vigil, else ./vigil)
+#   VIGIL=PATH     (default build/release/vigil)
 #   LOOP=0         skip the tcpdump loop
 #   KEEP=1         keep the archive; REUSE=1 SIZES=N DATA=DIR measures an archive
 #                  kept from an earlier run (N copies) without ingesting
@@ -31,7 +31,7 @@ SIZES=${SIZES:-1 4 16}
 REPS=${REPS:-10}
 DATA=${DATA:-/tmp/vigil-pivot-bench.$$}
 VIGIL=${VIGIL:-}
-[[ -z $VIGIL && -x build/h-bench2/vigil ]] && VIGIL=build/h-bench2/vigil
+[[ -z $VIGIL && -x build/release/vigil ]] && VIGIL=build/release/vigil
 [[ -z $VIGIL ]] && VIGIL=./vigil
 VIGIL=$(realpath "$VIGIL")
 say() { printf '[pivot %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }

@@ -932,6 +932,8 @@ static size_t pq_prefix_len(const char *path)
 static int pq_plan_uid_time(struct pq_run *r, int64_t sec)
 {
     char e[512];
+    if (sec < 1 || sec > INT64_MAX / 1000000000LL - 1)
+        return 0; /* not a second a packet time can have */
     if (pcapindex_archive_list(r->q->data_dir, r->q->sensor, &r->afiles, &r->n_afiles, e,
                                sizeof(e)) < 0) {
         snprintf(r->err, r->errlen, "%s", e);
@@ -971,7 +973,7 @@ static int pq_plan_uid_time(struct pq_run *r, int64_t sec)
         if (i < w->start || w->done)
             continue;
         if ((!w->found && epoch > sec + 1) ||
-            (w->found && epoch * 1000000000LL > w->last_ns + PQ_UID_GAP)) {
+            (w->found && epoch > (w->last_ns + PQ_UID_GAP) / 1000000000LL)) {
             w->done = true;
             continue;
         }
