@@ -112,6 +112,16 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct output *
     return p;
 }
 
+/* Push every output's buffered rows out; the first failure stops the run. */
+static void pipeline_flush_outputs(struct pipeline *p)
+{
+    for (int i = 0; i < p->nouts; i++)
+        if (p->outs[i]->ops->flush && p->outs[i]->ops->flush(p->outs[i]) < 0 && !p->out_failed) {
+            snprintf(p->err, sizeof(p->err), "%s", p->outs[i]->err);
+            p->out_failed = 1;
+        }
+}
+
 static void pipeline_finish(struct pipeline *p)
 {
     flow_table_flush(p->flows);
@@ -125,22 +135,22 @@ static void pipeline_finish(struct pipeline *p)
     for (int i = 1; i < decode_anomaly_count(); i++)
         an += decoder_anomaly_count(p->dec, i);
     p->ctr.decode_anomalies = an;
-    for (int i = 0; i < p->nouts; i++)
-        if (p->outs[i]->ops->flush && p->outs[i]->ops->flush(p->outs[i]) < 0 && !p->out_failed) {
-            snprintf(p->err, sizeof(p->err), "%s", p->outs[i]->err);
-            p->out_failed = 1;
-        }
+    pipeline_flush_outputs(p);
 }
 
-/* Wall-clock tick at most once a second (checked every 1024 packets and
- * when a live read times out with no packet). */
+/* Wall-clock tick at most once a second (checked every 1024 packets): the
+ * caller's tick, and the outputs flushed, so that on a live interface
+ * alerts and log rows reach their files within about a second instead of
+ * when a 1 MiB buffer fills or the capture stops. */
 static void pipeline_tick(struct pipeline *p)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (now.tv_sec != p->last_tick) {
         p->last_tick = now.tv_sec;
-        p->cfg.tick(p->cfg.tick_ctx);
+        if (p->cfg.tick)
+            p->cfg.tick(p->cfg.tick_ctx);
+        pipeline_flush_outputs(p);
     }
 }
 
@@ -177,7 +187,7 @@ int pipeline_run(struct pipeline *p, struct capture_source *src)
         }
         detect_packet(&pkt);
         detect_reload_poll(); /* SIGHUP: rules built off the packet path, swapped here */
-        if (p->cfg.tick && (p->ctr.packets & 1023) == 0)
+        if ((p->ctr.packets & 1023) == 0)
             pipeline_tick(p);
         if (p->out_failed) {
             rc = -1;
