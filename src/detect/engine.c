@@ -683,7 +683,7 @@ void detect_packet(const struct packet *pkt)
     stash.pkt = NULL; /* done: stream data delivered from now on has no packet */
 }
 
-static uint8_t app_of(const char *name)
+uint8_t det_app_of(const char *name)
 {
     if (!name)
         return 0;
@@ -715,7 +715,7 @@ void detect_app_proto(const struct proto_conn *conn, const char *name)
         return;
     struct det_flow *fs = det_flow_find(conn->uid, 1);
     if (fs && !fs->app)
-        fs->app = app_of(name);
+        fs->app = det_app_of(name);
 }
 
 void det_tx_dir(struct det_insp *in, const struct proto_conn *conn, int to_server)

@@ -166,29 +166,12 @@ int det_app_once(struct det_flow *fs, const struct rule *r, uint64_t tx, int to_
     return 1;
 }
 
-static uint8_t app_of_parser(const char *name)
-{
-    if (!name)
-        return 0;
-    if (strcmp(name, "ssl") == 0)
-        return RULE_PROTO_TLS;
-    if (strcmp(name, "dns") == 0)
-        return RULE_PROTO_DNS;
-    if (strcmp(name, "ssh") == 0)
-        return RULE_PROTO_SSH;
-    if (strcmp(name, "smtp") == 0)
-        return RULE_PROTO_SMTP;
-    if (strcmp(name, "ftp") == 0)
-        return RULE_PROTO_FTP;
-    if (strcmp(name, "ftp-data") == 0)
-        return RULE_PROTO_FTP_DATA;
-    return 0;
-}
-
 void detect_app_inspect(const struct proto_conn *conn, const char *parser,
                         const struct proto_insp *pi)
 {
-    uint8_t app = app_of_parser(parser);
+    uint8_t app = det_app_of(parser);
+    if (app == RULE_PROTO_HTTP) /* HTTP has its own hook (engine_http.c) */
+        app = 0;
     enum det_grp g = app == RULE_PROTO_TLS    ? DG_TLS
                      : app == RULE_PROTO_DNS  ? DG_DNS
                      : app == RULE_PROTO_SSH  ? DG_SSH

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/hex.h"
 #include "core/cursor.h"
 #include "detect/detect_http.h"
 #include "detect/engine_int.h"
@@ -111,17 +112,6 @@ void detect_http_cap_body(struct detect_http_cap *c, int dir, const uint8_t *p, 
 
 /* ---- builders ------------------------------------------------------------------ */
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* RFC 3986 5.2.4 on a decoded path in place (starts with '/'). */
 static size_t remove_dot_segments(uint8_t *p, size_t n)
 {
@@ -169,8 +159,8 @@ size_t detect_http_uri_normalize(const uint8_t *in, size_t n, uint8_t *out)
         out[o++] = '/';
     for (; i < qs; i++) {
         uint8_t c = in[i];
-        if (c == '%' && i + 2 < qs && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
-            c = (uint8_t)(hexval(in[i + 1]) * 16 + hexval(in[i + 2]));
+        if (c == '%' && i + 2 < qs && core_hexval(in[i + 1]) >= 0 && core_hexval(in[i + 2]) >= 0) {
+            c = (uint8_t)(core_hexval(in[i + 1]) * 16 + core_hexval(in[i + 2]));
             i += 2;
         }
         if (c == '/' && o > 0 && out[o - 1] == '/')

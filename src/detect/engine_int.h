@@ -184,6 +184,8 @@ struct det_insp {
 struct det_http;
 
 /* engine.c */
+/* RULE_PROTO_* of a parser name ("http", "ssl", "dns", ...), 0 for others. */
+uint8_t det_app_of(const char *name);
 extern struct det_flow *detect_flows;
 /* A transaction inspection of conn for app, in the request (to_server) or
  * response direction, with the current packet's stash when it is conn's. */

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "detect/engine_int.h"
 #include "detect/rule_pkt.h"
 #include "flow/flow.h"
@@ -298,18 +299,13 @@ static int pkt_conds_ok(const struct rule_px *x, const struct det_insp *in)
 
 /* ---- events ----------------------------------------------------------------- */
 
-static int hexval(int c)
-{
-    return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
-}
-
 /* The record's uri is already percent-decoded once (Zeek's unescaped_URI:
  * every valid %XX is decoded), so a valid %XX left in it was "%25XX" on
  * the wire: a double-encoded URI. */
 static int uri_double_encoded(const uint8_t *u, uint32_t n)
 {
     for (uint32_t i = 0; i + 2 < n; i++)
-        if (u[i] == '%' && hexval(u[i + 1]) >= 0 && hexval(u[i + 2]) >= 0)
+        if (u[i] == '%' && core_hexval(u[i + 1]) >= 0 && core_hexval(u[i + 2]) >= 0)
             return 1;
     return 0;
 }

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/hex.h"
 #include "core/cursor.h"
 #include "extract/mime.h"
 
@@ -133,17 +134,6 @@ static size_t mp_2231_prefix(const char *p, size_t n)
     return i + 1;
 }
 
-static int mp_hex(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 size_t mime_filename_extract(const char *v, size_t n, char *out, size_t outlen)
 {
     /* ^.*name[blank]*\*?=[blank]* : the last such match (greedy .*) */
@@ -182,7 +172,7 @@ size_t mime_filename_extract(const char *v, size_t n, char *out, size_t outlen)
     for (size_t i = 0; i < len && o + 1 < outlen; i++) {
         int a, b;
         if (p[i] == '%' && i + 2 < len &&
-            (a = mp_hex((uint8_t)p[i + 1])) >= 0 && (b = mp_hex((uint8_t)p[i + 2])) >= 0) {
+            (a = core_hexval((uint8_t)p[i + 1])) >= 0 && (b = core_hexval((uint8_t)p[i + 2])) >= 0) {
             out[o++] = (char)(a << 4 | b);
             i += 2;
         } else {
@@ -333,8 +323,8 @@ size_t mime_qp_decode_line(const uint8_t *p, size_t n, uint8_t *out, bool *soft,
                 break;
             }
             if (cursor_peek_u8(&c, 0, &h1) == 0 && cursor_peek_u8(&c, 1, &h2) == 0 &&
-                mp_hex(h1) >= 0 && mp_hex(h2) >= 0) {
-                out[o++] = (uint8_t)(mp_hex(h1) << 4 | mp_hex(h2));
+                core_hexval(h1) >= 0 && core_hexval(h2) >= 0) {
+                out[o++] = (uint8_t)(core_hexval(h1) << 4 | core_hexval(h2));
                 cursor_skip(&c, 2);
                 continue;
             }

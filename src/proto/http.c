@@ -29,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/hex.h"
 #include "core/cursor.h"
 #include "proto/http.h"
 
@@ -298,17 +299,6 @@ void http_txn_emit(struct http_state *s, struct http_txn *t)
 
 /* ---- URI unescaping (Zeek's unescape_URI, with its weirds) ---- */
 
-static int http_hex(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decode one %-escape at c (just past the '%') into out; returns bytes written. */
 static size_t http_unescape_one(struct http_state *s, struct cursor *c, uint8_t *out, int64_t ts)
 {
@@ -331,20 +321,20 @@ static size_t http_unescape_one(struct http_state *s, struct cursor *c, uint8_t 
         http_weird(s, "double_%_in_URI", NULL, ts);
         return 0; /* the first '%' is dropped; the second starts a new escape */
     }
-    if (http_hex(a) >= 0 && http_hex(b) >= 0) {
+    if (core_hexval(a) >= 0 && core_hexval(b) >= 0) {
         cursor_skip(c, 2);
-        out[0] = (uint8_t)(http_hex(a) << 4 | http_hex(b));
+        out[0] = (uint8_t)(core_hexval(a) << 4 | core_hexval(b));
         return 1;
     }
     if (cursor_has(c, 5) && c->p[0] == 'u') {
         memcpy(u, c->p, 5);
-        if (http_hex(u[1]) >= 0 && http_hex(u[2]) >= 0 && http_hex(u[3]) >= 0 &&
-            http_hex(u[4]) >= 0) {
+        if (core_hexval(u[1]) >= 0 && core_hexval(u[2]) >= 0 && core_hexval(u[3]) >= 0 &&
+            core_hexval(u[4]) >= 0) {
             size_t k = 0;
             cursor_skip(c, 5);
             if (!(u[1] == '0' && u[2] == '0'))
-                out[k++] = (uint8_t)(http_hex(u[1]) << 4 | http_hex(u[2]));
-            out[k++] = (uint8_t)(http_hex(u[3]) << 4 | http_hex(u[4]));
+                out[k++] = (uint8_t)(core_hexval(u[1]) << 4 | core_hexval(u[2]));
+            out[k++] = (uint8_t)(core_hexval(u[3]) << 4 | core_hexval(u[4]));
             return k;
         }
     }

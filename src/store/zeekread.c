@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "store/zeeklog.h"
 
 /* ---- a per-row arena: blocks freed together ---- */
@@ -141,17 +142,6 @@ void zeek_reader_close(struct zeek_reader *r)
     free(r);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Undo \xNN escapes into arena memory. */
 static int unescape(struct zeek_reader *r, const char *s, size_t n, struct rstr *out)
 {
@@ -160,9 +150,9 @@ static int unescape(struct zeek_reader *r, const char *s, size_t n, struct rstr 
     if (!d)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x' && hexval((unsigned char)s[i + 2]) >= 0 &&
-            hexval((unsigned char)s[i + 3]) >= 0) {
-            d[o++] = (char)(hexval((unsigned char)s[i + 2]) * 16 + hexval((unsigned char)s[i + 3]));
+        if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x' && core_hexval((unsigned char)s[i + 2]) >= 0 &&
+            core_hexval((unsigned char)s[i + 3]) >= 0) {
+            d[o++] = (char)(core_hexval((unsigned char)s[i + 2]) * 16 + core_hexval((unsigned char)s[i + 3]));
             i += 3;
         } else {
             d[o++] = s[i];
