@@ -25,19 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    struct proto_conn conn = {.uid = "Cfuzz", .community_id = "1:fuzz", .ip_proto = 6};
-    conn.orig_h.family = conn.resp_h.family = 4;
-    conn.orig_h.a[0] = 10;
-    conn.resp_h.a[0] = 8;
-    conn.orig_p = 40000;
-    conn.resp_p = (data[0] & 1) ? 1080 : 40001;
-    const struct harness_opts o = {.format = HARNESS_FRAME,
-                                   .flags = HARNESS_PROBE_FIRST | HARNESS_EMPTY_SKIP |
-                                            HARNESS_STOP_ON_SWITCH,
-                                   .ts0 = 1000000000,
-                                   .ts_step = 1000,
-                                   .switch_ret = 0,
-                                   .expect_ret = -1};
-    harness_drive(&proto_socks, &conn, data + 1, size - 1, &o);
+    harness_drive_tcp(&proto_socks, (data[0] & 1) ? 1080 : 40001, data + 1, size - 1,
+                      &harness_opts_switching);
     return 0;
 }

@@ -25,18 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    struct proto_conn conn = {.uid = "Cfuzz", .community_id = "1:fuzz", .ip_proto = 6};
-    conn.orig_h.family = conn.resp_h.family = 4;
-    conn.orig_h.a[0] = 10;
-    conn.resp_h.a[0] = 8;
-    conn.orig_p = 40000;
-    conn.resp_p = (data[0] & 1) ? 22 : 2222;
     const struct harness_opts o = {.format = HARNESS_FRAME,
                                    .flags = HARNESS_EMPTY_GAP,
                                    .ts0 = 1000000000,
                                    .ts_step = 1000,
                                    .switch_ret = -1,
                                    .expect_ret = -1};
-    harness_drive(&proto_ssh, &conn, data + 1, size - 1, &o);
+    harness_drive_tcp(&proto_ssh, (data[0] & 1) ? 22 : 2222, data + 1, size - 1, &o);
     return 0;
 }

@@ -268,3 +268,23 @@ void harness_drive(const struct proto_parser *p, const struct proto_conn *conn, 
     }
     p->state_free(st, &ctx);
 }
+
+void harness_drive_tcp(const struct proto_parser *p, uint16_t resp_p, const uint8_t *data,
+                       size_t size, const struct harness_opts *o)
+{
+    struct proto_conn conn = {.uid = "Cfuzz", .community_id = "1:fuzz", .ip_proto = 6};
+    conn.orig_h.family = conn.resp_h.family = 4;
+    conn.orig_h.a[0] = 10;
+    conn.resp_h.a[0] = 8;
+    conn.orig_p = 40000;
+    conn.resp_p = resp_p;
+    harness_drive(p, &conn, data, size, o);
+}
+
+const struct harness_opts harness_opts_switching = {
+    .format = HARNESS_FRAME,
+    .flags = HARNESS_PROBE_FIRST | HARNESS_EMPTY_SKIP | HARNESS_STOP_ON_SWITCH,
+    .ts0 = 1000000000,
+    .ts_step = 1000,
+    .switch_ret = 0,
+    .expect_ret = -1};

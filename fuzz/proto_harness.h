@@ -62,4 +62,14 @@ struct harness_opts {
 void harness_drive(const struct proto_parser *p, const struct proto_conn *conn, const uint8_t *data,
                    size_t size, const struct harness_opts *o);
 
+/* harness_drive on the TCP session the framed harnesses share:
+ * 10.0.0.0:40000 -> 8.0.0.0:resp_p, uid "Cfuzz". */
+void harness_drive_tcp(const struct proto_parser *p, uint16_t resp_p, const uint8_t *data,
+                       size_t size, const struct harness_opts *o);
+
+/* The options of the STARTTLS-style parsers (IMAP, POP3, SOCKS): framed,
+ * each side's first frame through the probe, empty frames skipped, nothing
+ * fed after a switch (which succeeds), expectations refused. */
+extern const struct harness_opts harness_opts_switching;
+
 #endif

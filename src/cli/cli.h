@@ -74,6 +74,8 @@ struct cli_archive {
 /* Handle one archive option (getopt's c and optarg): 1 taken, 0 not an
  * archive option, <0 bad value (message printed). */
 int cli_archive_opt(struct cli_archive *a, const char *cmd, int c, const char *arg);
+/* --help lines of the extraction and intel options cli_archive_opt takes. */
+extern const char cli_archive_content_usage[];
 /* Open the archive (recovery, retention), the log output and the --intel
  * matcher.  0 or exit code. */
 int cli_archive_open(struct cli_archive *a, const char *cmd);

@@ -286,6 +286,20 @@ static void *capture_ticker(void *arg)
     return NULL;
 }
 
+/* The extraction and intel options of `vigil capture` and `vigil ingest`
+ * (cli_archive_opt), as their --help lists them. */
+const char cli_archive_content_usage[] =
+    "      --extract           file extraction: files.log with the other logs, every\n"
+    "                          file stored once by SHA-256 under\n"
+    "                          DATA/sensor_data/<sensor>/files/ (docs/extract.md)\n"
+    "      --extract-max-size BYTES  bytes stored per file (default 100 MiB)\n"
+    "      --yara DIR          YARA rules (*.yar, *.yara): extracted files scanned,\n"
+    "                          matches in notice.log (implies --extract; a bad rule:\n"
+    "                          exit 2 with FILE:LINE)\n"
+    "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
+    "                          repeatable): hits to intel.log and eve.json\n"
+    "                          (docs/intel.md)\n";
+
 static void capture_usage(FILE *out)
 {
     fprintf(out,
@@ -307,20 +321,10 @@ static void capture_usage(FILE *out)
             "  -j, --json              Zeek JSON logs\n"
             "      --stats             show the drop counters of the last or running capture\n"
             "  -q, --quiet             no per-file lines\n"
-            "      --extract           file extraction: files.log with the other logs, every\n"
-            "                          file stored once by SHA-256 under\n"
-            "                          DATA/sensor_data/<sensor>/files/ (docs/extract.md)\n"
-            "      --extract-max-size BYTES  bytes stored per file (default 100 MiB)\n"
-            "      --yara DIR          YARA rules (*.yar, *.yara): extracted files scanned,\n"
-            "                          matches in notice.log (implies --extract; a bad rule:\n"
-            "                          exit 2 with FILE:LINE)\n"
-            "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
-            "                          repeatable): hits to intel.log and eve.json\n"
-            "                          (docs/intel.md)\n"
-            "%s\n"
+            "%s%s\n"
             "Drops (kernel ring, interface) are logged every minute and at exit and kept in\n"
             "DATA/sensor_data/<sensor>/capture.stats.  docs/capture.md tells more.\n",
-            behave_usage);
+            cli_archive_content_usage, behave_usage);
 }
 
 static const struct option capture_longs[] = {

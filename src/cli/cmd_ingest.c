@@ -48,19 +48,9 @@ static void ingest_usage(FILE *out)
             "  -l, --log-dir DIR       logs here instead\n"
             "  -j, --json              Zeek JSON logs\n"
             "  -q, --quiet             no progress, no per-file lines\n"
-            "      --extract           file extraction: files.log with the other logs, every\n"
-            "                          file stored once by SHA-256 under\n"
-            "                          DATA/sensor_data/<sensor>/files/ (docs/extract.md)\n"
-            "      --extract-max-size BYTES  bytes stored per file (default 100 MiB)\n"
-            "      --yara DIR          YARA rules (*.yar, *.yara): extracted files scanned,\n"
-            "                          matches in notice.log (implies --extract; a bad rule:\n"
-            "                          exit 2 with FILE:LINE)\n"
-            "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
-            "                          repeatable): hits to intel.log and eve.json\n"
-            "                          (docs/intel.md)\n"
-            "%s\n"
+            "%s%s\n"
             "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input.  docs/ingest.md tells more.\n",
-            behave_usage);
+            cli_archive_content_usage, behave_usage);
 }
 
 static const struct option ingest_longs[] = {
