@@ -38,23 +38,10 @@ import re
 import subprocess
 import sys
 
+import zeeklog as zl
+
 PORTED = {6, 17, 132}
 ICMP = {1, 58}
-
-
-def known_list(path):
-    known = set()
-    try:
-        text = open(path, encoding="utf-8").read()
-    except OSError:
-        return known
-    m = re.search(r"```arkime-known\n(.*?)```", text, re.S)
-    if m:
-        for line in m.group(1).splitlines():
-            parts = line.split("\t")
-            if len(parts) == 3:
-                known.add(tuple(parts))
-    return known
 
 
 def group_key(proto, a, ap, b, bp):
@@ -173,14 +160,12 @@ def main():
     vigil = os.environ.get("VIGIL", "build/release/vigil")
     corpus = os.environ.get("CORPUS", "../shared/corpus")
     tmp = os.environ.get("TEST_TMP", "/tmp/vigil-arkime")
-    here = os.path.dirname(os.path.abspath(__file__))
-    known = known_list(os.path.join(here, "KNOWN-DIFFERENCES.md"))
+    known = zl.Known("arkime")
     files = sorted(glob.glob(os.path.join(corpus, "**", "*.arkime-sessions.json"), recursive=True))
     if not files or not os.access(vigil, os.X_OK):
         print("# corpus or vigil missing")
         return 77
     n = failed = 0
-    seen_known = set()
     totals = {"groups": 0, "equal": 0}
     for f in files:
         base = f[: -len(".arkime-sessions.json")]
@@ -190,9 +175,7 @@ def main():
         n += 1
         rel = os.path.relpath(trace, corpus)
         out = os.path.join(tmp, "x%d" % n)
-        os.makedirs(out, exist_ok=True)
-        subprocess.run([vigil, "analyze", "-q", "-r", trace, "-l", out, "--json"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        zl.analyze(vigil, trace, out, ["--json"])
         try:
             rows = [json.loads(l) for l in open(os.path.join(out, "conn.log"), encoding="utf-8")
                     if l.strip()]
@@ -220,9 +203,8 @@ def main():
             diffs += [(k, b) for b in bad]
             if not bad:
                 totals["equal"] += 1
-        unknown = [d for d in diffs if (rel, d[0], d[1]) not in known]
-        seen_known |= {(rel, d[0], d[1]) for d in diffs}
-        stale = [kn for kn in known if kn[0] == rel and (kn[1], kn[2]) not in diffs]
+        unknown = known.unlisted(rel, diffs)
+        stale = [kn for kn in sorted(known.listed) if kn[0] == rel and (kn[1], kn[2]) not in diffs]
         if unknown or stale:
             failed += 1
             print("not ok %d - %s: %d new difference(s), %d listed but gone"

@@ -15,9 +15,9 @@ block `conn-known`, lines `trace<TAB>key<TAB>field`) or when fewer than 98%
 of the Zeek 8 connections are equal on every field.
 """
 import os
-import re
-import subprocess
 import sys
+
+import zeeklog as zl
 
 FIELDS = ["duration", "orig_bytes", "resp_bytes", "conn_state", "missed_bytes", "history",
           "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes"]
@@ -25,123 +25,47 @@ KEY = ["proto", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]
 TARGET = 98.0
 
 
-def read_log(path):
-    fields, rows = None, []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("#fields"):
-                fields = line.split("\t")[1:]
-                continue
-            if not line or line.startswith("#"):
-                continue
-            if fields is None:
-                # .cut files: first line holds the column names
-                fields = line.split("\t")
-                continue
-            vals = line.split("\t")
-            rows.append(dict(zip(fields, vals)))
-    return fields or [], rows
-
-
-def key_of(r):
-    return "|".join(r.get(k, "") for k in KEY)
-
-
 def same(field, zv, vv):
-    if zv is None:
-        return True
-    if re.fullmatch(r"X+(\.X+)?", zv):
+    if zv is None or zl.masked(zv):
         return True
     if field == "duration" and zv != "-" and vv != "-":
-        try:
-            return abs(float(zv) - float(vv)) <= 0.001
-        except ValueError:
-            return False
+        d = zl.delta(zv, vv)
+        return d is not None and d <= 0.001
     return zv == vv
 
 
-def known_list(path):
-    known = set()
-    try:
-        text = open(path, encoding="utf-8").read()
-    except OSError:
-        return known
-    m = re.search(r"```conn-known\n(.*?)```", text, re.S)
-    if m:
-        for line in m.group(1).splitlines():
-            parts = line.split("\t")
-            if len(parts) == 3:
-                known.add(tuple(parts))
-    return known
-
-
 def run_vigil(vigil, trace, outdir):
-    os.makedirs(outdir, exist_ok=True)
-    p = subprocess.run([vigil, "analyze", "-q", "-r", trace, "-l", outdir],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    p = zl.analyze(vigil, trace, outdir)
     path = os.path.join(outdir, "conn.log")
     if not os.path.exists(path):
         return None, p.stderr.decode(errors="replace")
-    return read_log(path)[1], ""
+    return zl.read_log(path)[1], ""
 
 
 def compare(zrows, vrows, zfields):
-    """Yield (key, field) differences; return count of fully equal Zeek rows."""
-    bykey = {}
-    for r in sorted(vrows, key=lambda r: float(r.get("ts", "0"))):
-        bykey.setdefault(key_of(r), []).append(r)
-    diffs, equal = [], 0
-    for z in sorted(zrows, key=lambda r: float(r["ts"]) if re.match(r"^[0-9.]+$", r.get("ts", "")) else 0):
-        k = key_of(z)
-        cands = bykey.get(k)
-        if not cands:
-            diffs.append((k, "missing"))
-            continue
-        v = cands.pop(0)
-        bad = [f for f in FIELDS if f in zfields and not same(f, z.get(f), v.get(f, "-"))]
-        for f in bad:
-            diffs.append((k, f))
-        if not bad:
-            equal += 1
-    for k, rest in bykey.items():
-        for _ in rest:
-            diffs.append((k, "extra"))
-    return diffs, equal
+    """(key, field) differences, and the count of fully equal Zeek rows."""
+    return zl.compare_rows(
+        zrows, vrows, zl.keyer(KEY), order=zl.ts_of,
+        differing=lambda z, v: [f for f in FIELDS
+                                if f in zfields and not same(f, z.get(f), v.get(f, "-"))])
 
 
 def main():
-    vigil = os.environ.get("VIGIL", "build/release/vigil")
-    corpus = os.environ.get("CORPUS", "../shared/corpus")
-    tmp = os.environ.get("TEST_TMP", "/tmp/vigil-conn")
-    here = os.path.dirname(os.path.abspath(__file__))
-    known = known_list(os.path.join(here, "KNOWN-DIFFERENCES.md"))
+    vigil, corpus, tmp = zl.environment("/tmp/vigil-conn")
+    known = zl.Known("conn")
     verbose = "-v" in sys.argv
-    if not os.path.isdir(corpus) or not os.access(vigil, os.X_OK):
-        print("# corpus or vigil missing")
+    if zl.missing(vigil, corpus):
         return 77
-    jobs = []
-    for root, _, files in os.walk(corpus):
-        for f in sorted(files):
-            m = re.match(r"(.*)\.(zeek8-conn\.log|zeek-conn\.log(\.cut)?|zeek-conn\.cut)$", f)
-            if not m:
-                continue
-            base = m.group(1)
-            trace = None
-            for ext in (".pcap", ".pcapng", ".trace"):
-                if os.path.exists(os.path.join(root, base + ext)):
-                    trace = os.path.join(root, base + ext)
-            if trace:
-                jobs.append((os.path.join(root, f), trace, m.group(2).startswith("zeek8")))
-    jobs.sort()
+    jobs = zl.baselines(corpus, r"(.*)\.(zeek8-conn\.log|zeek-conn\.log(\.cut)?|zeek-conn\.cut)$")
     total = equal = 0
     failed = 0
     new_lines = []
     n = 0
-    for log, trace, main_target in jobs:
+    for log, trace, m in jobs:
+        main_target = m.group(2).startswith("zeek8")
         n += 1
         rel = os.path.relpath(log, corpus)
-        zfields, zrows = read_log(log)
+        zfields, zrows = zl.read_log(log)
         vrows, err = run_vigil(vigil, trace, os.path.join(tmp, "x%d" % n))
         if vrows is None:
             print("not ok %d - %s: vigil wrote no conn.log: %s" % (n, rel, err.strip()[:200]))
@@ -151,16 +75,10 @@ def main():
         if main_target:
             total += len(zrows)
             equal += eq
-        unknown = [d for d in diffs if (rel, d[0], d[1]) not in known]
-        if unknown:
+        unknown = known.unlisted(rel, diffs)
+        if not zl.tap_baseline(n, rel, unknown, eq, len(zrows), diffs):
             failed += 1
-            print("not ok %d - %s: %d new difference(s)" % (n, rel, len(unknown)))
-            for k, f in unknown[:10]:
-                print("#   %s %s" % (k, f))
             new_lines += ["%s\t%s\t%s" % (rel, k, f) for k, f in unknown]
-        else:
-            print("ok %d - %s (%d/%d equal%s)" % (n, rel, eq, len(zrows),
-                                                 ", known differences" if diffs else ""))
     pct = 100.0 * equal / total if total else 0.0
     print("# Zeek 8 connections equal on every field: %d of %d (%.2f%%)" % (equal, total, pct))
     n += 1

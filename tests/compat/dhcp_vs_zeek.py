@@ -7,27 +7,14 @@ synthetic DISCOVER/OFFER/REQUEST/ACK exchange is tests/unit/test_dhcp.c.)
 """
 import os
 import re
-import subprocess
 import sys
 
-
-def read_log(path):
-    fields, rows = [], []
-    for line in open(path, encoding="utf-8", errors="surrogateescape"):
-        line = line.rstrip("\n")
-        if line.startswith("#fields"):
-            fields = line.split("\t")[1:]
-        elif line and not line.startswith("#"):
-            rows.append(dict(zip(fields, line.split("\t"))))
-    return fields, rows
+import zeeklog as zl
 
 
 def main():
-    vigil = os.environ.get("VIGIL", "build/release/vigil")
-    corpus = os.environ.get("CORPUS", "../shared/corpus")
-    tmp = os.environ.get("TEST_TMP", "/tmp/vigil-dhcp")
-    if not os.path.isdir(corpus) or not os.access(vigil, os.X_OK):
-        print("# corpus or vigil missing")
+    vigil, corpus, tmp = zl.environment("/tmp/vigil-dhcp")
+    if zl.missing(vigil, corpus):
         return 77
     n = failed = 0
     for root, _, files in sorted(os.walk(corpus)):
@@ -35,18 +22,14 @@ def main():
             m = re.match(r"(.*)\.zeek8-dhcp\.log$", f)
             if not m:
                 continue
-            trace = next((os.path.join(root, m.group(1) + e) for e in (".pcap", ".pcapng")
-                          if os.path.exists(os.path.join(root, m.group(1) + e))), None)
+            trace = zl.trace_for(root, m.group(1))
             if not trace:
                 continue
             n += 1
             out = os.path.join(tmp, "d%d" % n)
-            os.makedirs(out, exist_ok=True)
-            subprocess.run([vigil, "analyze", "-q", "-r", trace, "-l", out],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
-            zf, zrows = read_log(os.path.join(root, f))
-            vpath = os.path.join(out, "dhcp.log")
-            vrows = read_log(vpath)[1] if os.path.exists(vpath) else []
+            zl.analyze(vigil, trace, out)
+            zf, zrows = zl.read_log(os.path.join(root, f))
+            vrows = zl.read_log(os.path.join(out, "dhcp.log"), missing_ok=True)[1]
             vby = {(r.get("ts"), r.get("mac")): r for r in vrows}
             bad = []
             for z in zrows:

@@ -23,64 +23,36 @@ on every compared field.  -v writes the new differences to TEST_TMP.
 """
 import os
 import re
-import subprocess
 import sys
+
+import zeeklog as zl
 
 TARGET = 95.0
 KEY = ["proto", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "trans_id"]
 SKIP = {"uid"}
-
-
-def read_log(path):
-    fields, rows = None, []
-    with open(path, encoding="utf-8", errors="surrogateescape") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("#fields"):
-                fields = line.split("\t")[1:]
-                continue
-            if not line or line.startswith("#"):
-                continue
-            if fields is None:  # .cut: the first line names the columns
-                fields = line.split("\t")
-                continue
-            rows.append(dict(zip(fields, line.split("\t"))))
-    return fields or [], rows
-
-
-def masked(v):
-    return v is not None and re.fullmatch(r"X+(\.X+)?", v) is not None
-
-
-def key_of(r):
-    return "|".join(r.get(k, "") for k in KEY)
-
-
-def ts_of(r):
-    t = r.get("ts", "")
-    return float(t) if re.fullmatch(r"[0-9.]+", t) else 0.0
+key_of = zl.keyer(KEY)
 
 
 def compare(zrows, zfields, vrows, vfields):
     fields = [f for f in zfields if f in vfields and f not in SKIP]
     bykey = {}
-    vsorted = sorted(vrows, key=ts_of)
+    vsorted = sorted(vrows, key=zl.ts_of)
     for r in vsorted:
         bykey.setdefault(key_of(r), []).append(r)
     diffs, equal, used = [], 0, set()
-    for z in sorted(zrows, key=ts_of):
+    for z in sorted(zrows, key=zl.ts_of):
         k = key_of(z)
         cands = [v for v in bykey.get(k, []) if id(v) not in used]
         if not cands:  # ids flipped, or a .cut without them: what the row has of these
             loose = [f for f in ("proto", "trans_id", "query") if f in z]
             cands = [v for v in vsorted if id(v) not in used and loose and
-                     all(masked(z[f]) or z[f] == v.get(f) for f in loose)]
+                     all(zl.masked(z[f]) or z[f] == v.get(f) for f in loose)]
         if not cands:
             diffs.append((k, "missing"))
             continue
         v = cands[0]
         used.add(id(v))
-        bad = [f for f in fields if not masked(z.get(f)) and z.get(f) != v.get(f, "-")]
+        bad = [f for f in fields if not zl.masked(z.get(f)) and z.get(f) != v.get(f, "-")]
         diffs += [(k, f) for f in bad]
         equal += not bad
     for r in vrows:
@@ -89,39 +61,13 @@ def compare(zrows, zfields, vrows, vfields):
     return diffs, equal
 
 
-def known_list(path):
-    known = set()
-    try:
-        text = open(path, encoding="utf-8").read()
-    except OSError:
-        return known
-    m = re.search(r"```dns-known\n(.*?)```", text, re.S)
-    if m:
-        for line in m.group(1).splitlines():
-            parts = line.split("\t")
-            if len(parts) == 3:
-                known.add(tuple(parts))
-    return known
-
-
 def run_vigil(vigil, trace, outdir):
-    os.makedirs(outdir, exist_ok=True)
-    p = subprocess.run([vigil, "analyze", "-q", "-r", trace, "-l", outdir],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    p = zl.analyze(vigil, trace, outdir)
     path = os.path.join(outdir, "dns.log")
     if p.returncode != 0:
         return None, None, p.stderr.decode(errors="replace")
-    if not os.path.exists(path):
-        return [], [], ""
-    f, rows = read_log(path)
+    f, rows = zl.read_log(path, missing_ok=True)
     return f, rows, ""
-
-
-def find_trace(root, base):
-    for ext in (".pcap", ".pcapng", ".trace"):
-        if os.path.exists(os.path.join(root, base + ext)):
-            return os.path.join(root, base + ext)
-    return None
 
 
 def suricata_checks(path):
@@ -155,7 +101,7 @@ def check_suricata(n, corpus, vigil, tmp, known):
             checks = suricata_checks(os.path.join(root, f))
             if not checks:
                 continue
-            trace = find_trace(root, f.split(".")[0])
+            trace = zl.trace_for(root, f.split(".")[0])
             if not trace:
                 continue
             _, rows, err = run_vigil(vigil, trace, os.path.join(tmp, "s%d" % len(results)))
@@ -172,30 +118,19 @@ def check_suricata(n, corpus, vigil, tmp, known):
 
 
 def main():
-    vigil = os.environ.get("VIGIL", "build/release/vigil")
-    corpus = os.environ.get("CORPUS", "../shared/corpus")
-    tmp = os.environ.get("TEST_TMP", "/tmp/vigil-dns")
-    here = os.path.dirname(os.path.abspath(__file__))
-    known = known_list(os.path.join(here, "KNOWN-DIFFERENCES.md"))
+    vigil, corpus, tmp = zl.environment("/tmp/vigil-dns")
+    known = zl.Known("dns")
     verbose = "-v" in sys.argv
-    if not os.path.isdir(corpus) or not os.access(vigil, os.X_OK):
-        print("# corpus or vigil missing")
+    if zl.missing(vigil, corpus):
         return 77
-    jobs = []
-    for root, _, files in os.walk(corpus):
-        for f in sorted(files):
-            m = re.match(r"(.*)\.(zeek8-dns\.log|zeek-dns\.log(\.cut)?)$", f)
-            if m:
-                trace = find_trace(root, m.group(1))
-                if trace:
-                    jobs.append((os.path.join(root, f), trace, m.group(2).startswith("zeek8")))
-    jobs.sort()
+    jobs = zl.baselines(corpus, r"(.*)\.(zeek8-dns\.log|zeek-dns\.log(\.cut)?)$")
     n = total = equal = failed = 0
-    seen_known, new_lines = set(), []
-    for log, trace, main_target in jobs:
+    new_lines = []
+    for log, trace, m in jobs:
+        main_target = m.group(2).startswith("zeek8")
         n += 1
         rel = os.path.relpath(log, corpus)
-        zfields, zrows = read_log(log)
+        zfields, zrows = zl.read_log(log)
         vfields, vrows, err = run_vigil(vigil, trace, os.path.join(tmp, "x%d" % n))
         if vfields is None:  # counts as no row equal
             print("not ok %d - %s: vigil failed: %s" % (n, rel, err.strip()[:200]))
@@ -208,26 +143,14 @@ def main():
         if main_target:
             total += len(zrows)
             equal += eq
-        unknown = [d for d in diffs if (rel, d[0], d[1]) not in known]
-        seen_known |= {(rel, d[0], d[1]) for d in diffs}
-        if unknown:
+        unknown = known.unlisted(rel, diffs)
+        if not zl.tap_baseline(n, rel, unknown, eq, len(zrows), diffs):
             failed += 1
-            print("not ok %d - %s: %d new difference(s)" % (n, rel, len(unknown)))
-            for k, f in unknown[:10]:
-                print("#   %s %s" % (k, f))
             new_lines += ["%s\t%s\t%s" % (rel, k, f) for k, f in unknown]
-        else:
-            print("ok %d - %s (%d/%d equal%s)" % (n, rel, eq, len(zrows),
-                                                 ", known differences" if diffs else ""))
-    stale = sorted(k for k in known if k[1] != "suricata" and k not in seen_known)
+    stale = known.stale(lambda k: k[1] != "suricata")
     n += 1
-    if stale:
-        failed += 1
-        print("not ok %d - %d listed difference(s) no longer occur" % (n, len(stale)))
-        for s in stale[:10]:
-            print("#   %s" % "\t".join(s))
-    else:
-        print("ok %d - every listed difference still occurs" % n)
+    failed += not zl.tap_stale(n, stale, "%d listed difference(s) no longer occur" % len(stale),
+                               "every listed difference still occurs")
     for ok, what in check_suricata(n, corpus, vigil, tmp, known):
         n += 1
         print("%s %d - suricata-verify %s" % ("ok" if ok else "not ok", n, what))

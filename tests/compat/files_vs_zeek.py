@@ -27,12 +27,11 @@ field.  Exit 77: no corpus.
 """
 import hashlib
 import os
-import re
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import smtp_vs_zeek as cmp  # noqa: E402
+import zeeklog as zl  # noqa: E402
 
 TARGET = 95.0
 KEY = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "source", "is_orig"]
@@ -42,12 +41,8 @@ FIELDS = ["source", "depth", "mime_type", "filename", "is_orig", "seen_bytes", "
 
 def run(vigil, trace, tmp):
     out = os.path.join(tmp, "x")
-    subprocess.run(["rm", "-rf", out])
-    os.makedirs(tmp, exist_ok=True)
-    subprocess.run([vigil, "analyze", "-q", "--extract", "-r", trace, "-l", out],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
-    vp = os.path.join(out, "files.log")
-    rows = cmp.read_log(vp)[1] if os.path.exists(vp) else []
+    zl.analyze(vigil, trace, out, ["--extract"], clean=True)
+    rows = zl.read_log(os.path.join(out, "files.log"), missing_ok=True)[1]
     stored = set()
     d = os.path.join(out, "extract_files")
     if os.path.isdir(d):
@@ -55,13 +50,6 @@ def run(vigil, trace, tmp):
             with open(os.path.join(d, f), "rb") as fh:
                 stored.add(hashlib.sha256(fh.read()).hexdigest())
     return rows, stored
-
-
-def group(rows, key):
-    g = {}
-    for r in rows:
-        g.setdefault("|".join(r.get(k, "") for k in key), []).append(r)
-    return g
 
 
 def hashed(row, field):
@@ -84,45 +72,19 @@ def duration_close(z, v):
 
 def compare(zfields, zrows, vrows):
     """Pairs by the key columns the baseline has (.cut baselines lack the id fields)."""
-    diffs, equal = [], 0
-    key = [k for k in KEY if k in zfields]
-    zg, vg = group(zrows, key), group(vrows, key)
-    for key in sorted(set(zg) | set(vg)):
-        zl, vl = zg.get(key, []), vg.get(key, [])
-        for n in range(max(len(zl), len(vl))):
-            k = "%s#%d" % (key, n)
-            if n >= len(vl):
-                diffs.append((k, "missing"))
-                continue
-            if n >= len(zl):
-                diffs.append((k, "extra"))
-                continue
-            d = duration_close(zl[n], vl[n])
-            if d is not None:
-                DURATION[0] += d
-                DURATION[1] += 1
-            bad = [f for f in FIELDS if f in zl[n] and hashed(zl[n], f)
-                   and not cmp.same(f, zl[n].get(f), vl[n].get(f))]
-            diffs.extend((k, f) for f in bad)
-            if not bad:
-                equal += 1
-    return diffs, equal
+    def differing(z, v):
+        d = duration_close(z, v)
+        if d is not None:
+            DURATION[0] += d
+            DURATION[1] += 1
+        return [f for f in FIELDS if f in z and hashed(z, f) and not cmp.same(f, z.get(f), v.get(f))]
+    return zl.compare_grouped(zrows, vrows, zl.keyer([k for k in KEY if k in zfields]), differing)
 
 
 def carved(corpus):
     """(rel, path, trace) of every file Zeek carved."""
-    out = []
-    for root, _, files in os.walk(corpus):
-        for f in files:
-            m = re.match(r"(.*)\.(zeek-extracted-.*|zeek-extract_files\..*)$", f)
-            if not m:
-                continue
-            for ext in (".pcap", ".pcapng"):
-                t = os.path.join(root, m.group(1) + ext)
-                if os.path.exists(t):
-                    out.append((os.path.relpath(os.path.join(root, f), corpus),
-                                os.path.join(root, f), t))
-    return sorted(out)
+    return [(os.path.relpath(path, corpus), path, trace) for path, trace, _ in
+            zl.baselines(corpus, r"(.*)\.(zeek-extracted-.*|zeek-extract_files\..*)$")]
 
 
 def main():
@@ -132,18 +94,17 @@ def main():
     if not corpus or not os.path.isdir(corpus):
         print("1..0 # SKIP no corpus")
         return 77
-    known = cmp.known_block("files")
-    seen_known, cache = set(), {}
+    known = zl.Known("files")
+    cache = {}
     n = failed = total = equal_all = 0
     for rel, path, trace in cmp.baselines(corpus, "files"):
-        zfields, zrows = cmp.read_log(path)
+        zfields, zrows = zl.read_log(path)
         if trace not in cache:
             cache[trace] = run(vigil, trace, tmp)
         diffs, equal = compare(zfields, zrows, cache[trace][0])
         total += len(zrows)
         equal_all += equal
-        unknown = [d for d in diffs if (rel, d[0], d[1]) not in known]
-        seen_known.update((rel, d[0], d[1]) for d in diffs)
+        unknown = known.unlisted(rel, diffs)
         n += 1
         if unknown:
             failed += 1
@@ -159,23 +120,16 @@ def main():
         with open(path, "rb") as fh:
             want = hashlib.sha256(fh.read()).hexdigest()
         n += 1
-        ok = want in cache[trace][1] or (rel, "carved", "sha256") in known
-        if (rel, "carved", "sha256") in known:
-            seen_known.add((rel, "carved", "sha256"))
+        ok = known.note((rel, "carved", "sha256")) or want in cache[trace][1]
         if not ok:
             failed += 1
         print("%s %d - carved %s: %s" % ("ok" if ok else "not ok", n, rel,
                                          "stored by Vigil" if want in cache[trace][1]
                                          else "not stored (known)" if ok else "not stored"))
-    stale = sorted(k for k in known if k not in seen_known)
+    stale = known.stale()
     n += 1
-    if stale:
-        failed += 1
-        print("not ok %d - listed differences that no longer show (remove them)" % n)
-        for s in stale[:20]:
-            print("#   " + "\t".join(s))
-    else:
-        print("ok %d - every listed difference still shows" % n)
+    failed += not zl.tap_stale(n, stale, "listed differences that no longer show (remove them)",
+                               "every listed difference still shows", most=20)
     n += 1
     print("ok %d - duration within 1 ms of Zeek's on %d/%d paired files" % (
         n, DURATION[0], DURATION[1]))

@@ -17,7 +17,6 @@ Known differences: KNOWN-DIFFERENCES.md, fenced block `ftp-known` (see
 smtp_vs_zeek.py, which holds the machinery).  Exit 77: no corpus.
 """
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -26,26 +25,13 @@ import smtp_vs_zeek as cmp  # noqa: E402
 DEFAULT_LOGGED = {"APPE", "DELE", "RETR", "STOR", "STOU", "ACCT", "PORT", "PASV", "EPRT", "EPSV"}
 
 
-def run_vigil(vigil, trace, tmp):
-    out = os.path.join(tmp, "x")
-    subprocess.run(["rm", "-rf", out])
-    os.makedirs(tmp, exist_ok=True)
-    subprocess.run([vigil, "analyze", "--extract", "-r", trace, "-l", out],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
-    return out
-
-
-cmp.run_vigil = run_vigil
-
-
 def fuid_presence(trace, out):
     """Rows with a fuid: ours where Zeek's (every zeek8 ftp.log of the trace)."""
     zl = trace.rsplit(".", 1)[0] + ".zeek8-ftp.log"
     if not os.path.exists(zl):
         return []
     _, zrows = cmp.read_log(zl)
-    vp = os.path.join(out, "ftp.log")
-    _, vrows = cmp.read_log(vp) if os.path.exists(vp) else ([], [])
+    _, vrows = cmp.read_log(os.path.join(out, "ftp.log"), missing_ok=True)
     zg, vg = cmp.group(zrows), cmp.group(vrows)
     bad, n = [], 0
     for key, zlist in zg.items():
@@ -79,16 +65,14 @@ def ftp_data_services(trace, out):
     if not os.path.exists(zc):
         return []
     _, zrows = cmp.read_log(zc)
-    vp = os.path.join(out, "conn.log")
-    _, vrows = cmp.read_log(vp) if os.path.exists(vp) else ([], [])
-    key = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]
-    ours = {"|".join(r.get(k, "") for k in key): r.get("service", "-") for r in vrows}
+    _, vrows = cmp.read_log(os.path.join(out, "conn.log"), missing_ok=True)
+    ours = {cmp.group_key(r): r.get("service", "-") for r in vrows}
     want = [r for r in zrows if "ftp-data" in r.get("service", "")]
     if not want:
         return []
     bad = []
     for r in want:
-        k = "|".join(r.get(k2, "") for k2 in key)
+        k = cmp.group_key(r)
         if ours.get(k) != r["service"]:
             bad.append("%s: zeek %s, vigil %s" % (k, r["service"], ours.get(k)))
     if bad:
@@ -97,4 +81,4 @@ def ftp_data_services(trace, out):
 
 
 if __name__ == "__main__":
-    sys.exit(cmp.main("ftp", extra=both, skip_baseline=skip_baseline))
+    sys.exit(cmp.main("ftp", extra=both, skip_baseline=skip_baseline, args=["--extract"]))

@@ -28,45 +28,22 @@ when the corpus or vigil is missing.
 """
 import os
 import re
-import subprocess
 import sys
+
+import zeeklog as zl
 
 TARGET = 95.0
 KEY = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "trans_depth"]
 SKIP = {"uid", "orig_fuids", "resp_fuids"}
-
-
-def read_log(path):
-    fields, rows = None, []
-    with open(path, encoding="utf-8", errors="surrogateescape") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("### BTest") or line.startswith("#separator"):
-                continue
-            if line.startswith("#fields"):
-                fields = line.split("\t")[1:]
-                continue
-            if not line or line.startswith("#"):
-                continue
-            if fields is None:  # .cut: the first line holds the column names
-                fields = line.split("\t")
-                continue
-            rows.append(dict(zip(fields, line.split("\t"))))
-    return fields or [], rows
-
-
-def key_of(r):
-    return "|".join(r.get(k, "?") for k in KEY)
+key_of = zl.keyer(KEY, "?")
 
 
 def same(field, zv, vv):
-    if re.fullmatch(r"X+(\.X+)?", zv):
+    if zl.masked(zv):
         return True
     if field == "ts" and zv not in ("-", "") and vv not in ("-", None):
-        try:
-            return abs(float(zv) - float(vv)) <= 0.001
-        except ValueError:
-            return False
+        d = zl.delta(zv, vv)
+        return d is not None and d <= 0.001
     if vv is None:
         return False
     if field.endswith("_mime_types") or field == "proxied" or field == "tags":
@@ -74,64 +51,22 @@ def same(field, zv, vv):
     return zv == vv
 
 
-def known_list(path):
-    known = set()
-    try:
-        text = open(path, encoding="utf-8").read()
-    except OSError:
-        return known
-    m = re.search(r"```http-known\n(.*?)```", text, re.S)
-    if m:
-        for line in m.group(1).splitlines():
-            parts = line.split("\t")
-            if len(parts) == 3:
-                known.add(tuple(parts))
-    return known
-
-
 def run_vigil(vigil, trace, outdir):
-    os.makedirs(outdir, exist_ok=True)
-    for f in os.listdir(outdir):
-        os.unlink(os.path.join(outdir, f))
-    p = subprocess.run([vigil, "analyze", "-r", trace, "-l", outdir],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
+    p = zl.analyze(vigil, trace, outdir, quiet=False, clean=True)
     if p.returncode != 0:
         return None, p.stderr.decode(errors="replace").strip()
-    path = os.path.join(outdir, "http.log")
-    if not os.path.exists(path):
-        return [], ""
-    return read_log(path)[1], ""
+    return zl.read_log(os.path.join(outdir, "http.log"), missing_ok=True)[1], ""
 
 
 def trace_of(corpus, log):
-    base = re.sub(r"\.zeek8?-http\.(log\.cut|log|cut)$", "", log)
-    for ext in (".pcap", ".pcapng"):
-        if os.path.exists(os.path.join(corpus, base + ext)):
-            return base + ext
-    return None
+    return zl.trace_for(corpus, re.sub(r"\.zeek8?-http\.(log\.cut|log|cut)$", "", log))
 
 
 def compare(zrows, zfields, vrows):
     """Differences as (key, field) pairs, and how many Zeek rows matched fully."""
-    diffs, equal = [], 0
     fields = [f for f in zfields if f not in SKIP and f not in KEY]
-    pool = {}
-    for r in vrows:
-        pool.setdefault(key_of(r), []).append(r)
-    for z in zrows:
-        k = key_of(z)
-        cand = pool.get(k)
-        if not cand:
-            diffs.append((k, "missing"))
-            continue
-        v = cand.pop(0)
-        bad = [f for f in fields if not same(f, z.get(f, ""), v.get(f))]
-        diffs.extend((k, f) for f in bad)
-        if not bad:
-            equal += 1
-    for k, rest in pool.items():
-        diffs.extend((k, "extra") for _ in rest)
-    return diffs, equal
+    return zl.compare_rows(zrows, vrows, key_of, lambda z, v: [
+        f for f in fields if not same(f, z.get(f, ""), v.get(f))])
 
 
 def yaml_checks(path):
@@ -183,15 +118,10 @@ def suri_match(row, match):
 
 
 def main():
-    vigil = os.environ.get("VIGIL", "build/release/vigil")
-    corpus = os.environ.get("CORPUS", "../shared/corpus")
-    tmp = os.environ.get("TEST_TMP", "/tmp/vigil-http-compat")
-    known_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "KNOWN-DIFFERENCES.md")
-    if not os.path.isdir(corpus) or not os.path.exists(vigil):
-        print("# corpus or vigil missing")
+    vigil, corpus, tmp = zl.environment("/tmp/vigil-http-compat")
+    if zl.missing(vigil, corpus):
         sys.exit(77)
-    known = known_list(known_path)
-    seen_known = set()
+    known = zl.Known("http")
     logs = []
     for root, _, files in os.walk(corpus):
         for f in files:
@@ -204,24 +134,19 @@ def main():
         if not trace:
             continue
         if trace not in cache:
-            cache[trace] = run_vigil(vigil, os.path.join(corpus, trace), os.path.join(tmp, "x"))
+            cache[trace] = run_vigil(vigil, trace, os.path.join(tmp, "x"))
         vrows, err = cache[trace]
         if vrows is None:
             print(f"not ok - {log}: vigil failed: {err}")
             failed = True
             continue
-        zfields, zrows = read_log(os.path.join(corpus, log))
+        zfields, zrows = zl.read_log(os.path.join(corpus, log))
         diffs, equal = compare(zrows, zfields, vrows)
         if ".zeek8-" in log:
             total += len(zrows)
             equal_total += equal
-        whole = (log, "*", "*") in known
-        if whole:
-            seen_known.add((log, "*", "*"))
-        unlisted = [d for d in diffs if not whole and (log, d[0], d[1]) not in known]
-        for d in diffs:
-            if (log, d[0], d[1]) in known:
-                seen_known.add((log, d[0], d[1]))
+        whole = known.note((log, "*", "*"))
+        unlisted = [d for d in known.unlisted(log, diffs) if not whole]
         if unlisted:
             failed = True
             print(f"not ok - {log}: {len(unlisted)} unlisted differences")
@@ -231,7 +156,7 @@ def main():
                 print(f"#   {log}\t{k}\t{f}\tzeek={z.get(f, '')!r} vigil={v.get(f, '')!r}")
         else:
             print(f"ok - {log}: {len(zrows)} rows, {equal} equal, {len(diffs)} known differences")
-    stale = sorted(k for k in known if k not in seen_known and k[0] in logs)
+    stale = known.stale(lambda k: k[0] in logs)
     for s in stale:
         failed = True
         print(f"not ok - listed difference no longer seen: {s[0]}\t{s[1]}\t{s[2]}")
@@ -260,12 +185,11 @@ def suricata(corpus, vigil, tmp, cache, known):
                 continue
             rel = os.path.relpath(path, corpus)
             base = re.sub(r"(\.[^.]+)?\.suricata-test\.yaml$", "", rel)
-            trace = next((base + e for e in (".pcap", ".pcapng")
-                          if os.path.exists(os.path.join(corpus, base + e))), None)
+            trace = zl.trace_for(corpus, base)
             if not trace:
                 continue
             if trace not in cache:
-                cache[trace] = run_vigil(vigil, os.path.join(corpus, trace), os.path.join(tmp, "x"))
+                cache[trace] = run_vigil(vigil, trace, os.path.join(tmp, "x"))
             vrows = cache[trace][0] or []
             bad = []
             for i, c in enumerate(checks):

@@ -20,8 +20,9 @@ TAP lines; exit 1 on failure, 77 when the corpus or vigil is missing.
 """
 import os
 import re
-import subprocess
 import sys
+
+import zeeklog as zl
 
 NOTES = {"Scan::Address_Scan", "Scan::Port_Scan", "SSH::Password_Guessing",
          "FTP::Bruteforcing"}
@@ -30,100 +31,46 @@ NOTES = {"Scan::Address_Scan", "Scan::Port_Scan", "SSH::Password_Guessing",
 OPTIONS = {"scans/zeek-sshguess.pcap": ["--ssh-guesses", "10"]}
 
 
-def read_log(path):
-    fields, rows = [], []
-    for line in open(path, encoding="utf-8", errors="replace"):
-        line = line.rstrip("\n")
-        if line.startswith("#fields\t"):
-            fields = line.split("\t")[1:]
-        elif line and not line.startswith("#"):
-            rows.append(dict(zip(fields, line.split("\t"))))
-    return fields, rows
-
-
 def value_eq(want, got):
-    if want == got:
-        return True
-    if "X" in want and len(want) == len(got or ""):
-        return all(w == "X" or w == g for w, g in zip(want, got))
-    return False
-
-
-def known_differences(path):
-    known = set()
-    try:
-        text = open(path, encoding="utf-8").read()
-    except OSError:
-        return known
-    m = re.search(r"```notice-known\n(.*?)```", text, re.S)
-    if m:
-        for line in m.group(1).splitlines():
-            parts = line.split("\t")
-            if len(parts) == 3 and not line.startswith("#"):
-                known.add(tuple(parts))
-    return known
+    return want == got or zl.x_matches(want, got)
 
 
 def compare(want_fields, want_rows, got_rows):
-    ours = {}
-    for r in got_rows:
-        if r.get("note") in NOTES:
-            ours.setdefault("%s|%s" % (r.get("note"), r.get("src")), []).append(r)
-    diffs, equal = [], 0
-    for w in want_rows:
-        key = "%s|%s" % (w.get("note"), w.get("src"))
-        cand = ours.get(key)
-        if not cand:
-            diffs.append((key, "missing"))
-            continue
-        g = cand.pop(0)
-        bad = [f for f in want_fields if not value_eq(w.get(f, "-"), g.get(f))]
-        diffs.extend((key, f) for f in bad)
-        equal += not bad
-    for key, rest in ours.items():
-        diffs.extend((key, "extra") for _ in rest)
-    return diffs, equal
+    ours = [r for r in got_rows if r.get("note") in NOTES]
+    return zl.compare_rows(want_rows, ours, lambda r: "%s|%s" % (r.get("note"), r.get("src")),
+                           lambda w, g: [f for f in want_fields
+                                         if not value_eq(w.get(f, "-"), g.get(f))])
 
 
 def main():
-    corpus, vigil = os.environ.get("CORPUS", ""), os.environ.get("VIGIL", "")
-    tmp = os.environ.get("TEST_TMP", "/tmp/notice_vs_zeek")
-    if not corpus or not os.path.isdir(corpus) or not vigil or not os.access(vigil, os.X_OK):
-        print("# corpus or vigil missing")
+    vigil, corpus, tmp = zl.environment("/tmp/notice_vs_zeek")
+    if zl.missing(vigil, corpus):
         return 77
-    here = os.path.dirname(os.path.abspath(__file__))
-    known = known_differences(os.path.join(here, "KNOWN-DIFFERENCES.md"))
-    failed, seen, n = False, set(), 0
+    known = zl.Known("notice")
+    failed, n = False, 0
     for root, _, files in sorted(os.walk(corpus)):
         for f in sorted(files):
             m = re.match(r"(.*)\.zeek-notice\.log$", f)
             if not m:
                 continue
             path = os.path.join(root, f)
-            wf, wr = read_log(path)
+            wf, wr = zl.read_log(path)
             wr = [r for r in wr if r.get("note") in NOTES]
-            trace = next((os.path.join(root, m.group(1) + e) for e in (".pcap", ".pcapng")
-                          if os.path.exists(os.path.join(root, m.group(1) + e))), None)
+            trace = zl.trace_for(root, m.group(1))
             if not wr or not trace:
                 continue
             name = os.path.relpath(path, corpus)
             out = os.path.join(tmp, "t%d" % n)
             n += 1
-            os.makedirs(out, exist_ok=True)
-            rel = os.path.relpath(trace, corpus)
-            p = subprocess.run([vigil, "analyze", "-q", "-r", trace, "-l", out]
-                               + OPTIONS.get(rel, []), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, timeout=300)
+            p = zl.analyze(vigil, trace, out, OPTIONS.get(os.path.relpath(trace, corpus), []))
             if p.returncode != 0:
                 print("not ok - %s: vigil exited %d: %s" % (name, p.returncode,
                                                             p.stderr.decode()[:200]))
                 failed = True
                 continue
-            ours = os.path.join(out, "notice.log")
-            _, gr = read_log(ours) if os.path.exists(ours) else ([], [])
+            _, gr = zl.read_log(os.path.join(out, "notice.log"), missing_ok=True)
             diffs, equal = compare(wf, wr, gr)
-            unlisted = [d for d in diffs if (name,) + d not in known]
-            seen.update((name,) + d for d in diffs)
+            unlisted = known.unlisted(name, diffs)
             if unlisted:
                 failed = True
                 print("not ok - %s: %d/%d rows equal; unlisted: %s" % (
@@ -134,7 +81,7 @@ def main():
     if n == 0:
         print("# no notice baseline with a behaviour note")
         return 77
-    stale = sorted(k for k in known if k not in seen)
+    stale = known.stale()
     if stale:
         failed = True
         print("not ok - listed differences that no longer occur: %s" % "; ".join(

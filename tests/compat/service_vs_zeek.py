@@ -13,56 +13,25 @@ KNOWN-DIFFERENCES.md (fenced block `service-known`, lines
 or when fewer than 95% of the paired connections agree.
 """
 import os
-import re
-import subprocess
 import sys
+
+import zeeklog as zl
 
 KEY = ["proto", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]
 TARGET = 95.0
-
-
-def read_log(path):
-    fields, rows = None, []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("#fields"):
-                fields = line.split("\t")[1:]
-            elif line and not line.startswith("#") and fields:
-                rows.append(dict(zip(fields, line.split("\t"))))
-    return rows
-
-
-def ts_of(r):
-    try:
-        return float(r.get("ts", "0"))
-    except ValueError:
-        return 0.0
 
 
 def services(v):
     return "-" if v in (None, "-", "(empty)") else ",".join(sorted(v.split(",")))
 
 
-def known_list(path):
-    try:
-        text = open(path, encoding="utf-8").read()
-    except OSError:
-        return set()
-    m = re.search(r"```service-known\n(.*?)```", text, re.S)
-    return {tuple(l.split("\t")) for l in m.group(1).splitlines() if l.count("\t") == 3} if m else set()
-
-
 def compare(zrows, vrows):
-    bykey = {}
-    for r in sorted(vrows, key=ts_of):
-        bykey.setdefault("|".join(r.get(k, "") for k in KEY), []).append(r)
+    """How many connections paired, and (key, zeek, vigil) of those whose services differ."""
+    pairs, _ = zl.pair_rows(zrows, vrows, zl.keyer(KEY), order=zl.ts_of)
     paired, diffs = 0, []
-    for z in sorted(zrows, key=ts_of):
-        k = "|".join(z.get(k, "") for k in KEY)
-        if not bykey.get(k):
+    for k, z, v in pairs:
+        if v is None:
             continue
-        v = bykey[k].pop(0)
         paired += 1
         zs, vs = services(z.get("service")), services(v.get("service"))
         if zs != vs:
@@ -71,42 +40,26 @@ def compare(zrows, vrows):
 
 
 def main():
-    vigil = os.environ.get("VIGIL", "build/release/vigil")
-    corpus = os.environ.get("CORPUS", "../shared/corpus")
-    tmp = os.environ.get("TEST_TMP", "/tmp/vigil-service")
-    here = os.path.dirname(os.path.abspath(__file__))
-    known = known_list(os.path.join(here, "KNOWN-DIFFERENCES.md"))
-    if not os.path.isdir(corpus) or not os.access(vigil, os.X_OK):
-        print("# corpus or vigil missing")
+    vigil, corpus, tmp = zl.environment("/tmp/vigil-service")
+    known = zl.Known("service", width=4)
+    if zl.missing(vigil, corpus):
         return 77
-    jobs = []
-    for root, _, files in os.walk(corpus):
-        for f in sorted(files):
-            if not f.endswith(".zeek8-conn.log"):
-                continue
-            base = f[: -len(".zeek8-conn.log")]
-            for ext in (".pcap", ".pcapng"):
-                if os.path.exists(os.path.join(root, base + ext)):
-                    jobs.append((os.path.join(root, f), os.path.join(root, base + ext)))
-    jobs.sort()
+    jobs = zl.baselines(corpus, r"(.*)\.zeek8-conn\.log$")
     total = agree = failed = 0
-    seen, new = set(), []
-    for i, (zlog, trace) in enumerate(jobs):
+    new = []
+    for i, (zlog, trace, _) in enumerate(jobs):
         rel = os.path.relpath(trace, corpus)
         out = os.path.join(tmp, "t%d" % i)
-        os.makedirs(out, exist_ok=True)
-        subprocess.run([vigil, "analyze", "-q", "-r", trace, "-l", out],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        zl.analyze(vigil, trace, out)
         path = os.path.join(out, "conn.log")
         if not os.path.exists(path):
             print("not ok - %s: vigil wrote no conn.log" % rel)
             failed += 1
             continue
-        paired, diffs = compare(read_log(zlog), read_log(path))
+        paired, diffs = compare(zl.read_log(zlog)[1], zl.read_log(path)[1])
         total += paired
         agree += paired - len(diffs)
-        unlisted = [d for d in diffs if (rel,) + d not in known]
-        seen.update((rel,) + d for d in diffs)
+        unlisted = known.unlisted(rel, diffs)
         if unlisted:
             failed += 1
             print("not ok - %s: %d new service difference(s)" % (rel, len(unlisted)))
@@ -115,7 +68,7 @@ def main():
                 new.append("\t".join((rel, k, zs, vs)))
         else:
             print("ok - %s: %d connections, %d known differences" % (rel, paired, len(diffs)))
-    for gone in sorted(known - seen):
+    for gone in known.stale():
         failed += 1
         print("not ok - listed service difference no longer occurs: %s" % "\t".join(gone))
     pct = 100.0 * agree / total if total else 0.0

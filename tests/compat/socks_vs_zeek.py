@@ -20,94 +20,39 @@ TAP; exit 1 on failure, 77 when the corpus or vigil is missing.
 """
 import os
 import re
-import subprocess
 import sys
+
+import zeeklog as zl
 
 TARGET = 95.0
 KEY = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]
 SKIP = {"uid"}
 LOG_RE = re.compile(r"^(.*)\.(zeek8|zeek)-socks\.log$")
-
-
-def read_log(path):
-    fields, rows = None, []
-    with open(path, encoding="utf-8", errors="surrogateescape") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("#fields"):
-                fields = line.split("\t")[1:]
-                continue
-            if not line or line.startswith("#"):
-                continue
-            rows.append(dict(zip(fields or [], line.split("\t"))))
-    return fields or [], rows
-
-
-def key_of(r):
-    return "|".join(r.get(k, "?") for k in KEY)
+key_of = zl.keyer(KEY, "?")
 
 
 def same(field, zv, vv):
     if vv is None:
         return False
-    if re.fullmatch(r"X+(\.X+)?", zv):
+    if zl.masked(zv):
         return True
     if field == "ts" and zv not in ("-", "") and vv not in ("-", ""):
-        try:
-            return abs(float(zv) - float(vv)) <= 0.001
-        except ValueError:
-            return False
+        d = zl.delta(zv, vv)
+        return d is not None and d <= 0.001
     return zv == vv
 
 
-def known_list(path):
-    known = set()
-    try:
-        text = open(path, encoding="utf-8").read()
-    except OSError:
-        return known
-    m = re.search(r"```socks-known\n(.*?)```", text, re.S)
-    if m:
-        for line in m.group(1).splitlines():
-            parts = line.split("\t")
-            if len(parts) == 3:
-                known.add(tuple(parts))
-    return known
-
-
 def run_vigil(vigil, trace, outdir):
-    os.makedirs(outdir, exist_ok=True)
-    for f in os.listdir(outdir):
-        os.unlink(os.path.join(outdir, f))
-    p = subprocess.run([vigil, "analyze", "-r", trace, "-l", outdir],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
-    if p.returncode != 0:
+    if zl.analyze(vigil, trace, outdir, quiet=False, clean=True).returncode != 0:
         return None
-    logs = {}
-    for name in ("socks", "conn"):
-        path = os.path.join(outdir, name + ".log")
-        logs[name] = read_log(path)[1] if os.path.exists(path) else []
-    return logs
+    return {name: zl.read_log(os.path.join(outdir, name + ".log"), missing_ok=True)[1]
+            for name in ("socks", "conn")}
 
 
 def compare(zrows, zfields, vrows):
-    diffs, equal = [], 0
     fields = [f for f in zfields if f not in SKIP and f not in KEY]
-    pool = {}
-    for r in vrows:
-        pool.setdefault(key_of(r), []).append(r)
-    for z in zrows:
-        k = key_of(z)
-        if not pool.get(k):
-            diffs.append((k, "missing"))
-            continue
-        v = pool[k].pop(0)
-        bad = [f for f in fields if not same(f, z.get(f, ""), v.get(f))]
-        diffs.extend((k, f) for f in bad)
-        equal += not bad
-    for k, rest in pool.items():
-        diffs.extend((k, "extra") for _ in rest)
-    return diffs, equal
+    return zl.compare_rows(zrows, vrows, key_of, lambda z, v: [
+        f for f in fields if not same(f, z.get(f, ""), v.get(f))])
 
 
 def service_check(corpus, base, zrows, vconn):
@@ -116,7 +61,7 @@ def service_check(corpus, base, zrows, vconn):
     if not os.path.exists(path):
         return []
     keys = {key_of(z) for z in zrows}
-    zsvc = {key_of(r): r.get("service") for r in read_log(path)[1]
+    zsvc = {key_of(r): r.get("service") for r in zl.read_log(path)[1]
             if key_of(r) in keys and r.get("service") not in ("-", None)}
     vsvc = {key_of(r): r.get("service") for r in vconn
             if key_of(r) in keys and r.get("service") not in ("-", None)}
@@ -124,37 +69,31 @@ def service_check(corpus, base, zrows, vconn):
 
 
 def main():
-    vigil = os.environ.get("VIGIL", "build/release/vigil")
-    corpus = os.environ.get("CORPUS", "../shared/corpus")
-    tmp = os.environ.get("TEST_TMP", "/tmp/vigil-socks-compat")
-    known_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "KNOWN-DIFFERENCES.md")
-    if not os.path.isdir(corpus) or not os.path.exists(vigil):
-        print("# corpus or vigil missing")
+    vigil, corpus, tmp = zl.environment("/tmp/vigil-socks-compat")
+    if zl.missing(vigil, corpus):
         sys.exit(77)
-    known, seen = known_list(known_path), set()
+    known = zl.Known("socks")
     logs = sorted(os.path.relpath(os.path.join(r, f), corpus)
                   for r, _, fs in os.walk(corpus) for f in fs if LOG_RE.match(f))
     failed, total, equal_total, cache = False, 0, 0, {}
     for log in logs:
         base = LOG_RE.match(log).group(1)
-        trace = next((base + e for e in (".pcap", ".pcapng")
-                      if os.path.exists(os.path.join(corpus, base + e))), None)
+        trace = zl.trace_for(corpus, base)
         if not trace:
             continue
         if trace not in cache:
-            cache[trace] = run_vigil(vigil, os.path.join(corpus, trace), os.path.join(tmp, "x"))
+            cache[trace] = run_vigil(vigil, trace, os.path.join(tmp, "x"))
         v = cache[trace]
         if v is None:
             print(f"not ok - {log}: vigil failed")
             failed = True
             continue
-        zfields, zrows = read_log(os.path.join(corpus, log))
+        zfields, zrows = zl.read_log(os.path.join(corpus, log))
         diffs, equal = compare(zrows, zfields, v["socks"])
         diffs += service_check(corpus, base, zrows, v["conn"])
         total += len(zrows)
         equal_total += equal
-        unlisted = [d for d in diffs if (log, d[0], d[1]) not in known]
-        seen.update((log, d[0], d[1]) for d in diffs)
+        unlisted = known.unlisted(log, diffs)
         if unlisted:
             failed = True
             print(f"not ok - {log}: {len(unlisted)} unlisted differences")
@@ -164,7 +103,7 @@ def main():
                 print(f"#   {log}\t{k}\t{f}\tzeek={z.get(f, '')!r} vigil={vr.get(f, '')!r}")
         else:
             print(f"ok - {log}: {len(zrows)} rows, {equal} equal, {len(diffs)} known differences")
-    for s in sorted(k for k in known if k not in seen and k[0] in logs):
+    for s in known.stale(lambda k: k[0] in logs):
         failed = True
         print(f"not ok - listed difference no longer seen: {s[0]}\t{s[1]}\t{s[2]}")
     pct = 100.0 * equal_total / total if total else 100.0

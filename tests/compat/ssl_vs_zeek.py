@@ -26,8 +26,9 @@ TAP lines; exit 1 on failure, 77 when the corpus or vigil is missing.
 """
 import os
 import re
-import subprocess
 import sys
+
+import zeeklog as zl
 
 TARGET = 95.0
 KEYS = {
@@ -38,25 +39,6 @@ SKIP = {"uid"}
 LOG_RE = re.compile(r"^(.*)\.(zeek8|zeek)-(ssl|x509)\.(log|log\.cut|cut)$")
 
 
-def read_log(path):
-    fields, rows = None, []
-    with open(path, encoding="utf-8", errors="surrogateescape") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("### BTest"):
-                continue
-            if line.startswith("#fields"):
-                fields = line.split("\t")[1:]
-                continue
-            if not line or line.startswith("#"):
-                continue
-            if fields is None:
-                fields = line.split("\t")
-                continue
-            rows.append(dict(zip(fields, line.split("\t"))))
-    return fields or [], rows
-
-
 def value_eq(field, want, got):
     if want == got:
         return True
@@ -64,58 +46,18 @@ def value_eq(field, want, got):
     if got is not None and want == got.replace("\\x5c", "\\\\"):
         return True
     if "X" in want and len(want) == len(got or ""):
-        return all(w == "X" or w == g for w, g in zip(want, got))
+        return zl.x_matches(want, got)
     if field == "ts" or field.endswith("not_valid_before") or field.endswith("not_valid_after"):
-        try:
-            return abs(float(want) - float(got)) < 0.001
-        except (TypeError, ValueError):
-            return False
+        d = zl.delta(want, got)
+        return d is not None and d < 0.001
     return False
 
 
-def known_differences(path):
-    known = set()
-    try:
-        text = open(path, encoding="utf-8").read()
-    except OSError:
-        return known
-    m = re.search(r"```ssl-known\n(.*?)```", text, re.S)
-    if m:
-        for line in m.group(1).splitlines():
-            parts = line.split("\t")
-            if len(parts) == 3 and not line.startswith("#"):
-                known.add(tuple(parts))
-    return known
-
-
-def compare(log, want_fields, want_rows, got_rows):
+def compare(keyf, want_fields, want_rows, got_rows):
     """Differences as (key, field); number of Zeek rows fully equal."""
-    keyf = KEYS[log]
-    fields = [f for f in want_fields if f not in SKIP and f in want_fields]
-    ours = {}
-    for r in got_rows:
-        ours.setdefault("|".join(r.get(k, "?") for k in keyf), []).append(r)
-    diffs, equal = [], 0
-    for w in want_rows:
-        key = "|".join(w.get(k, "?") for k in keyf)
-        cand = ours.get(key)
-        if not cand:
-            diffs.append((key, "missing"))
-            continue
-        g = cand.pop(0)
-        bad = [f for f in fields if not value_eq(f, w.get(f, "-"), g.get(f))]
-        diffs.extend((key, f) for f in bad)
-        equal += not bad
-    for key, rest in ours.items():
-        diffs.extend((key, "extra") for _ in rest)
-    return diffs, equal
-
-
-def run_vigil(vigil, trace, out):
-    os.makedirs(out, exist_ok=True)
-    p = subprocess.run([vigil, "analyze", "-r", trace, "-l", out],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
-    return p.returncode, p.stderr.decode(errors="replace")
+    fields = [f for f in want_fields if f not in SKIP]
+    return zl.compare_rows(want_rows, got_rows, zl.keyer(keyf, "?"), lambda w, g: [
+        f for f in fields if not value_eq(f, w.get(f, "-"), g.get(f))])
 
 
 SV_VERSION = {"TLSv1": "TLSv10", "TLS 1.1": "TLSv11", "TLS 1.2": "TLSv12", "TLS 1.3": "TLSv13",
@@ -129,8 +71,10 @@ def sv_version(v):
     return "TLSv13-draft" + m.group(1) if m else SV_VERSION.get(v, v)
 
 
-def sv_checks(path):
-    """(index, count, {our field: value}) of the tls checks on our fields."""
+def sv_filters(path, event_type, fields, convert=lambda k, v: v):
+    """(index, count, {our field: value}) of a suricata-verify test.yaml's
+    filters of `event_type` that check some of `fields` (suricata's name ->
+    ours; convert(suricata name, value) gives our value)."""
     checks, cur = [], None
     for line in open(path, encoding="utf-8"):
         s = line.strip()
@@ -147,65 +91,50 @@ def sv_checks(path):
                     cur["m"][k] = v
     out = []
     for i, c in enumerate(checks):
-        if c["m"].get("event_type") != "tls" or c["count"] is None:
+        if c["m"].get("event_type") != event_type or c["count"] is None:
             continue
-        want = {SV_FIELDS[k]: (sv_version(v) if k == "tls.version" else v)
-                for k, v in c["m"].items() if k in SV_FIELDS}
+        want = {fields[k]: convert(k, v) for k, v in c["m"].items() if k in fields}
         if want:
             out.append((i, c["count"], want))
     return out
 
 
-def main():
-    corpus, vigil = os.environ.get("CORPUS", ""), os.environ.get("VIGIL", "")
-    tmp = os.environ.get("TEST_TMP", "/tmp/ssl_vs_zeek")
-    if not corpus or not os.path.isdir(corpus) or not vigil or not os.access(vigil, os.X_OK):
-        print("# corpus or vigil missing")
-        return 77
-    here = os.path.dirname(os.path.abspath(__file__))
-    known = known_differences(os.path.join(here, "KNOWN-DIFFERENCES.md"))
-    baselines, svs = {}, []
-    for root, _, files in os.walk(corpus):
-        for f in sorted(files):
-            m = LOG_RE.match(f)
-            if m:
-                trace = None
-                for ext in (".pcap", ".pcapng"):
-                    if os.path.exists(os.path.join(root, m.group(1) + ext)):
-                        trace = os.path.join(root, m.group(1) + ext)
-                if trace:
-                    baselines.setdefault(trace, []).append((os.path.join(root, f), m.group(2), m.group(3)))
-            elif f.endswith(".suricata-test.yaml") and os.path.basename(root) == "tls":
-                svs.append(os.path.join(root, f))
-    failed = False
-    seen = set()
-    totals = {"ssl": [0, 0], "x509": [0, 0]}
-    outs = {}
+def sv_checks(path):
+    """(index, count, {our field: value}) of the tls checks on our fields."""
+    return sv_filters(path, "tls", SV_FIELDS,
+                      lambda k, v: sv_version(v) if k == "tls.version" else v)
+
+
+def compare_baselines(corpus, vigil, tmp, known, keys, log_re):
+    """Every baseline `log_re` matches (groups: base, zeek8|zeek, log type)
+    against our log of that type; one TAP line each.  Returns (failed,
+    {trace: our log directory}, {log type: [equal rows, Zeek 8 rows]})."""
+    baselines = {}
+    for path, trace, m in zl.baselines(corpus, log_re):
+        baselines.setdefault(trace, []).append((path, m.group(2), m.group(3)))
+    failed, outs = False, {}
+    totals = {log: [0, 0] for log in keys}
     for n, trace in enumerate(sorted(baselines)):
         out = os.path.join(tmp, "t%d" % n)
-        rc, err = run_vigil(vigil, trace, out)
+        p = zl.analyze(vigil, trace, out, quiet=False)
         outs[trace] = out
         for path, kind, log in baselines[trace]:
             name = os.path.relpath(path, corpus)
-            if rc != 0:
-                print("not ok - %s: vigil exited %d: %s" % (name, rc, err.strip()[:200]))
+            if p.returncode != 0:
+                print("not ok - %s: vigil exited %d: %s" % (
+                    name, p.returncode, p.stderr.decode(errors="replace").strip()[:200]))
                 failed = True
                 continue
-            wf, wr = read_log(path)
-            ours = os.path.join(out, log + ".log")
-            _, gr = read_log(ours) if os.path.exists(ours) else ([], [])
-            diffs, equal = compare(log, wf, wr, gr)
+            wf, wr = zl.read_log(path)
+            _, gr = zl.read_log(os.path.join(out, log + ".log"), missing_ok=True)
+            diffs, equal = compare(keys[log], wf, wr, gr)
             if kind == "zeek8":
                 totals[log][0] += equal
                 totals[log][1] += len(wr)
-            whole = (name, "*", "*") in known
-            if whole:
-                seen.add((name, "*", "*"))
+            if known.note((name, "*", "*")):
                 print("ok - %s: %d rows, whole log listed as a known difference" % (name, len(wr)))
                 continue
-            unlisted = [d for d in diffs if (name,) + d not in known]
-            for d in diffs:
-                seen.add((name,) + d)
+            unlisted = known.unlisted(name, diffs)
             if unlisted:
                 failed = True
                 print("not ok - %s: %d/%d rows equal; unlisted: %s" % (
@@ -213,35 +142,52 @@ def main():
             else:
                 print("ok - %s: %d/%d rows equal (%d listed differences)" % (
                     name, equal, len(wr), len(diffs)))
-    for y in sorted(svs):
+    return failed, outs, totals
+
+
+def check_suricata(corpus, vigil, tmp, known, outs, sv_dir, checks_of, log):
+    """The suricata-verify expectations under directories named `sv_dir`
+    against our `log`; one TAP line per check.  True when one failed."""
+    failed = False
+    svs = sorted(os.path.join(root, f) for root, _, files in os.walk(corpus) for f in files
+                 if f.endswith(".suricata-test.yaml") and os.path.basename(root) == sv_dir)
+    for y in svs:
         name = os.path.relpath(y, corpus)
         trace = os.path.join(os.path.dirname(y), os.path.basename(y).split(".")[0] + ".pcap")
-        checks = sv_checks(y)
+        checks = checks_of(y)
         if not checks or not os.path.exists(trace):
             continue
         if trace not in outs:
             outs[trace] = os.path.join(tmp, "sv%d" % len(outs))
-            run_vigil(vigil, trace, outs[trace])
-        p = os.path.join(outs[trace], "ssl.log")
-        _, rows = read_log(p) if os.path.exists(p) else ([], [])
+            zl.analyze(vigil, trace, outs[trace], quiet=False)
+        _, rows = zl.read_log(os.path.join(outs[trace], log), missing_ok=True)
         for i, count, want in checks:
             hits = sum(all(r.get(k) == v for k, v in want.items()) for r in rows)
             ok = hits >= 1 if count > 0 else hits == 0
-            tag = (name, str(i), "suricata")
-            if not ok and tag in known:
-                seen.add(tag)
+            if not ok and known.note((name, str(i), "suricata")):
                 ok = True
             print("%s - %s check %d %s (count %d, ours %d)" % (
                 "ok" if ok else "not ok", name, i, want, count, hits))
             failed |= not ok
+    return failed
+
+
+def main(block="ssl", keys=KEYS, log_re=LOG_RE, sv_dir="tls", checks_of=sv_checks,
+         sv_log="ssl.log"):
+    """The whole suite; ssh_vs_zeek.py runs it for ssh.log."""
+    vigil, corpus, tmp = zl.environment("/tmp/%s_vs_zeek" % block)
+    if zl.missing(vigil, corpus):
+        return 77
+    known = zl.Known(block)
+    failed, outs, totals = compare_baselines(corpus, vigil, tmp, known, keys, log_re)
+    failed |= check_suricata(corpus, vigil, tmp, known, outs, sv_dir, checks_of, sv_log)
     for log, (eq, tot) in totals.items():
         pct = 100.0 * eq / tot if tot else 100.0
         good = pct >= TARGET
         failed |= not good
         print("%s - %s.log: %d/%d Zeek 8 rows equal on every field (%.1f%%, target %.0f%%)" % (
             "ok" if good else "not ok", log, eq, tot, pct, TARGET))
-    stale = sorted(k for k in known - seen)
-    for k in stale:
+    for k in known.stale():
         print("not ok - listed difference no longer occurs: %s" % "\t".join(k))
         failed = True
     return 1 if failed else 0

@@ -15,137 +15,55 @@ fenced block `weird-known`), or when a listed one no longer happens.
 Prints how many of Zeek's weirds are matched on every compared field.
 """
 import os
-import re
-import subprocess
 import sys
+
+import zeeklog as zl
 
 KEY = ["name", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]
 FIELDS = ["ts", "addl", "source"]
 
 
-def read_log(path):
-    fields, rows = None, []
-    if not os.path.exists(path):
-        return rows
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("#fields"):
-                fields = line.split("\t")[1:]
-                continue
-            if not line or line.startswith("#") or fields is None:
-                continue
-            rows.append(dict(zip(fields, line.split("\t"))))
-    return rows
-
-
-def key_of(r):
-    return "|".join(r.get(k, "-") for k in KEY)
-
-
 def same(field, zv, vv):
     if field == "ts":
-        try:
-            return abs(float(zv) - float(vv)) <= 0.001
-        except ValueError:
-            return zv == vv
+        d = zl.delta(zv, vv)
+        return zv == vv if d is None else d <= 0.001
     return zv == vv
 
 
-def known_list(path):
-    known = set()
-    try:
-        text = open(path, encoding="utf-8").read()
-    except OSError:
-        return known
-    m = re.search(r"```weird-known\n(.*?)```", text, re.S)
-    if m:
-        for line in m.group(1).splitlines():
-            parts = line.split("\t")
-            if len(parts) == 3:
-                known.add(tuple(parts))
-    return known
-
-
 def compare(zrows, vrows):
-    bykey = {}
-    for r in sorted(vrows, key=lambda r: float(r.get("ts", "0"))):
-        bykey.setdefault(key_of(r), []).append(r)
-    diffs, equal = [], 0
-    for z in sorted(zrows, key=lambda r: float(r.get("ts", "0"))):
-        k = key_of(z)
-        cands = bykey.get(k)
-        if not cands:
-            diffs.append((k, "missing"))
-            continue
-        v = cands.pop(0)
-        bad = [f for f in FIELDS if not same(f, z.get(f, "-"), v.get(f, "-"))]
-        diffs += [(k, f) for f in bad]
-        if not bad:
-            equal += 1
-    for k, rest in bykey.items():
-        diffs += [(k, "extra")] * len(rest)
-    return diffs, equal
+    return zl.compare_rows(zrows, vrows, zl.keyer(KEY, "-"), order=zl.ts_of,
+                           differing=lambda z, v: [f for f in FIELDS
+                                                   if not same(f, z.get(f, "-"), v.get(f, "-"))])
 
 
 def main():
-    vigil = os.environ.get("VIGIL", "build/release/vigil")
-    corpus = os.environ.get("CORPUS", "../shared/corpus")
-    tmp = os.environ.get("TEST_TMP", "/tmp/vigil-weird")
-    here = os.path.dirname(os.path.abspath(__file__))
-    known = known_list(os.path.join(here, "KNOWN-DIFFERENCES.md"))
-    if not os.path.isdir(corpus) or not os.access(vigil, os.X_OK):
-        print("# corpus or vigil missing")
+    vigil, corpus, tmp = zl.environment("/tmp/vigil-weird")
+    known = zl.Known("weird")
+    if zl.missing(vigil, corpus):
         return 77
-    jobs = []
-    for root, _, files in os.walk(corpus):
-        for f in sorted(files):
-            m = re.match(r"(.*)\.zeek8-conn\.log$", f)
-            if not m:
-                continue
-            for ext in (".pcap", ".pcapng", ".trace"):
-                trace = os.path.join(root, m.group(1) + ext)
-                if os.path.exists(trace):
-                    jobs.append((os.path.join(root, m.group(1) + ".zeek8-weird.log"), trace))
-                    break
-    jobs.sort()
+    jobs = [(os.path.join(os.path.dirname(log), m.group(1) + ".zeek8-weird.log"), trace)
+            for log, trace, m in zl.baselines(corpus, r"(.*)\.zeek8-conn\.log$")]
     n = failed = total = equal = 0
-    seen = set()
     new_lines = []
     for wlog, trace in jobs:
         n += 1
         rel = os.path.relpath(wlog, corpus)
         out = os.path.join(tmp, "w%d" % n)
-        os.makedirs(out, exist_ok=True)
-        subprocess.run([vigil, "analyze", "-q", "-r", trace, "-l", out],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
-        zrows = read_log(wlog)
-        vrows = read_log(os.path.join(out, "weird.log"))
+        zl.analyze(vigil, trace, out)
+        zrows = zl.read_log(wlog, missing_ok=True)[1]
+        vrows = zl.read_log(os.path.join(out, "weird.log"), missing_ok=True)[1]
         diffs, eq = compare(zrows, vrows)
         total += len(zrows)
         equal += eq
         lines = set("%s\t%s\t%s" % (rel, k, f) for k, f in diffs)
-        unknown = [d for d in diffs if (rel, d[0], d[1]) not in known]
-        for d in diffs:
-            seen.add((rel, d[0], d[1]))
-        if unknown:
+        unknown = known.unlisted(rel, diffs)
+        if not zl.tap_baseline(n, rel, unknown, eq, len(zrows), diffs):
             failed += 1
-            print("not ok %d - %s: %d new difference(s)" % (n, rel, len(unknown)))
-            for k, f in unknown[:10]:
-                print("#   %s %s" % (k, f))
             new_lines += sorted(l for l in lines if tuple(l.split("\t")) not in known)
-        else:
-            print("ok %d - %s (%d/%d equal%s)" % (n, rel, eq, len(zrows),
-                                                 ", known differences" if diffs else ""))
-    stale = sorted(k for k in known if k not in seen)
+    stale = known.stale()
     n += 1
-    if stale:
-        failed += 1
-        print("not ok %d - %d known difference(s) no longer happen" % (n, len(stale)))
-        for s in stale[:10]:
-            print("#   %s" % "\t".join(s))
-    else:
-        print("ok %d - every known difference still happens" % n)
+    failed += not zl.tap_stale(n, stale, "%d known difference(s) no longer happen" % len(stale),
+                               "every known difference still happens")
     pct = 100.0 * equal / total if total else 0.0
     print("# Zeek 8 weirds equal on every compared field: %d of %d (%.1f%%)" % (equal, total, pct))
     if "-v" in sys.argv and new_lines:
