@@ -20,37 +20,12 @@ V="${VIGIL:-build/release/vigil}"
 V="$(cd "$(dirname "$V")" && pwd)/$(basename "$V")"
 T="${TEST_TMP:-$(mktemp -d)}"
 [ -x "$V" ] || { echo "skipped: no vigil binary at $V"; exit 77; }
-[ "$(id -u)" -eq 0 ] || { echo "skipped: creating network namespaces needs root"; exit 77; }
-for t in ip python3; do
-  command -v $t >/dev/null || { echo "skipped: $t is not installed"; exit 77; }
-done
-NA="vgr-a-$$"; NB="vgr-b-$$"; IA="vra$$"; IB="vrb$$"
-IA=${IA:0:15}; IB=${IB:0:15}
-cleanup() {
-  [ -n "${vpid:-}" ] && kill "$vpid" 2>/dev/null
-  [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
-  [ -n "${cpid:-}" ] && kill "$cpid" 2>/dev/null
-  [ -n "${ppid_:-}" ] && kill "$ppid_" 2>/dev/null
-  exec 7>&- 2>/dev/null
-  ip netns del "$NA" 2>/dev/null; ip netns del "$NB" 2>/dev/null
-}
-trap cleanup EXIT
-ip netns add "$NA" 2>/dev/null || { echo "skipped: 'ip netns add' is not available here"; exit 77; }
-ip netns add "$NB" || exit 77
-ip link add "$IA" type veth peer name "$IB" || { echo "skipped: cannot create a veth pair"; exit 77; }
-ip link set "$IA" netns "$NA"; ip link set "$IB" netns "$NB"
-for x in "$NA $IA 10.232.0.1/30" "$NB $IB 10.232.0.2/30"; do
-  set -- $x
-  ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-  ip netns exec "$1" ip link set lo up
-  ip netns exec "$1" ip link set "$2" up
-  ip netns exec "$1" ip addr add "$3" dev "$2"
-  ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1
-done
-fails=0
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+. "$(dirname "$0")/lib_netns.sh"
+netns_require ip python3
+netns_kill_on_exit vpid spid cpid ppid_
+netns_on_exit() { exec 7>&- 2>/dev/null; }
+netns_up r 10.232.0
+netns_no_offload
 
 mkdir -p "$T/r"
 cat >"$T/r/live.rules" <<'EOF'

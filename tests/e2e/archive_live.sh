@@ -12,33 +12,10 @@ V="$(cd "$(dirname "$V")" && pwd)/$(basename "$V")"
 C="${CORPUS:-../shared/corpus}"
 T="${TEST_TMP:-$(mktemp -d)}"
 TOOL="$(cd "$(dirname "$0")" && pwd)/archive_tool.py"
-[ "$(id -u)" -eq 0 ] || { echo "skipped: creating network namespaces needs root"; exit 77; }
-for t in ip tcpreplay tcpdump python3; do
-  command -v $t >/dev/null || { echo "skipped: $t is not installed (scripts/deps.sh test)"; exit 77; }
-done
-NA="vgl-a-$$"; NB="vgl-b-$$"; IA="vga$$"; IB="vgb$$"
-IA=${IA:0:15}; IB=${IB:0:15}
-cleanup() {
-  [ -n "${vpid:-}" ] && kill "$vpid" 2>/dev/null
-  [ -n "${tpid:-}" ] && kill "$tpid" 2>/dev/null
-  ip netns del "$NA" 2>/dev/null; ip netns del "$NB" 2>/dev/null
-}
-trap cleanup EXIT
-ip netns add "$NA" 2>/dev/null || { echo "skipped: 'ip netns add' is not available here"; exit 77; }
-ip netns add "$NB" || exit 77
-ip link add "$IA" type veth peer name "$IB" || { echo "skipped: cannot create a veth pair"; exit 77; }
-ip link set "$IA" netns "$NA"; ip link set "$IB" netns "$NB"
-for x in "$NA $IA 10.231.0.1/30" "$NB $IB 10.231.0.2/30"; do
-  set -- $x
-  ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-  ip netns exec "$1" ip link set lo up
-  ip netns exec "$1" ip link set "$2" mtu 9000 up
-  ip netns exec "$1" ip addr add "$3" dev "$2"
-done
-fails=0
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+. "$(dirname "$0")/lib_netns.sh"
+netns_require ip tcpreplay tcpdump python3
+netns_kill_on_exit vpid tpid
+netns_up l 10.231.0 mtu 9000
 
 ip netns exec "$NB" "$V" capture -i "$IB" -q --data "$T/d" --sensor live -B 16 2>"$T/cap.err" &
 vpid=$!
