@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cli/cli_intel.h"
+#include "cli/cli_rules.h"
 #include "detect/behave.h"
 
 /* Exit codes, the same for every subcommand (docs/exit-codes.md). */
@@ -67,6 +68,7 @@ struct cli_archive {
     struct output *out;      /* where records go: the behaviour wrapper, or logs */
     struct output *logs;     /* the Zeek log output */
     struct cli_intel intel;  /* --intel: its matcher goes to the pipeline with out */
+    struct cli_rules rules;  /* --rules, --vars, --http-body-limit, --eve-alert */
     struct behave_config behave; /* behaviour options (docs/behaviour.md) */
     int behave_init;
 };
@@ -79,6 +81,9 @@ extern const char cli_archive_content_usage[];
 /* Open the archive (recovery, retention), the log output and the --intel
  * matcher.  0 or exit code. */
 int cli_archive_open(struct cli_archive *a, const char *cmd);
+/* The outputs the pipeline writes records to (out, the intel matcher, and
+ * eve.json when no behaviour wrapper flushes it); returns how many. */
+int cli_archive_outputs(const struct cli_archive *a, struct output **outs);
 /* Close both; 0 or exit code. */
 int cli_archive_close(struct cli_archive *a, const char *cmd);
 

@@ -18,6 +18,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_intel.h"
+#include "cli/cli_rules.h"
 #include "detect/behave.h"
 #include "detect/detect_http.h"
 #include "detect/engine.h"
@@ -36,13 +37,6 @@ static void analyze_on_signal(int sig)
     void *h = analyze_src ? capture_live_handle(analyze_src) : NULL;
     if (h)
         pcap_breakloop(h);
-}
-
-/* SIGHUP: reload the rules (built in the background, swapped between packets). */
-static void analyze_on_hup(int sig)
-{
-    (void)sig;
-    detect_reload_request();
 }
 
 static void analyze_usage(FILE *out)
@@ -79,22 +73,17 @@ static void analyze_usage(FILE *out)
             "      --yara DIR          YARA rules (*.yar, *.yara in DIR, or one file): every\n"
             "                          extracted file is scanned, a match is a notice.log row\n"
             "                          (implies --extract; a bad rule: exit 2 with FILE:LINE)\n"
-            "  -S, --rules RULES       Suricata rules file or directory (repeatable): alerts\n"
-            "                          to DIR/eve.json, DIR/fast.log and alert.log (docs/alerts.md)\n"
-            "      --vars FILE         rule variables (NAME: value lines; $HOME_NET, ...)\n"
-            "                          SIGHUP reloads the rules files: parsed and compiled in\n"
-            "                          the background, swapped between packets, flows kept\n"
+            "%s"
             "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
             "                          repeatable; JA3 CSV lists too): hits to intel.log, an\n"
             "                          alert each in eve.json (docs/intel.md)\n"
-            "      --http-body-limit BYTES  decoded HTTP body bytes the rules inspect, per\n"
-            "                          request and per response (default 102400)\n"
             "  -q, --quiet             no progress line\n"
             "  BPF                     libpcap filter, as tcpdump takes it\n\n"
             "Behaviour (scan, SSH guessing and beacon notices in notice.log, alerts gid 9000):\n"
             "%s\n"
             "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input (processed up to the damage)\n"
-            "docs/analyze.md and docs/conn-log.md tell more.\n", behave_usage);
+            "docs/analyze.md and docs/conn-log.md tell more.\n",
+            cli_rules_usage_analyze, behave_usage);
 }
 
 struct analyze_opts {
@@ -108,9 +97,7 @@ struct analyze_opts {
     int extract;
     uint64_t extract_max;
     const char *yara; /* --yara: rules directory */
-    const char **rules; /* -S: rules files or directories */
-    int nrules;
-    const char *vars;
+    struct cli_rules rules; /* -S/--rules, --vars, --http-body-limit, --eve-alert */
     struct cli_intel intel; /* --intel */
     struct behave_config behave;
 };
@@ -125,15 +112,12 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
         {"vlan-key", no_argument, 0, 'V'},     {"no-local-nets", no_argument, 0, 'N'},
         {"extract", no_argument, 0, 'X'},      {"extract-max-size", required_argument, 0, 'M'},
-        {"rules", required_argument, 0, 'S'},  {"vars", required_argument, 0, 'v'},
-        {"yara", required_argument, 0, 'Y'},   BEHAVE_LONGOPTS,
-        {"http-body-limit", required_argument, 0, 'B'},
+        {"yara", required_argument, 0, 'Y'},   BEHAVE_LONGOPTS, CLI_RULES_LONGOPTS,
         {"intel", required_argument, 0, 'I'},  {0, 0, 0, 0}};
     char err[256];
     int c;
     o->inputs = calloc((size_t)argc + 1, sizeof(*o->inputs));
-    o->rules = calloc((size_t)argc + 1, sizeof(*o->rules));
-    if (!o->inputs || !o->rules)
+    if (!o->inputs)
         return VIGIL_EXIT_ERROR;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+r:i:l:jqhS:", longs, NULL)) != -1) {
@@ -144,8 +128,10 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         case 'j': o->json = 1; break;
         case 'q': o->quiet = 1; break;
         case 's': cfg->sensor = optarg; break;
-        case 'S': o->rules[o->nrules++] = optarg; break;
-        case 'v': o->vars = optarg; break;
+        case 'S':
+            if (cli_rules_opt(&o->rules, "analyze", CLI_RULES_OPT_RULES, optarg) < 0)
+                return VIGIL_EXIT_USAGE;
+            break;
         case 'I':
             if (cli_intel_add(&o->intel, "analyze", optarg))
                 return VIGIL_EXIT_USAGE;
@@ -185,19 +171,13 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
             o->extract_max = v;
             break;
         }
-        case 'B': {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 0);
-            if (errno || *end || v == 0 || v > UINT32_MAX || optarg[0] == '-') {
-                cli_error("analyze: --http-body-limit wants a byte count, not '%s'", optarg);
-                return VIGIL_EXIT_USAGE;
-            }
-            detect_http_set_body_limits((uint32_t)v, (uint32_t)v);
-            break;
-        }
         case 'h': analyze_usage(stdout); return -1;
         default: {
+            int r = cli_rules_opt(&o->rules, "analyze", c, optarg);
+            if (r > 0)
+                break;
+            if (r < 0)
+                return VIGIL_EXIT_USAGE;
             int b = behave_getopt(&o->behave, c, optarg, err, sizeof(err));
             if (b > 0)
                 break;
@@ -221,74 +201,6 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
     }
     o->bpf = cli_join_args(argc, argv, optind);
     return 0;
-}
-
-/* -S: the ruleset, the engine and the eve.json/fast.log output (outs[1]).
- * Alerts go to every output, as every record does. */
-static struct {
-    struct detect_reload *rules;
-    struct output **outs;
-} analyze_det;
-
-/* The engine's figures, one line on stderr at the end of a run with -S
- * (docs/alerts.md): what was evaluated, what was skipped, what it cost. */
-static void analyze_rules_report(void)
-{
-    struct detect_counters c;
-    double load_s, build_s; /* CPU seconds of the last (re)load: parsing, building */
-    detect_engine_counters(detect_reload_engine(analyze_det.rules), &c);
-    detect_reload_times(analyze_det.rules, &load_s, &build_s);
-    fprintf(stderr,
-            "detect: %llu rules evaluated (%llu with a fast pattern), %llu skipped; "
-            "load %.2f s, build %.2f s CPU; %llu packets, %llu transactions inspected, "
-            "%llu rule evaluations, %llu alerts, %llu suppressed\n",
-            (unsigned long long)c.rules, (unsigned long long)c.prefilter_rules,
-            (unsigned long long)c.rules_skipped, load_s, build_s,
-            (unsigned long long)c.packets, (unsigned long long)c.records,
-            (unsigned long long)c.candidates, (unsigned long long)c.alerts,
-            (unsigned long long)c.suppressed);
-}
-
-static void analyze_alert(void *ctx, const struct record_hdr *rec)
-{
-    (void)ctx;
-    for (int i = 0; i < 2 && analyze_det.outs[i]; i++)
-        output_write(analyze_det.outs[i], rec);
-}
-
-static int analyze_rules_start(const struct analyze_opts *o, struct output **outs)
-{
-    char err[600];
-    if ((outs[1] = output_eve_open(o->dir, err, sizeof(err))) == NULL) {
-        cli_error("analyze: %s", err);
-        return -1;
-    }
-    analyze_det.outs = outs;
-    analyze_det.rules = detect_reload_start(o->rules, o->nrules, o->vars, analyze_alert, NULL,
-                                            stderr, err, sizeof(err));
-    if (!analyze_det.rules) {
-        cli_error("analyze: %s", err);
-        output_close(outs[1]);
-        outs[1] = NULL;
-        return -1;
-    }
-    struct sigaction sa = {0};
-    sa.sa_handler = analyze_on_hup;
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGHUP, &sa, NULL);
-    return 0;
-}
-
-static void analyze_rules_stop(struct output **outs)
-{
-    if (!analyze_det.rules)
-        return;
-    analyze_rules_report();
-    signal(SIGHUP, SIG_DFL);
-    detect_reload_stop(analyze_det.rules);
-    analyze_det.rules = NULL;
-    output_close(outs[1]);
-    outs[1] = NULL;
 }
 
 static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
@@ -334,13 +246,14 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         }
     }
     struct output *outs[2] = {out, NULL};
-    if (o->nrules && analyze_rules_start(o, outs) < 0) {
+    if (cli_rules_start(&o->rules, "analyze", o->dir, out)) {
         if (o->extract)
             extract_stop();
         output_close(out);
         capture_close(src);
         return VIGIL_EXIT_ERROR;
     }
+    outs[1] = o->rules.eve;
     int irc = cli_intel_start(&o->intel, "analyze", o->dir, out, outs[1], cfg->sensor, o->quiet);
     /* behaviour detectors in front of the logs and eve.json (docs/behaviour.md) */
     struct output *bdown[2] = {out, outs[1] ? outs[1] : o->intel.eve};
@@ -365,7 +278,7 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         if (o->extract)
             extract_stop();
         cli_intel_stop(&o->intel, "analyze", 1);
-        analyze_rules_stop(outs);
+        cli_rules_stop(&o->rules);
         output_close(out);
         capture_close(src);
         return irc ? irc : VIGIL_EXIT_ERROR;
@@ -388,7 +301,7 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
     if (o->extract)
         extract_stop();
     cli_intel_stop(&o->intel, "analyze", o->quiet);
-    analyze_rules_stop(outs);
+    cli_rules_stop(&o->rules);
     output_close(out);
     capture_close(src);
     return rc;
@@ -411,6 +324,5 @@ int cmd_analyze(int argc, char **argv)
         rc = VIGIL_EXIT_OK;
     free(o.bpf);
     free(o.inputs);
-    free(o.rules);
     return rc;
 }

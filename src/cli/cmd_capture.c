@@ -67,7 +67,10 @@ int cli_archive_opt(struct cli_archive *a, const char *cmd, int c, const char *a
         behave_config_default(&a->behave);
         a->behave_init = 1;
     }
-    int b = behave_getopt(&a->behave, c, arg, err, sizeof(err));
+    int b = cli_rules_opt(&a->rules, cmd, c, arg);
+    if (b)
+        return b;
+    b = behave_getopt(&a->behave, c, arg, err, sizeof(err));
     if (b < 0)
         cli_error("%s: %s", cmd, err);
     if (b)
@@ -147,7 +150,13 @@ int cli_archive_open(struct cli_archive *a, const char *cmd)
             a->log_dir = NULL;
         goto fail;
     }
-    int rc = cli_intel_start(&a->intel, cmd, a->log_dir, a->logs, NULL, a->sensor, a->quiet);
+    int rc = cli_rules_start(&a->rules, cmd, a->log_dir, a->logs);
+    if (!rc) {
+        rc = cli_intel_start(&a->intel, cmd, a->log_dir, a->logs, a->rules.eve, a->sensor,
+                             a->quiet);
+        if (rc)
+            cli_rules_stop(&a->rules);
+    }
     if (a->log_dir == dir)
         a->log_dir = NULL;
     if (rc) {
@@ -160,11 +169,12 @@ int cli_archive_open(struct cli_archive *a, const char *cmd)
     /* the behaviour detectors in front of the logs (and --intel's eve.json) */
     if (!a->behave_init)
         behave_config_default(&a->behave);
-    struct output *bdown[2] = {a->logs, a->intel.eve};
+    struct output *bdown[2] = {a->logs, a->rules.eve ? a->rules.eve : a->intel.eve};
     a->out = behave_open(&a->behave, bdown, 2, err, sizeof(err));
     if (!a->out && a->behave.enabled) {
         cli_error("%s: %s", cmd, err);
         cli_intel_stop(&a->intel, cmd, 1);
+        cli_rules_stop(&a->rules);
         output_close(a->logs);
         a->logs = NULL;
         goto fail;
@@ -178,6 +188,17 @@ fail:
     return VIGIL_EXIT_ERROR;
 }
 
+int cli_archive_outputs(const struct cli_archive *a, struct output **outs)
+{
+    int n = 0;
+    outs[n++] = a->out;
+    if (a->intel.matcher)
+        outs[n++] = a->intel.matcher;
+    if (a->out == a->logs && a->rules.eve)
+        outs[n++] = a->rules.eve; /* flushed with the others once a second */
+    return n;
+}
+
 int cli_archive_close(struct cli_archive *a, const char *cmd)
 {
     char err[4400];
@@ -185,6 +206,7 @@ int cli_archive_close(struct cli_archive *a, const char *cmd)
     if (a->out != a->logs)
         output_close(a->out); /* the behaviour wrapper, before what it writes to */
     cli_intel_stop(&a->intel, cmd, a->quiet);
+    cli_rules_stop(&a->rules);
     output_close(a->logs);
     a->out = a->logs = NULL;
     if (a->store && pcapstore_close(a->store, err, sizeof(err)) < 0) {
@@ -321,10 +343,10 @@ static void capture_usage(FILE *out)
             "  -j, --json              Zeek JSON logs\n"
             "      --stats             show the drop counters of the last or running capture\n"
             "  -q, --quiet             no per-file lines\n"
-            "%s%s\n"
+            "%s%s%s\n"
             "Drops (kernel ring, interface) are logged every minute and at exit and kept in\n"
             "DATA/sensor_data/<sensor>/capture.stats.  docs/capture.md tells more.\n",
-            cli_archive_content_usage, behave_usage);
+            cli_archive_content_usage, cli_rules_usage, behave_usage);
 }
 
 static const struct option capture_longs[] = {
@@ -336,7 +358,7 @@ static const struct option capture_longs[] = {
     {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
     {"extract", no_argument, 0, 'X'},         {"extract-max-size", required_argument, 0, 'M'},
     {"yara", required_argument, 0, 'Y'},      {"intel", required_argument, 0, 'I'},
-    BEHAVE_LONGOPTS, {0, 0, 0, 0}};
+    BEHAVE_LONGOPTS, CLI_RULES_LONGOPTS, {0, 0, 0, 0}};
 
 static int capture_parse(int argc, char **argv, struct capture_run *r)
 {
@@ -463,7 +485,8 @@ static int capture_run_live(struct capture_run *r)
     cfg.progress = 0;
     cfg.packet_sink = capture_sink;
     cfg.packet_sink_ctx = r;
-    struct output *outs[2] = {r->ar.out, r->ar.intel.matcher};
+    struct output *outs[3];
+    int nouts = cli_archive_outputs(&r->ar, outs);
     if (r->extract && extract_start_sensor(r->ar.data, r->ar.sensor, r->extract_max, r->ar.out,
                                            err, sizeof(err)) < 0) {
         cli_error("capture: %s", err);
@@ -471,7 +494,7 @@ static int capture_run_live(struct capture_run *r)
         capture_close(r->src);
         return VIGIL_EXIT_ERROR;
     }
-    r->p = pipeline_new(&cfg, outs, outs[1] ? 2 : 1, err, sizeof(err));
+    r->p = pipeline_new(&cfg, outs, nouts, err, sizeof(err));
     if (!r->p) {
         cli_error("capture: %s", err);
         if (r->extract)

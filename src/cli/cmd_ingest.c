@@ -48,9 +48,9 @@ static void ingest_usage(FILE *out)
             "  -l, --log-dir DIR       logs here instead\n"
             "  -j, --json              Zeek JSON logs\n"
             "  -q, --quiet             no progress, no per-file lines\n"
-            "%s%s\n"
+            "%s%s%s\n"
             "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input.  docs/ingest.md tells more.\n",
-            cli_archive_content_usage, behave_usage);
+            cli_archive_content_usage, cli_rules_usage, behave_usage);
 }
 
 static const struct option ingest_longs[] = {
@@ -61,7 +61,7 @@ static const struct option ingest_longs[] = {
     {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
     {"extract", no_argument, 0, 'X'},         {"extract-max-size", required_argument, 0, 'M'},
     {"yara", required_argument, 0, 'Y'},      {"intel", required_argument, 0, 'I'},
-    BEHAVE_LONGOPTS, {0, 0, 0, 0}};
+    BEHAVE_LONGOPTS, CLI_RULES_LONGOPTS, {0, 0, 0, 0}};
 
 struct ingest_opts {
     struct cli_archive ar;
@@ -167,7 +167,8 @@ static int ingest_run(struct ingest_opts *o)
     cfg.packet_sink_ctx = o->ar.store;
     cfg.tick = ingest_tick;
     cfg.tick_ctx = o->ar.store;
-    struct output *outs[2] = {o->ar.out, o->ar.intel.matcher};
+    struct output *outs[3];
+    int nouts = cli_archive_outputs(&o->ar, outs);
     if (o->extract && extract_start_sensor(o->ar.data, o->ar.sensor, o->extract_max, o->ar.out,
                                            err, sizeof(err)) < 0) {
         cli_error("ingest: %s", err);
@@ -176,7 +177,7 @@ static int ingest_run(struct ingest_opts *o)
         capture_close(src);
         return VIGIL_EXIT_ERROR;
     }
-    struct pipeline *p = pipeline_new(&cfg, outs, outs[1] ? 2 : 1, err, sizeof(err));
+    struct pipeline *p = pipeline_new(&cfg, outs, nouts, err, sizeof(err));
     if (!p) {
         cli_error("ingest: %s", err);
         if (o->extract)

@@ -46,6 +46,12 @@ static const struct record_field alert_fields[AF_N] = {
     F("tls.ja3.hash", RT_STRING, tls_ja3),
     F("ssh.client.software_version", RT_STRING, ssh_client),
     F("ssh.server.software_version", RT_STRING, ssh_server),
+    F("in_iface", RT_STRING, in_iface),
+    F("payload", RT_STRING, payload),
+    F("payload_printable", RT_STRING, payload_printable),
+    F("stream", RT_COUNT, stream),
+    F("packet", RT_STRING, packet),
+    F("packet_info.linktype", RT_COUNT, packet_linktype),
 };
 
 const struct record_type alert_record_type = {

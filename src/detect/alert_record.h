@@ -38,6 +38,13 @@ struct alert_record {
     struct rstr http_hostname, http_url, http_user_agent, http_method, http_protocol;
     uint64_t http_status, http_length;
     struct rstr dns_rrname, tls_sni, tls_ja3, ssh_client, ssh_server;
+    /* --eve-alert extras (alert_payload.c), unset unless asked for */
+    struct rstr in_iface;          /* live capture: the interface the packet came in on */
+    struct rstr payload;           /* base64 */
+    struct rstr payload_printable; /* printable bytes, others as '.' */
+    uint64_t stream;               /* 1: payload is reassembled stream data */
+    struct rstr packet;            /* base64 of the frame as captured */
+    uint64_t packet_linktype;      /* packet_info.linktype: libpcap DLT_* */
 };
 
 enum alert_field {
@@ -46,7 +53,8 @@ enum alert_field {
     AF_ACTION, AF_GID, AF_SID, AF_REV, AF_SIGNATURE, AF_CATEGORY, AF_SEVERITY, AF_METADATA,
     AF_HTTP_HOSTNAME, AF_HTTP_URL, AF_HTTP_USER_AGENT, AF_HTTP_METHOD, AF_HTTP_PROTOCOL,
     AF_HTTP_STATUS, AF_HTTP_LENGTH, AF_DNS_RRNAME, AF_TLS_SNI, AF_TLS_JA3, AF_SSH_CLIENT,
-    AF_SSH_SERVER, AF_N
+    AF_SSH_SERVER, AF_IN_IFACE, AF_PKT_PAYLOAD, AF_PKT_PRINTABLE, AF_PKT_STREAM, AF_PKT_FRAME,
+    AF_PKT_LINKTYPE, AF_N
 };
 
 extern const struct record_type alert_record_type;

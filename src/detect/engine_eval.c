@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "detect/alert_payload.h"
 #include "detect/engine_int.h"
 #include "proto/proto.h"
 
@@ -526,9 +527,12 @@ static void alert_emit(struct detect_engine *e, const struct rule *r, const stru
         det_http_alert_fields(&a, in);
     else if (in->pi)
         alert_insp_fields(&a, in);
+    struct alert_payload_bufs pb;
+    alert_payload_fill(&a, in, &pb);
     e->ctr.alerts++;
     if (e->emit)
         e->emit(e->emit_ctx, &a.hdr);
+    alert_payload_release(&pb);
 }
 
 /* ---- one inspection ---------------------------------------------------------- */

@@ -120,10 +120,12 @@ static char *eve_line(const struct record_hdr *rec)
     json_object_set_new(root, "flow_id", json_integer((json_int_t)a->flow_id));
     if (!record_unset(rec, AF_PCAP_CNT))
         json_object_set_new(root, "pcap_cnt", json_integer((json_int_t)a->pcap_cnt));
+    if (!record_unset(rec, AF_IN_IFACE))
+        json_object_set_new(root, "in_iface", rstr_json(&a->in_iface));
     json_object_set_new(root, "event_type", json_string("alert"));
     for (size_t f = 0; f < rec->type->n_fields; f++) {
         const char *name = rec->type->fields[f].name;
-        if (f == AF_TS || f == AF_FLOW_ID || f == AF_PCAP_CNT || f == AF_UID ||
+        if (f == AF_TS || f == AF_FLOW_ID || f == AF_PCAP_CNT || f == AF_UID || f == AF_IN_IFACE ||
             strncmp(name, "id.", 3) == 0 || record_unset(rec, f))
             continue;
         json_t *v = field_json(rec, f);

@@ -9,7 +9,13 @@ beside the signature id counts only that packet's alerts), run
 DIR/eve.json: each check's `count` must be met exactly (`count: 0`: the
 alert must not appear).  A check on a signature id counts the alerts that
 also fit its src_ip, dest_ip, src_port, dest_port, proto, app_proto and
-pcap_cnt when it names them; its other match keys are not compared.  Checks that need
+pcap_cnt when it names them, and, when the test's `<test>.suricata.yaml`
+turns on the eve-log alert options payload, payload-printable or packet
+(Vigil: `--eve-alert`), its payload, payload_printable, packet and stream;
+its other match keys are not compared.  A stream alert's payload
+(stream 1) is Suricata's reassembled stream data up to 4 KiB, with gap
+markers; Vigil's is the stream window the rule matched in
+(docs/alerts.md), so for those ours must be a part of Suricata's.  Checks that need
 fields we do not compare (has-key, other match keys with no signature id)
 or that apply only to older Suricata (`lt-version`, also under the
 filter's `requires:`) are left out; `args:` are Suricata options
@@ -22,6 +28,7 @@ failing that is not listed in tests/compat/KNOWN-DIFFERENCES.md (section
 "suricata-verify alerts", fenced block `suricata-verify-known`, lines
 `test<TAB>reason`), or on a listed test that now passes.
 """
+import base64
 import glob
 import json
 import os
@@ -73,7 +80,25 @@ def find_tests():
 
 # Alert fields a check on a signature id may also name that Vigil's alerts
 # carry with Suricata's values; other match keys are not compared.
-HEADER_KEYS = ("src_ip", "dest_ip", "src_port", "dest_port", "proto", "app_proto", "pcap_cnt")
+HEADER_KEYS = ("src_ip", "dest_ip", "src_port", "dest_port", "proto", "app_proto", "pcap_cnt",
+               "payload", "payload_printable", "packet", "stream")
+EVE_EXTRAS = {"payload": "payload", "payload-printable": "payload-printable", "packet": "packet"}
+
+
+def eve_extras(stem):
+    """The eve-log alert options the test's suricata.yaml turns on, as --eve-alert's list."""
+    try:
+        doc = yaml.safe_load(open(stem + ".suricata.yaml", encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+    on = []
+    for out in doc.get("outputs") or []:
+        for t in ((out or {}).get("eve-log") or {}).get("types") or []:
+            if isinstance(t, dict) and isinstance(t.get("alert"), dict):
+                for k, v in t["alert"].items():
+                    if k in EVE_EXTRAS and v in (True, "yes") and k not in on:
+                        on.append(k)
+    return on
 
 
 def alert_checks(doc):
@@ -96,8 +121,17 @@ def alert_checks(doc):
     return checks
 
 
+def field_fits(ev, k, v):
+    got = ev.get(k)
+    if k in ("payload", "payload_printable") and ev.get("stream") == 1 and got is not None:
+        if k == "payload":
+            return base64.b64decode(got) in base64.b64decode(v)
+        return got in v
+    return str(got) == str(v)
+
+
 def alert_fits(ev, hdr):
-    return all(str(ev.get(k)) == str(v) for k, v in hdr.items())
+    return all(field_fits(ev, k, v) for k, v in hdr.items())
 
 
 def skip_reason(stderr):
@@ -114,12 +148,14 @@ def skip_reason(stderr):
     return sorted(set(kws))
 
 
-def run_test(name, pcap, rules, checks, tmp):
+def run_test(name, pcap, rules, checks, tmp, extras=()):
     out = os.path.join(tmp, re.sub(r"[^A-Za-z0-9_.-]", "_", name))
     os.makedirs(out, exist_ok=True)
     cmd = [VIGIL, "analyze", "-q", "-r", pcap, "-l", out]
     for r in rules:
         cmd += ["-S", r]
+    if extras:
+        cmd += ["--eve-alert", ",".join(extras)]
     p = subprocess.run(cmd, capture_output=True, text=True)
     skip = skip_reason(p.stderr)
     if skip:
@@ -162,7 +198,7 @@ def main():
         if not rules or not checks or not pcap:
             continue
         n += 1
-        status, why = run_test(name, pcap, rules, checks, tmp)
+        status, why = run_test(name, pcap, rules, checks, tmp, eve_extras(y[: -len(".suricata-test.yaml")]))
         if status == "skip":
             skipped += 1
             print("ok - %s # SKIP %s" % (name, why))

@@ -82,7 +82,8 @@ exec 7>"$T/cmd"
 say() { local n; n=$(($(wc -l <"$T/client.out") + 1)); echo "$*" >&7;
         for _ in $(seq 1 50); do [ "$(wc -l <"$T/client.out")" -ge "$n" ] && return; sleep 0.1; done; }
 
-ip netns exec "$NB" "$V" analyze -q -i "$IB" -l "$T/out" -S "$T/r/live.rules" 2>"$T/err" &
+ip netns exec "$NB" "$V" analyze -q -i "$IB" -l "$T/out" -S "$T/r/live.rules" \
+  --eve-alert payload-printable 2>"$T/err" &
 vpid=$!
 sleep 1.5
 # keep a packet a few times a second on the wire: a reload is swapped in between packets
@@ -110,18 +111,24 @@ check "vigil analyze -i stops on SIGINT with exit 0" "[ $rc -eq 0 ]"
 python3 -c "
 import json
 n = {}
+extras = 0
 for l in open('$T/out/eve.json'):
     e = json.loads(l)
     if e.get('event_type') == 'alert':
         n[e['alert']['signature_id']] = n.get(e['alert']['signature_id'], 0) + 1
+        extras += e.get('in_iface') == '$IB' and e.get('stream') in (0, 1) and \
+            ('ALPHA' in e.get('payload_printable', '') or 'CHECK' in e.get('payload_printable', ''))
 for k, v in n.items():
-    print(k, v)" >"$T/counts" 2>&1
+    print(k, v)
+print('extras', extras)" >"$T/counts" 2>&1
 count() { awk -v s="$1" '$1 == s {n = $2} END {print n + 0}' "$T/counts"; }
 check "before the reload: v1's sid 1 alerted once ($(count 1))" "[ $(count 1) -eq 1 ]"
 check "flowbit noalert rule sid 2 never alerted" "[ $(count 2) -eq 0 ]"
 check "after the reload: a flowbit set before it is still set on the open flow (sid 3: $(count 3))" \
   "[ $(count 3) -eq 1 ]"
 check "after the reload: v2's sid 11 on two connections ($(count 11))" "[ $(count 11) -eq 2 ]"
+check "every alert names in_iface $IB and carries its payload_printable ($(count extras) of 4)" \
+  "[ $(count extras) -eq 4 ]"
 check "conn.log written" "[ -s '$T/out/conn.log' ]"
 [ $fails -eq 0 ] || sed 's/^/# /' "$T/err" "$T/client.out" | head -30
 exit $((fails > 0))

@@ -17,7 +17,10 @@ netns_require ip tcpreplay tcpdump python3
 netns_kill_on_exit vpid tpid
 netns_up l 10.231.0 mtu 9000
 
-ip netns exec "$NB" "$V" capture -i "$IB" -q --data "$T/d" --sensor live -B 16 2>"$T/cap.err" &
+# a rule on the HTTP basic-auth trace: capture --rules alerts as analyze -S does on the file
+echo 'alert http any any -> any any (msg:"basic auth"; flow:to_server; http.header; content:"Authorization|3a| Basic"; sid:9100001;)' >"$T/live.rules"
+ip netns exec "$NB" "$V" capture -i "$IB" -q --data "$T/d" --sensor live -B 16 --rules "$T/live.rules" \
+  2>"$T/cap.err" &
 vpid=$!
 ip netns exec "$NB" tcpdump -i "$IB" -s 0 -U -w "$T/tcpdump.pcap" 2>"$T/td.err" &
 tpid=$!
@@ -50,6 +53,13 @@ missing=$(sort "$T/src.rec" | comm -23 - <(sort "$T/arc.rec") | wc -l)
 check "every replayed packet is in the archive ($missing missing)" "[ $missing -eq 0 ]"
 check "archive indexes valid, file closed with its index" "python3 '$TOOL' check '$T/d' live >'$T/chk' 2>&1"
 check "conn.log written under logs/" "[ -s \"\$(find '$T/d/sensor_data/live/logs' -name conn.log | head -1)\" ]"
+"$V" analyze -q -r "$C/http/arkime-http-basicauth.pcap" -l "$T/ref" -S "$T/live.rules" 2>/dev/null
+want=$(grep -c '"signature_id":9100001' "$T/ref/eve.json")
+eve=$(find "$T/d/sensor_data/live/logs" -name eve.json | head -1)
+got=$(grep -c '"signature_id":9100001' "$eve" 2>/dev/null)
+iface=$(grep -c "\"in_iface\":\"$IB\"" "$eve" 2>/dev/null)
+check "capture --rules: the alerts analyze -S gives on the trace ($got of $want), in_iface $IB ($iface)" \
+  "[ '$want' -gt 0 ] && [ '$got' = '$want' ] && [ '$iface' = '$want' ]"
 "$V" capture --stats --data "$T/d" --sensor live >"$T/stats" 2>&1
 check "capture --stats shows received and drops" "grep -q '^  kernel_drops=' '$T/stats' && grep -q '^  received=' '$T/stats' && grep -q '^  running=0' '$T/stats'"
 check "drops reported at exit on stderr" "grep -q 'dropped by the kernel' '$T/cap.err'"

@@ -1,0 +1,142 @@
+/*
+ * cli_rules.c - the signature options of analyze, capture and ingest
+ * (cli_rules.h): parsing them, starting the engine with its eve.json, and
+ * the figures line at the end.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_rules.h"
+#include "detect/alert_payload.h"
+#include "detect/detect_http.h"
+#include "detect/engine.h"
+#include "store/eve.h"
+
+#define RULES_USAGE_TAIL                                                                    \
+    "                          to eve.json, fast.log and alert.log with the logs\n"       \
+    "                          (docs/alerts.md)\n"                                        \
+    "      --vars FILE         rule variables (NAME: value lines; $HOME_NET, ...)\n"          \
+    "                          SIGHUP reloads the rules files: parsed and compiled in\n"    \
+    "                          the background, swapped between packets, flows kept\n"       \
+    "      --http-body-limit BYTES  decoded HTTP body bytes the rules inspect, per\n"       \
+    "                          request and per response (default 102400)\n"                 \
+    "      --eve-alert LIST    more in each eve.json alert, as Suricata's eve-log alert\n"  \
+    "                          options: payload (base64), payload-printable, packet\n"      \
+    "                          (base64 frame + packet_info.linktype), or all\n"
+
+const char cli_rules_usage_analyze[] =
+    "  -S, --rules RULES       Suricata rules file or directory (repeatable): alerts\n"
+    RULES_USAGE_TAIL;
+const char cli_rules_usage[] =
+    "      --rules RULES       Suricata rules file or directory (repeatable): alerts\n"
+    RULES_USAGE_TAIL;
+
+int cli_rules_opt(struct cli_rules *cr, const char *cmd, int c, const char *arg)
+{
+    char err[256];
+    switch (c - CLI_RULES_OPT_BASE) {
+    case 0:
+        if (cr->n == CLI_RULES_MAX) {
+            cli_error("%s: at most %d rules paths (give a directory)", cmd, CLI_RULES_MAX);
+            return -1;
+        }
+        cr->paths[cr->n++] = arg;
+        return 1;
+    case 1: cr->vars = arg; return 1;
+    case 2: {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(arg, &end, 0);
+        if (errno || *end || v == 0 || v > UINT32_MAX || arg[0] == '-') {
+            cli_error("%s: --http-body-limit wants a byte count, not '%s'", cmd, arg);
+            return -1;
+        }
+        detect_http_set_body_limits((uint32_t)v, (uint32_t)v);
+        return 1;
+    }
+    case 3: {
+        unsigned f;
+        if (detect_eve_extras_parse(arg, &f, err, sizeof(err)) < 0) {
+            cli_error("%s: %s", cmd, err);
+            return -1;
+        }
+        detect_set_eve_extras(f);
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
+/* SIGHUP: reload the rules (built in the background, swapped between packets). */
+static void rules_on_hup(int sig)
+{
+    (void)sig;
+    detect_reload_request();
+}
+
+static void rules_alert(void *ctx, const struct record_hdr *rec)
+{
+    struct cli_rules *cr = ctx;
+    output_write(cr->logs, rec);
+    output_write(cr->eve, rec);
+}
+
+int cli_rules_start(struct cli_rules *cr, const char *cmd, const char *dir, struct output *logs)
+{
+    char err[600];
+    if (cr->n == 0)
+        return 0;
+    if ((cr->eve = output_eve_open(dir, err, sizeof(err))) == NULL) {
+        cli_error("%s: %s", cmd, err);
+        return VIGIL_EXIT_ERROR;
+    }
+    cr->logs = logs;
+    cr->reload = detect_reload_start(cr->paths, cr->n, cr->vars, rules_alert, cr, stderr, err,
+                                     sizeof(err));
+    if (!cr->reload) {
+        cli_error("%s: %s", cmd, err);
+        output_close(cr->eve);
+        cr->eve = NULL;
+        return VIGIL_EXIT_ERROR;
+    }
+    struct sigaction sa = {0};
+    sa.sa_handler = rules_on_hup;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
+    return 0;
+}
+
+/* The engine's figures (docs/alerts.md): what was evaluated, what was
+ * skipped, what it cost. */
+static void rules_report(const struct cli_rules *cr)
+{
+    struct detect_counters c;
+    double load_s, build_s; /* CPU seconds of the last (re)load: parsing, building */
+    detect_engine_counters(detect_reload_engine(cr->reload), &c);
+    detect_reload_times(cr->reload, &load_s, &build_s);
+    fprintf(stderr,
+            "detect: %llu rules evaluated (%llu with a fast pattern), %llu skipped; "
+            "load %.2f s, build %.2f s CPU; %llu packets, %llu transactions inspected, "
+            "%llu rule evaluations, %llu alerts, %llu suppressed\n",
+            (unsigned long long)c.rules, (unsigned long long)c.prefilter_rules,
+            (unsigned long long)c.rules_skipped, load_s, build_s,
+            (unsigned long long)c.packets, (unsigned long long)c.records,
+            (unsigned long long)c.candidates, (unsigned long long)c.alerts,
+            (unsigned long long)c.suppressed);
+}
+
+void cli_rules_stop(struct cli_rules *cr)
+{
+    if (!cr->reload)
+        return;
+    rules_report(cr);
+    signal(SIGHUP, SIG_DFL);
+    detect_reload_stop(cr->reload);
+    cr->reload = NULL;
+    output_close(cr->eve);
+    cr->eve = NULL;
+}
