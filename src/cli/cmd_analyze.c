@@ -45,7 +45,8 @@ static void analyze_usage(FILE *out)
             "usage: vigil analyze -r PCAP [-r PCAP ...] | -i IFACE  -l DIR [--json] [--sensor NAME]\n"
             "                     [--local-nets CIDR,... | --no-local-nets] [--vlan-key]\n"
             "                     [--seed N] [--extract] [--extract-max-size BYTES]\n"
-            "                     [--yara DIR] [--intel FILE|DIR] [behaviour options] [-q]\n"
+            "                     [--yara DIR] [--intel FILE|DIR] [--midstream-reverse]\n"
+            "                     [behaviour options] [-q]\n"
             "                     [BPF expression]\n\n"
             "Run the analysis pipeline over captures (files, directories or globs, merged in\n"
             "time order) and write Zeek-compatible logs into DIR: conn.log, one session per\n"
@@ -77,6 +78,11 @@ static void analyze_usage(FILE *out)
             "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
             "                          repeatable; JA3 CSV lists too): hits to intel.log, an\n"
             "                          alert each in eve.json (docs/intel.md)\n"
+            "      --midstream-reverse  a TCP session picked up midstream whose responder\n"
+            "                          sends a client's request first (an HTTP request\n"
+            "                          line, ...) is parsed and matched with that side as\n"
+            "                          the client; conn.log keeps Zeek's roles (Suricata's\n"
+            "                          stream.midstream; docs/stream.md)\n"
             "  -q, --quiet             no progress line\n"
             "  BPF                     libpcap filter, as tcpdump takes it\n\n"
             "Behaviour (scan, SSH guessing and beacon notices in notice.log, alerts gid 9000):\n"
@@ -113,7 +119,8 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         {"vlan-key", no_argument, 0, 'V'},     {"no-local-nets", no_argument, 0, 'N'},
         {"extract", no_argument, 0, 'X'},      {"extract-max-size", required_argument, 0, 'M'},
         {"yara", required_argument, 0, 'Y'},   BEHAVE_LONGOPTS, CLI_RULES_LONGOPTS,
-        {"intel", required_argument, 0, 'I'},  {0, 0, 0, 0}};
+        {"intel", required_argument, 0, 'I'},  {"midstream-reverse", no_argument, 0, 'm'},
+        {0, 0, 0, 0}};
     char err[256];
     int c;
     o->inputs = calloc((size_t)argc + 1, sizeof(*o->inputs));
@@ -136,6 +143,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
             if (cli_intel_add(&o->intel, "analyze", optarg))
                 return VIGIL_EXIT_USAGE;
             break;
+        case 'm': cfg->midstream_reverse = 1; break;
         case 'V': cfg->flow.vlan_in_key = true; break;
         case 'N':
             cfg->flow.n_local_nets = 0;

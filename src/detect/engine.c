@@ -618,7 +618,7 @@ void detect_packet_flow(struct flow_table *t, struct flow *f, const struct packe
     stash.num = pkt->num;
     stash.ts = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
     stash.fs = fs;
-    stash.to_server = side == orig_side;
+    stash.to_server = (side == orig_side) ^ (fs ? fs->rev : 0);
     memcpy(stash.uid, in.uid, sizeof(stash.uid));
     stash.t = t;
     stash.f = f;
@@ -632,6 +632,25 @@ void detect_packet_flow(struct flow_table *t, struct flow *f, const struct packe
     det_flow_count(fs, pkt, stash.to_server);
     if (ip->proto == 6 && ip->t.valid)
         track_tcp(fs, ip->t.tcp_flags);
+}
+
+void detect_flow_reverse(const char *uid)
+{
+    struct det_flow *fs = current ? det_flow_find(uid, 1) : NULL;
+    if (!fs)
+        return;
+    fs->rev ^= 1;
+    uint64_t u;
+    u = fs->pkts[0], fs->pkts[0] = fs->pkts[1], fs->pkts[1] = u;
+    u = fs->bytes[0], fs->bytes[0] = fs->bytes[1], fs->bytes[1] = u;
+    uint32_t w;
+    w = fs->isn[0], fs->isn[0] = fs->isn[1], fs->isn[1] = w;
+    w = fs->nxt[0], fs->nxt[0] = fs->nxt[1], fs->nxt[1] = w;
+    uint8_t b = fs->have_isn[0];
+    fs->have_isn[0] = fs->have_isn[1], fs->have_isn[1] = b;
+    fs->seen = (uint8_t)((fs->seen & 1) << 1 | (fs->seen & 2) >> 1);
+    if (stash.num && strncmp(stash.uid, uid, sizeof(stash.uid)) == 0)
+        stash.to_server = !stash.to_server;
 }
 
 static enum det_grp pkt_group(uint8_t proto)

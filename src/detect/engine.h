@@ -120,6 +120,12 @@ int detect_load_rules(struct ruleset *rs, const char *const *paths, int n, const
 void detect_packet_flow(struct flow_table *t, struct flow *f, const struct packet *pkt,
                         const struct pkt_ip *ip, int side, int orig_side);
 
+/* The app layer reversed the session (a midstream pick-up whose responder
+ * sent a client's request, stream_config.midstream_reverse): from now on
+ * flow:to_server means from the flow's responder, for this packet too;
+ * the per-direction counts so far swap sides. */
+void detect_flow_reverse(const char *uid);
+
 /* The pipeline, after the flow table and app layer handled pkt: packet rules. */
 void detect_packet(const struct packet *pkt);
 

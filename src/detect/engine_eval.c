@@ -470,8 +470,10 @@ static void alert_emit(struct detect_engine *e, const struct rule *r, const stru
     const char *uid = in->conn ? in->conn->uid : in->st ? in->st->uid : "";
     a.uid = rstr_of(uid);
     if (in->conn) {
-        a.orig_h = in->conn->orig_h, a.resp_h = in->conn->resp_h;
-        a.orig_p = in->conn->orig_p, a.resp_p = in->conn->resp_p;
+        const struct proto_conn *c = in->conn;
+        int rv = c->reversed; /* the id fields are conn.log's */
+        a.orig_h = rv ? c->resp_h : c->orig_h, a.resp_h = rv ? c->orig_h : c->resp_h;
+        a.orig_p = rv ? c->resp_p : c->orig_p, a.resp_p = rv ? c->orig_p : c->resp_p;
         a.community_id = rstr_of(in->conn->community_id);
         record_set_unset(&a.hdr, AF_COMMUNITY_ID, false);
         if (in->st) {

@@ -71,6 +71,7 @@ struct det_flow {
     uint8_t tcp;  /* 0 none, 1 syn, 2 syn-ack, 3 established */
     uint8_t seen; /* bit 0 originator seen, bit 1 responder seen */
     uint8_t passed; /* a pass rule matched: no more inspection */
+    uint8_t rev;    /* the client is the flow's responder (detect_flow_reverse) */
     uint64_t bits[DETECT_FLOWBITS_MAX / 64];
     int64_t first_ts;          /* first packet seen (ns), for flow.age */
     uint64_t pkts[2], bytes[2]; /* packets/bytes to server [0] and to client [1] */

@@ -476,11 +476,13 @@ void detect_stream_event(const struct flow_app_info *info, const char *name, int
     struct detect_engine *e = det_current();
     if (!e || !e->n_ev || !info || !name)
         return;
+    const struct det_flow *fs = det_flow_find(info->uid, 0);
+    int r = fs && fs->rev; /* the client's view, as the app layer's conn */
     struct proto_conn conn = {
         .uid = info->uid, .community_id = info->community_id,
-        .orig_h = info->orig_h, .resp_h = info->resp_h,
-        .orig_p = info->orig_p, .resp_p = info->resp_p,
-        .ip_proto = info->proto, .start_ts = info->first_ns,
+        .orig_h = r ? info->resp_h : info->orig_h, .resp_h = r ? info->orig_h : info->resp_h,
+        .orig_p = r ? info->resp_p : info->orig_p, .resp_p = r ? info->orig_p : info->resp_p,
+        .ip_proto = info->proto, .reversed = (uint8_t)r, .start_ts = info->first_ns,
     };
     ev_inspect(e, &conn, RULE_EV_STREAM, name, ts);
 }

@@ -99,6 +99,7 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct output *
         sc.sensor = p->cfg.sensor;
         if (p->cfg.stream_memcap)
             sc.memcap = p->cfg.stream_memcap;
+        sc.midstream_reverse = p->cfg.midstream_reverse != 0;
         p->app = applayer_new(&sc, NULL, pipeline_emit_record, p);
         if (!p->app) {
             snprintf(err, errlen, "out of memory creating the application layer");

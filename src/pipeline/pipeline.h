@@ -41,6 +41,7 @@ struct pipeline_config {
      * every flow unless no_app_layer (sessions only, as `vigil sessions`). */
     int no_app_layer;
     size_t stream_memcap;        /* reassembly memory cap; 0 = default (64 MiB) */
+    int midstream_reverse;       /* stream_config.midstream_reverse (default off) */
 };
 
 struct pipeline_counters {

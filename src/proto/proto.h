@@ -60,13 +60,19 @@ enum proto_probe {
     PROTO_PROBE_MAYBE = 2, /* cannot tell yet: ask again with more bytes */
 };
 
-/* What the parser may know of its connection (read-only). */
+/* What the parser may know of its connection (read-only).  orig is the
+ * client as the app layer sees it (PROTO_ORIG's sender): conn.log's
+ * originator, except on a TCP session picked up midstream that the app
+ * layer reversed (stream_config.midstream_reverse, docs/stream.md): then
+ * reversed is 1 and orig/resp are conn.log's resp/orig.  Log rows take
+ * their id fields from proto_fill_id(), which is always conn.log's. */
 struct proto_conn {
     const char *uid;          /* the session's uid ("C...") */
     const char *community_id; /* "1:..." */
     struct raddr orig_h, resp_h;
     uint16_t orig_p, resp_p;
     uint8_t ip_proto;         /* 6 TCP, 17 UDP */
+    uint8_t reversed;         /* orig/resp are swapped against conn.log's */
     int64_t start_ts;         /* first packet of the session, ns */
 };
 
@@ -88,7 +94,11 @@ struct proto_parser {
     /*
      * Does this look like my protocol?  data/len: the first bytes seen in
      * direction dir (for UDP: the first datagram); ports of the session.
-     * Pure function: no state.  NULL: port-only detection.
+     * Pure function: no state.  NULL: port-only detection.  On a TCP
+     * session picked up midstream (with midstream_reverse) the app layer
+     * also asks about the responder's first bytes as PROTO_ORIG, with the
+     * ports swapped: YES there and not as PROTO_RESP (a client's request,
+     * e.g. an HTTP request line) makes that side the client.
      */
     enum proto_probe (*probe)(const uint8_t *data, size_t len, enum proto_dir dir,
                               uint16_t orig_p, uint16_t resp_p);
@@ -116,7 +126,8 @@ struct proto_parser {
 
 const struct proto_conn *proto_conn(const struct proto_ctx *ctx);
 
-/* Copy the connection's id fields into *id. */
+/* Copy the connection's id fields into *id (conn.log's orig/resp, also
+ * on a reversed session). */
 void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id);
 
 /* Hand one finished record to every output.  The record is only read during the call. */

@@ -20,7 +20,12 @@
  *     └──────── proto_switch(NULL) (HTTP CONNECT) ◄────────────────┘
  *
  * Directions: reassembly runs per key side of the flow; a parser sees
- * PROTO_ORIG/PROTO_RESP from the flow's originator as it is now.
+ * PROTO_ORIG/PROTO_RESP from the flow's originator as it is now, or from
+ * its responder when the session was picked up midstream and reversed
+ * (cfg.midstream_reverse: the responder's first bytes are a client's
+ * request; app_midstream_dir).  conn.log, weird.log and the log rows' id
+ * fields keep the flow's roles; proto_conn() and the signature engine get
+ * the client's view.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -65,6 +70,9 @@ struct proto_ctx {
     uint8_t confirmed : 1;              /* the active parser confirmed */
     uint8_t dbuf_over : 1;              /* detection buffer overflowed: no fallback */
     uint8_t ended : 1;
+    uint8_t midstream : 1;              /* TCP with no SYN seen when the first byte came */
+    uint8_t dir_checked : 1;            /* the first byte came: the client is settled */
+    uint8_t rev : 1;                    /* the client is the flow's responder */
     uint8_t n_svc;
     uint8_t n_dgrams;
     char svc[APP_MAX_SVC][16];          /* confirmed services in order */
@@ -281,21 +289,30 @@ void applayer_packet_anomalies(struct applayer *al, const struct packet *pkt)
 
 /* ---- per-flow state ------------------------------------------------------------- */
 
-static int app_pdir(const struct proto_ctx *c, int side)
+/* The key side the app layer takes as the client. */
+static int app_client_side(const struct proto_ctx *c)
 {
-    return side == c->info.orig_side ? PROTO_ORIG : PROTO_RESP;
+    return c->info.orig_side ^ c->rev;
 }
 
+static int app_pdir(const struct proto_ctx *c, int side)
+{
+    return side == app_client_side(c) ? PROTO_ORIG : PROTO_RESP;
+}
+
+/* proto_conn(): the flow's identity from the client's side. */
 static void app_conn_fill(struct proto_ctx *c)
 {
-    c->conn.uid = c->info.uid;
-    c->conn.community_id = c->info.community_id;
-    c->conn.orig_h = c->info.orig_h;
-    c->conn.resp_h = c->info.resp_h;
-    c->conn.orig_p = c->info.orig_p;
-    c->conn.resp_p = c->info.resp_p;
-    c->conn.ip_proto = c->info.proto;
-    c->conn.start_ts = c->info.first_ns;
+    const struct flow_app_info *in = &c->info;
+    c->conn.uid = in->uid;
+    c->conn.community_id = in->community_id;
+    c->conn.orig_h = c->rev ? in->resp_h : in->orig_h;
+    c->conn.resp_h = c->rev ? in->orig_h : in->resp_h;
+    c->conn.orig_p = c->rev ? in->resp_p : in->orig_p;
+    c->conn.resp_p = c->rev ? in->orig_p : in->resp_p;
+    c->conn.ip_proto = in->proto;
+    c->conn.reversed = c->rev;
+    c->conn.start_ts = in->first_ns;
 }
 
 static struct proto_ctx *app_new(struct applayer *al, struct flow_table *t, struct flow *f)
@@ -567,7 +584,7 @@ static enum proto_probe app_probe_one(struct proto_ctx *c, int i, bool port_matc
         if (len[s] == 0 || (c->rej[s] >> i & 1))
             continue;
         enum proto_probe r = p->probe(buf[s], len[s], (enum proto_dir)app_pdir(c, s),
-                                      c->info.orig_p, c->info.resp_p);
+                                      c->conn.orig_p, c->conn.resp_p);
         if (r == PROTO_PROBE_YES)
             return r;
         if (r == PROTO_PROBE_MAYBE)
@@ -604,7 +621,7 @@ static void app_detect_on(struct proto_ctx *c, const uint8_t *const buf[2],
             const struct proto_parser *p = al->parsers[i];
             if (p->ip_proto != c->info.proto || app_rejected(c, i))
                 continue;
-            bool pm = app_port_match(p, c->info.resp_p);
+            bool pm = app_port_match(p, c->conn.resp_p);
             if (pm != (pass == 0))
                 continue;
             enum proto_probe r = app_probe_one(c, i, pm, buf, len);
@@ -657,11 +674,43 @@ static void app_data(struct proto_ctx *c, int side, const uint8_t *data, size_t 
     }
 }
 
+/* ---- midstream direction ---------------------------------------------------------------- */
+
+/* The first in-order bytes of the session (before they reach the signature
+ * engine or detection).  Picked up midstream, when they come from the
+ * flow's responder and some parser's probe calls them a client's message
+ * (YES as PROTO_ORIG with the ports swapped, not YES as PROTO_RESP), that
+ * side is the client for the app layer from now on (Suricata's
+ * stream.midstream reversal).  Only with cfg.midstream_reverse. */
+static void app_midstream_dir(struct proto_ctx *c, int side, const uint8_t *data, size_t len)
+{
+    c->dir_checked = 1;
+    const struct applayer *al = c->al;
+    if (!al->cfg.midstream_reverse || !c->midstream || c->mode != AM_DETECT ||
+        side == c->info.orig_side)
+        return;
+    for (int i = 0; i < al->n_parsers; i++) {
+        const struct proto_parser *p = al->parsers[i];
+        if (p->ip_proto != 6 || !p->probe)
+            continue;
+        if (p->probe(data, len, PROTO_ORIG, c->info.resp_p, c->info.orig_p) == PROTO_PROBE_YES &&
+            p->probe(data, len, PROTO_RESP, c->info.orig_p, c->info.resp_p) != PROTO_PROBE_YES) {
+            c->rev = 1;
+            app_conn_fill(c);
+            c->al->ctr.reversed++;
+            detect_flow_reverse(c->info.uid);
+            return;
+        }
+    }
+}
+
 /* ---- stream sink ------------------------------------------------------------------------- */
 
 static void sink_data(void *ctx, int side, const uint8_t *data, size_t len, int64_t ts)
 {
     struct proto_ctx *c = ctx;
+    if (!c->dir_checked && len)
+        app_midstream_dir(c, side, data, len);
     detect_stream_data(&c->det, &c->conn, app_pdir(c, side) == PROTO_ORIG, data, len, ts);
     app_data(ctx, side, data, len, ts);
 }
@@ -669,7 +718,10 @@ static void sink_data(void *ctx, int side, const uint8_t *data, size_t len, int6
 static void sink_gap(void *ctx, int side, uint64_t len, int64_t ts)
 {
     struct proto_ctx *c = ctx;
-    detect_stream_event(&c->info, "gap", ts); /* stream-event:reassembly_seq_gap */
+    /* stream-event:reassembly_seq_gap: data the receiver acked past, or shed;
+     * not the unacked holes skipped when the direction ends (as Suricata) */
+    if (!c->sd[side].ending)
+        detect_stream_event(&c->info, "gap", ts);
     detect_stream_gap(c->det, app_pdir(c, side) == PROTO_ORIG);
     if (c->mode == AM_DETECT) {
         c->al->ctr.gave_up++;
@@ -850,10 +902,12 @@ static void hook_packet(void *ctx, struct flow_table *t, struct flow *f, const s
         if (!c)
             return;
         uint32_t isn;
+        c->midstream = ip->proto == 6;
         for (int s = 0; s < 2 && ip->proto == 6; s++)
             if (flow_app_tcp_syn_seq(f, s, &isn)) {
                 c->sd[s].init = 1;
                 c->sd[s].next = isn + 1;
+                c->midstream = 0;
             }
     }
     if (orig_side != c->info.orig_side) {
@@ -950,10 +1004,10 @@ const struct proto_conn *proto_conn(const struct proto_ctx *ctx)
 
 void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
 {
-    id->orig_h = ctx->conn.orig_h;
-    id->orig_p = ctx->conn.orig_p;
-    id->resp_h = ctx->conn.resp_h;
-    id->resp_p = ctx->conn.resp_p;
+    id->orig_h = ctx->info.orig_h;
+    id->orig_p = ctx->info.orig_p;
+    id->resp_h = ctx->info.resp_h;
+    id->resp_p = ctx->info.resp_p;
 }
 
 void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)

@@ -294,6 +294,7 @@ void stream_dir_segment(struct stream_mem *m, struct stream_dir *d, const struct
     }
     if (flags & STREAM_F_RST) {
         /* no more data will come: stop waiting for holes, end the direction */
+        d->ending = 1;
         dir_skip_holes(m, d, s, dir, ts);
         if (!d->eof) {
             d->eof = 1;
@@ -342,6 +343,7 @@ void stream_dir_ack(struct stream_mem *m, struct stream_dir *d, const struct str
 void stream_dir_flush(struct stream_mem *m, struct stream_dir *d, const struct stream_sink *s,
                       int dir, int64_t ts)
 {
+    d->ending = 1;
     if (d->init)
         dir_skip_holes(m, d, s, dir, ts);
     if (d->fin && d->init && SEQ_LT(d->next, d->fin_seq))

@@ -72,6 +72,8 @@ struct stream_dir {
     uint8_t fin : 1;          /* FIN seen */
     uint8_t eof : 1;          /* eof delivered */
     uint8_t skip : 1;         /* the app layer wants no more bytes: count only */
+    uint8_t ending : 1;       /* the direction ends (RST, end of flow): the gaps delivered
+                               * from now on are holes no ack passed, not lost data */
 };
 
 /* Where a direction's output goes.  dir is the caller's tag for the direction. */
@@ -105,7 +107,7 @@ void stream_dir_ack(struct stream_mem *m, struct stream_dir *d, const struct str
                     int dir, uint32_t ack, int64_t ts);
 
 /* End of the flow: deliver everything held, with gaps over the holes, and
- * eof when a FIN was seen and reached. */
+ * eof when a FIN was seen and reached.  Sets ending (so does an RST). */
 void stream_dir_flush(struct stream_mem *m, struct stream_dir *d, const struct stream_sink *s,
                       int dir, int64_t ts);
 
@@ -120,6 +122,13 @@ struct stream_config {
     uint32_t detect_max_dgrams; /* UDP datagrams probed before giving up (default 4) */
     bool weird_log;           /* write weird.log (default on) */
     const char *sensor;       /* weird.log's peer (default "vigil") */
+    /* A TCP session picked up midstream (no SYN seen) whose first bytes come
+     * from conn.log's responder and are a client's request for some parser
+     * (its probe: YES as PROTO_ORIG, not as PROTO_RESP) is reversed for the
+     * app layer: parsers and the signature engine take that side as the
+     * client; conn.log keeps Zeek's roles.  Suricata's stream.midstream
+     * (default off, as Zeek: the parser sees the request as a reply). */
+    bool midstream_reverse;
 };
 
 /* Hands one finished record to every output. */
@@ -137,6 +146,7 @@ struct applayer_counters {
     uint64_t weirds;          /* anomalies raised (before rate limiting) */
     uint64_t weirds_logged;   /* weird.log rows written */
     uint64_t expectations;    /* proto_expect() entries matched */
+    uint64_t reversed;        /* midstream sessions reversed (midstream_reverse) */
 };
 
 void stream_config_default(struct stream_config *cfg);

@@ -18,8 +18,11 @@ markers; Vigil's is the stream window the rule matched in
 (docs/alerts.md), so for those ours must be a part of Suricata's.  Checks that need
 fields we do not compare (has-key, other match keys with no signature id)
 or that apply only to older Suricata (`lt-version`, also under the
-filter's `requires:`) are left out; `args:` are Suricata options
-Vigil has no switch for (Vigil always picks up midstream sessions).
+filter's `requires:`) are left out.  `args:` are Suricata options: the
+ones Vigil has a switch for are passed on (ARG_SWITCHES: `--set
+stream.midstream=true` -> `--midstream-reverse`, the app layer's reversal
+of a midstream session whose responder sends the request; Vigil always
+picks up midstream sessions), the others are ignored.
 
 A test whose rules Vigil rejects, or whose rules use a keyword the engine
 parses but does not evaluate, is skipped with the keyword named.  One TAP
@@ -148,10 +151,27 @@ def skip_reason(stderr):
     return sorted(set(kws))
 
 
-def run_test(name, pcap, rules, checks, tmp, extras=()):
+# Suricata `args:` (as the yaml writes them, whitespace-normalised) ->
+# the Vigil switch that does the same.
+ARG_SWITCHES = {
+    "--set stream.midstream=true": ["--midstream-reverse"],
+}
+
+
+def vigil_switches(doc):
+    out = []
+    args = doc.get("args") or []
+    if isinstance(args, str):
+        args = [args]
+    for a in args:
+        out += ARG_SWITCHES.get(" ".join(str(a).split()), [])
+    return out
+
+
+def run_test(name, pcap, rules, checks, tmp, extras=(), switches=()):
     out = os.path.join(tmp, re.sub(r"[^A-Za-z0-9_.-]", "_", name))
     os.makedirs(out, exist_ok=True)
-    cmd = [VIGIL, "analyze", "-q", "-r", pcap, "-l", out]
+    cmd = [VIGIL, "analyze", "-q", "-r", pcap, "-l", out] + list(switches)
     for r in rules:
         cmd += ["-S", r]
     if extras:
@@ -198,7 +218,8 @@ def main():
         if not rules or not checks or not pcap:
             continue
         n += 1
-        status, why = run_test(name, pcap, rules, checks, tmp, eve_extras(y[: -len(".suricata-test.yaml")]))
+        status, why = run_test(name, pcap, rules, checks, tmp,
+                               eve_extras(y[: -len(".suricata-test.yaml")]), vigil_switches(doc))
         if status == "skip":
             skipped += 1
             print("ok - %s # SKIP %s" % (name, why))

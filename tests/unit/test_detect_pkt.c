@@ -4,7 +4,8 @@
  * tcp.flags, icmpv6.mtu, fragbits, fragoffset, ipopts, sameip, ttl ranges,
  * decode-event, prefilter, frame's rejection, unmapped events, flowint
  * (conditions, modifiers, unset variables, variable operands) and
- * stream_size (sequence space per direction), xbits (ip_src with expiry,
+ * stream_size (sequence space per direction), the midstream reversal of a
+ * flow's direction (detect_flow_reverse), xbits (ip_src with expiry,
  * ip_pair either way, unset).  Rules are
  * parsed with the real parser and run through a real engine on synthetic
  * packets (detect_packet without a flow: no flow state).
@@ -305,6 +306,41 @@ static void test_stream_size(void **st)
     assert_true(ss_ok(&fs, "stream_size:server,!=,11;"));
 }
 
+/* detect_flow_reverse: the app layer took the responder as the client
+ * (midstream reversal): the per-direction counts swap sides. */
+static void test_flow_reverse(void **st)
+{
+    (void)st;
+    static const char rules[] = "alert tcp any any -> any any (flow:to_server; sid:1;)\n";
+    struct ruleset rs;
+    char err[256];
+    assert_int_equal(ruleset_init(&rs), 0);
+    ruleset_load_text(&rs, "t", rules, strlen(rules));
+    struct detect_engine *e = detect_engine_new(&rs, count_alert, NULL, NULL, err, sizeof(err));
+    assert_non_null(e);
+    detect_engine_install(e);
+    struct det_flow *fs = det_flow_find("CRevTest", 1);
+    assert_non_null(fs);
+    tcp_seg(fs, 1, 0x18, 1001, 10); /* conn.log's originator: 10 bytes, midstream */
+    tcp_seg(fs, 0, 0x18, 5000, 20); /* its responder: 20 bytes */
+    fs->seen = 1;
+    assert_true(ss_ok(fs, "stream_size:client,=,11;"));
+    detect_flow_reverse("CRevTest");
+    assert_int_equal(fs->rev, 1);
+    assert_int_equal(fs->seen, 2);
+    assert_int_equal(fs->pkts[0], 1);
+    assert_true(ss_ok(fs, "stream_size:client,=,21;")); /* the responder is the client now */
+    assert_true(ss_ok(fs, "stream_size:server,=,11;"));
+    detect_flow_reverse("CRevTest"); /* twice: back */
+    assert_int_equal(fs->rev, 0);
+    assert_true(ss_ok(fs, "stream_size:client,=,11;"));
+    detect_flow_reverse("CNoSuchFlowYet"); /* a new slot: reversed from the start */
+    assert_int_equal(det_flow_find("CNoSuchFlowYet", 0)->rev, 1);
+    detect_engine_install(NULL);
+    detect_engine_free(e);
+    ruleset_free(&rs);
+}
+
 /* xbits by source address (with expiry) and by address pair. */
 static int xb_pkt(uint8_t src, uint8_t dst, uint8_t ttl, int64_t sec)
 {
@@ -358,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_ip_keywords),
         cmocka_unit_test(test_icmpv6_mtu),
         cmocka_unit_test(test_events),
+        cmocka_unit_test(test_flow_reverse),
         cmocka_unit_test(test_flowint),
         cmocka_unit_test(test_stream_size),
         cmocka_unit_test(test_xbits),

@@ -1,11 +1,13 @@
 /*
  * test_stream.c - unit tests of src/stream: the reassembler (in order, out
  * of order, overlaps with the same and different bytes, retransmissions,
- * gaps with the data before them kept, midstream pickup, FIN/RST eof,
+ * gaps with the data before them kept, unacked holes skipped at the end
+ * marked ending, midstream pickup, FIN/RST eof,
  * memory-cap shedding, flush at the end) and the app layer on a flow table
  * with test-only parsers (port and content detection, fallback after a
  * protocol error, a STARTTLS-style switch, expectations, conn.log's
- * service, weird.log rate limiting).
+ * service, weird.log rate limiting, the midstream reversal of a session
+ * whose responder sends the request).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +30,8 @@ struct got {
     int ngap[2];
     int eof[2];
     int anomalies;
+    int ending_gaps;               /* gaps delivered while the direction was ending */
+    const struct stream_dir *dir;  /* the rig's direction, to read its ending bit */
     char log[512]; /* "D0:abc G0:3 E0 " */
 };
 
@@ -57,6 +61,8 @@ static void t_gap(void *ctx, int dir, uint64_t len, int64_t ts)
     (void)ts;
     g->gap[dir] += len;
     g->ngap[dir]++;
+    if (g->dir && g->dir->ending)
+        g->ending_gaps++;
     logf_(g, "G%d:%llu ", dir, (unsigned long long)len);
 }
 
@@ -93,6 +99,7 @@ static void rig_init(struct rig *r, size_t cap)
     r->s.gap = t_gap;
     r->s.eof = t_eof;
     r->s.anomaly = t_anom;
+    r->g.dir = &r->d;
 }
 
 /* seq relative to ISN 1000; the SYN is at 1000, data starts at 1001 */
@@ -205,6 +212,34 @@ static void test_gap_then_data(void **state)
     assert_int_equal(r.m.ctr.gap_bytes, 3);
     seg(&r, 10, 0, "jk");
     assert_string_equal(r.g.data[0], "abcghijk");
+    assert_int_equal(r.g.ending_gaps, 0); /* an acked hole: lost data */
+    rig_done(&r);
+}
+
+/* Holes no ack passed, skipped because the direction ends (flush, RST):
+ * gaps marked ending (no reassembly_seq_gap event for them). */
+static void test_unacked_hole_at_end(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 1 << 20);
+    seg(&r, 0, STREAM_F_SYN, "");
+    seg(&r, 1, 0, "abc");
+    seg(&r, 7, 0, "ghi");
+    stream_dir_ack(&r.m, &r.d, &r.s, 0, 1004, 0); /* acked up to the hole only */
+    assert_string_equal(r.g.log, "D0:abc ");
+    stream_dir_flush(&r.m, &r.d, &r.s, 0, 0);
+    assert_string_equal(r.g.log, "D0:abc G0:3 D0:ghi ");
+    assert_int_equal(r.g.ending_gaps, 1);
+    rig_done(&r);
+
+    rig_init(&r, 1 << 20);
+    seg(&r, 0, STREAM_F_SYN, "");
+    seg(&r, 1, 0, "abc");
+    seg(&r, 7, 0, "ghi");
+    seg(&r, 10, STREAM_F_RST, "");
+    assert_string_equal(r.g.log, "D0:abc G0:3 D0:ghi E0 ");
+    assert_int_equal(r.g.ending_gaps, 1);
     rig_done(&r);
 }
 
@@ -637,6 +672,119 @@ static void test_app_gap_and_midstream(void **state)
     assert_string_equal(ag.service, "echo");
 }
 
+/* ---- midstream reversal (stream_config.midstream_reverse) ---------------------- */
+
+/* A protocol whose probe tells a client's "REQ " from a server's "RSP ". */
+static enum proto_probe req_probe(const uint8_t *d, size_t len, enum proto_dir dir,
+                                  uint16_t op, uint16_t rp)
+{
+    (void)op;
+    (void)rp;
+    if (len < 4)
+        return PROTO_PROBE_MAYBE;
+    return memcmp(d, dir == PROTO_ORIG ? "REQ " : "RSP ", 4) == 0 ? PROTO_PROBE_YES
+                                                                    : PROTO_PROBE_NO;
+}
+
+static char req_ids[128]; /* "client proto_conn orig_h.last/orig_p, log id orig_h.last/orig_p" */
+
+static enum proto_result req_parse(void *st, struct proto_ctx *ctx, enum proto_dir dir,
+                                   const uint8_t *data, size_t len, int64_t ts)
+{
+    const struct proto_conn *c = proto_conn(ctx);
+    struct proto_id id;
+    proto_fill_id(ctx, &id);
+    snprintf(req_ids, sizeof(req_ids), "conn %u:%u rev %u, log %u:%u", c->orig_h.a[3],
+             c->orig_p, c->reversed, id.orig_h.a[3], (unsigned)id.orig_p);
+    return echo_parse(st, ctx, dir, data, len, ts);
+}
+
+static const struct proto_parser p_req = {
+    .name = "req", .ip_proto = 6, .ports = data_ports, .probe = req_probe,
+    .state_new = echo_new, .parse = req_parse, .state_free = echo_free,
+};
+static const struct proto_parser *const req_parsers[] = {&p_req, NULL};
+
+/* A rig with the req parser; the server port 80 is one Zeek's heuristics
+ * take for a server's, so a first packet from it makes 10.0.0.1 (port
+ * 40000) the originator. */
+static void req_rig_init(struct app_rig *r, bool reverse)
+{
+    app_rig_init(r, 80);
+    applayer_free(r->al);
+    struct stream_config sc;
+    stream_config_default(&sc);
+    sc.midstream_reverse = reverse;
+    r->al = applayer_new(&sc, req_parsers, on_rec, NULL);
+    assert_non_null(r->al);
+    applayer_attach(r->al, r->t);
+    req_ids[0] = 0;
+}
+
+static uint64_t req_reversed(struct app_rig *r)
+{
+    struct applayer_counters c;
+    applayer_counters(r->al, &c);
+    return c.reversed;
+}
+
+/* Midstream, the first bytes from conn.log's responder are a request: with
+ * midstream_reverse the parser sees them as PROTO_ORIG, proto_conn() names
+ * that side the originator, the log id fields stay conn.log's. */
+static void test_app_midstream_reverse(void **state)
+{
+    (void)state;
+    struct app_rig r;
+    req_rig_init(&r, true);
+    app_s(&r, 2 * NS, "REQ a\n"); /* 10.0.0.2:80 -> 10.0.0.1:40000: Zeek's responder */
+    app_c(&r, 2 * NS + 1, "RSP b OK\n");
+    assert_int_equal(req_reversed(&r), 1);
+    app_rig_done(&r);
+    assert_string_equal(ag.seen[PROTO_ORIG], "REQ a\n");
+    assert_string_equal(ag.seen[PROTO_RESP], "RSP b OK\n");
+    assert_string_equal(req_ids, "conn 2:80 rev 1, log 1:40000");
+    assert_string_equal(ag.service, "req");
+
+    /* the same without the option: the request reads as a reply, nothing parses */
+    req_rig_init(&r, false);
+    app_s(&r, 2 * NS, "REQ a\n");
+    app_c(&r, 2 * NS + 1, "RSP b OK\n");
+    assert_int_equal(req_reversed(&r), 0);
+    app_rig_done(&r);
+    assert_string_equal(ag.seen[PROTO_ORIG], "");
+    assert_string_equal(ag.service, "");
+}
+
+/* No reversal when the handshake was seen, when the originator spoke first,
+ * or when the responder's bytes also read as a reply. */
+static void test_app_midstream_keep(void **state)
+{
+    (void)state;
+    struct app_rig r;
+    req_rig_init(&r, true);
+    app_handshake(&r); /* 10.0.0.1 SYN: not midstream */
+    app_s(&r, 2 * NS, "REQ a\n");
+    assert_int_equal(req_reversed(&r), 0);
+    app_rig_done(&r);
+    assert_string_equal(ag.seen[PROTO_ORIG], "");
+
+    req_rig_init(&r, true);
+    app_c(&r, 2 * NS, "REQ a\n"); /* the originator first: as usual */
+    app_s(&r, 2 * NS + 1, "REQ b\n");
+    assert_int_equal(req_reversed(&r), 0);
+    app_rig_done(&r);
+    assert_string_equal(ag.seen[PROTO_ORIG], "REQ a\n");
+    assert_string_equal(req_ids, "conn 1:40000 rev 0, log 1:40000");
+
+    req_rig_init(&r, true);
+    app_s(&r, 2 * NS, "RSP a\n"); /* a reply from the responder: nothing to reverse */
+    app_c(&r, 2 * NS + 1, "REQ b\n");
+    assert_int_equal(req_reversed(&r), 0);
+    app_rig_done(&r);
+    assert_string_equal(ag.seen[PROTO_RESP], "RSP a\n");
+    assert_string_equal(ag.seen[PROTO_ORIG], "REQ b\n");
+}
+
 static void test_app_expectation(void **state)
 {
     (void)state;
@@ -714,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_overlap_different),
         cmocka_unit_test(test_retransmission),
         cmocka_unit_test(test_gap_then_data),
+        cmocka_unit_test(test_unacked_hole_at_end),
         cmocka_unit_test(test_midstream),
         cmocka_unit_test(test_fin_rst_eof),
         cmocka_unit_test(test_memcap_shedding),
@@ -725,6 +874,8 @@ int main(void)
         cmocka_unit_test(test_app_no_candidate),
         cmocka_unit_test(test_app_switch),
         cmocka_unit_test(test_app_gap_and_midstream),
+        cmocka_unit_test(test_app_midstream_reverse),
+        cmocka_unit_test(test_app_midstream_keep),
         cmocka_unit_test(test_app_expectation),
         cmocka_unit_test(test_app_expectation_service),
         cmocka_unit_test(test_app_weird_limit),
