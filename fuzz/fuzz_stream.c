@@ -5,7 +5,10 @@
  * weirds depending on the bytes it gets.
  *
  * Input: byte 0 picks the responder port (low bit: 7, the test parser's
- * port, or 9999) and the reassembly memory cap (bits 1-3: 256 B .. 32 KiB);
+ * port, or else 80 with bit 5 - a likely server port, so a first packet from
+ * it is the responder's - or 9999), the reassembly memory cap (bits 1-3:
+ * 256 B .. 32 KiB) and the midstream reversal (bit 4; the probe's 'R' is a
+ * client's byte);
  * then segments, each 6 header bytes - flags (TCP flags; bit 0x80 of the
  * flags byte = from the responder), a signed 16-bit sequence delta from
  * that direction's last sequence number, an 8-bit ack delta, a payload
@@ -67,11 +70,12 @@ static void fz_free(void *st, struct proto_ctx *ctx)
 static enum proto_probe fz_probe(const uint8_t *d, size_t len, enum proto_dir dir, uint16_t op,
                                  uint16_t rp)
 {
-    (void)dir;
     (void)op;
     (void)rp;
     if (len < 2)
         return PROTO_PROBE_MAYBE;
+    if (d[0] == 'R') /* a client's request: what the midstream reversal looks for */
+        return dir == PROTO_ORIG ? PROTO_PROBE_YES : PROTO_PROBE_NO;
     return d[0] == 'F' ? PROTO_PROBE_YES : d[0] == 'M' ? PROTO_PROBE_MAYBE : PROTO_PROBE_NO;
 }
 
@@ -115,12 +119,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     stream_config_default(&sc);
     sc.memcap = (size_t)256 << ((sel >> 1) & 7);
     sc.detect_max = 64;
+    sc.midstream_reverse = (sel >> 4) & 1;
     struct applayer *al = applayer_new(&sc, fz_parsers, fz_rec, NULL);
     if (!t || !al)
         abort();
     applayer_attach(al, t);
     uint32_t seq[2] = {1000, 50000};
-    uint16_t rport = (sel & 1) ? 7 : 9999;
+    uint16_t rport = (sel & 1) ? 7 : (sel & 0x20) ? 80 : 9999;
     int64_t now = 1 * NS;
     uint8_t fl, ackd, plen;
     uint16_t sd;
