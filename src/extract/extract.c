@@ -416,12 +416,13 @@ struct extract_file *extract_file_open(struct proto_ctx *ctx, const char *source
     f->last_ts = ts;
     snprintf(f->uid, sizeof(f->uid), "%s", c->uid ? c->uid : "");
     f->source = source;
-    f->is_orig = is_orig;
+    f->is_orig = is_orig != (c->reversed != 0); /* sent by conn.log's originator */
     f->depth = depth;
     f->ts = ts;
     /* the open time joins the ordinal so that fuids stay apart even when
      * the ordinal table was cleared */
-    extract_fuid_make(f->uid, is_orig, extract_session_count(f->uid, is_orig ? 'o' : 'r', 1) ^ ((uint64_t)ts << 8),
+    extract_fuid_make(f->uid, f->is_orig,
+                      extract_session_count(f->uid, f->is_orig ? 'o' : 'r', 1) ^ ((uint64_t)ts << 8),
                       f->fuid);
     if (extract_store_open(&f->st, ex_cfg.dir, f->fuid) < 0) {
         extract_file_free(f);
@@ -451,8 +452,10 @@ void extract_file_attach(struct extract_file *f, struct proto_ctx *ctx)
     snprintf(k->uid, sizeof(k->uid), "%s", uid);
     snprintf(k->community_id, sizeof(k->community_id), "%s",
              c->community_id ? c->community_id : "");
-    k->orig_h = c->orig_h, k->resp_h = c->resp_h;
-    k->orig_p = c->orig_p, k->resp_p = c->resp_p;
+    struct proto_id id; /* conn.log's roles, also on a reversed midstream session */
+    proto_fill_id(ctx, &id);
+    k->orig_h = id.orig_h, k->resp_h = id.resp_h;
+    k->orig_p = (uint16_t)id.orig_p, k->resp_p = (uint16_t)id.resp_p;
 }
 
 void extract_file_detach(struct extract_file *f, struct proto_ctx *ctx)
