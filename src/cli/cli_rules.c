@@ -26,7 +26,12 @@
     "                          request and per response (default 102400)\n"                 \
     "      --eve-alert LIST    more in each eve.json alert, as Suricata's eve-log alert\n"  \
     "                          options: payload (base64), payload-printable, packet\n"      \
-    "                          (base64 frame + packet_info.linktype), or all\n"
+    "                          (base64 frame + packet_info.linktype), or all\n"           \
+    "      --midstream-reverse  a TCP session picked up midstream whose responder\n"    \
+    "                          sends a client's request first (an HTTP request\n"      \
+    "                          line, ...) is parsed and matched with that side as\n"   \
+    "                          the client; conn.log keeps Zeek's roles (Suricata's\n"  \
+    "                          stream.midstream; docs/stream.md)\n"
 
 const char cli_rules_usage_analyze[] =
     "  -S, --rules RULES       Suricata rules file or directory (repeatable): alerts\n"
@@ -67,6 +72,7 @@ int cli_rules_opt(struct cli_rules *cr, const char *cmd, int c, const char *arg)
         detect_set_eve_extras(f);
         return 1;
     }
+    case 4: cr->midstream_reverse = 1; return 1;
     default: return 0;
     }
 }

@@ -1,7 +1,9 @@
 /*
  * cli_rules.h - the signature options shared by the commands that analyse
  * traffic (analyze, capture, ingest): --rules (-S for analyze), --vars,
- * --http-body-limit and --eve-alert.  Loading and compiling the rules
+ * --http-body-limit, --eve-alert and --midstream-reverse (Suricata's
+ * stream.midstream: it changes what the parsers see too, so it is a
+ * pipeline setting the command copies over).  Loading and compiling the rules
  * (src/detect, through the reload controller so SIGHUP reloads them),
  * opening DIR/eve.json + fast.log, and the end-of-run figures line.
  * docs/alerts.md.
@@ -20,7 +22,8 @@
     {"rules", required_argument, 0, CLI_RULES_OPT_BASE + 0},                     \
     {"vars", required_argument, 0, CLI_RULES_OPT_BASE + 1},                      \
     {"http-body-limit", required_argument, 0, CLI_RULES_OPT_BASE + 2},           \
-    {"eve-alert", required_argument, 0, CLI_RULES_OPT_BASE + 3}
+    {"eve-alert", required_argument, 0, CLI_RULES_OPT_BASE + 3},                 \
+    {"midstream-reverse", no_argument, 0, CLI_RULES_OPT_BASE + 4}
 
 /* The --help lines of these options ("-S, " shown by analyze only). */
 extern const char cli_rules_usage[];
@@ -35,6 +38,8 @@ struct cli_rules {
     struct detect_reload *reload;
     struct output *eve;     /* DIR/eve.json + fast.log, opened by cli_rules_start */
     struct output *logs;    /* alert.log goes with the Zeek logs */
+    int midstream_reverse;  /* --midstream-reverse: the command copies it to
+                               pipeline_config.midstream_reverse */
 };
 
 /* One option (getopt's c and optarg): 1 taken, 0 not ours, <0 bad value

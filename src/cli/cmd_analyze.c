@@ -78,11 +78,6 @@ static void analyze_usage(FILE *out)
             "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
             "                          repeatable; JA3 CSV lists too): hits to intel.log, an\n"
             "                          alert each in eve.json (docs/intel.md)\n"
-            "      --midstream-reverse  a TCP session picked up midstream whose responder\n"
-            "                          sends a client's request first (an HTTP request\n"
-            "                          line, ...) is parsed and matched with that side as\n"
-            "                          the client; conn.log keeps Zeek's roles (Suricata's\n"
-            "                          stream.midstream; docs/stream.md)\n"
             "  -q, --quiet             no progress line\n"
             "  BPF                     libpcap filter, as tcpdump takes it\n\n"
             "Behaviour (scan, SSH guessing and beacon notices in notice.log, alerts gid 9000):\n"
@@ -119,7 +114,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         {"vlan-key", no_argument, 0, 'V'},     {"no-local-nets", no_argument, 0, 'N'},
         {"extract", no_argument, 0, 'X'},      {"extract-max-size", required_argument, 0, 'M'},
         {"yara", required_argument, 0, 'Y'},   BEHAVE_LONGOPTS, CLI_RULES_LONGOPTS,
-        {"intel", required_argument, 0, 'I'},  {"midstream-reverse", no_argument, 0, 'm'},
+        {"intel", required_argument, 0, 'I'},
         {0, 0, 0, 0}};
     char err[256];
     int c;
@@ -143,7 +138,6 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
             if (cli_intel_add(&o->intel, "analyze", optarg))
                 return VIGIL_EXIT_USAGE;
             break;
-        case 'm': cfg->midstream_reverse = 1; break;
         case 'V': cfg->flow.vlan_in_key = true; break;
         case 'N':
             cfg->flow.n_local_nets = 0;
@@ -207,6 +201,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         cli_error("analyze: %s", err);
         return VIGIL_EXIT_USAGE;
     }
+    cfg->midstream_reverse = o->rules.midstream_reverse;
     o->bpf = cli_join_args(argc, argv, optind);
     return 0;
 }

@@ -483,6 +483,7 @@ static int capture_run_live(struct capture_run *r)
     pipeline_config_default(&cfg);
     cfg.sensor = r->ar.sensor;
     cfg.progress = 0;
+    cfg.midstream_reverse = r->ar.rules.midstream_reverse;
     cfg.packet_sink = capture_sink;
     cfg.packet_sink_ctx = r;
     struct output *outs[3];

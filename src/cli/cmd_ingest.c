@@ -163,6 +163,7 @@ static int ingest_run(struct ingest_opts *o)
     pipeline_config_default(&cfg);
     cfg.sensor = o->ar.sensor;
     cfg.progress = !o->ar.quiet;
+    cfg.midstream_reverse = o->ar.rules.midstream_reverse;
     cfg.packet_sink = pcapstore_sink;
     cfg.packet_sink_ctx = o->ar.store;
     cfg.tick = ingest_tick;

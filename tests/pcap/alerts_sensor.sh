@@ -9,7 +9,10 @@
 #     back from the trace here by pcap_cnt), packet_info.linktype the
 #     trace's link type, "payload" the frame's TCP payload, "stream" 0 or 1,
 #     payload_printable the payload with non-printable bytes as '.';
-#  4. a bad --eve-alert list is a usage error naming the word; `vigil
+#  4. `vigil ingest --midstream-reverse` alerts as `analyze --midstream-reverse`
+#     on a midstream request from the responder side (and differs from
+#     without it);
+#  5. a bad --eve-alert list is a usage error naming the word; `vigil
 #     capture --help` lists --rules.
 set -u
 V="${VIGIL:-build/release/vigil}"
@@ -105,7 +108,18 @@ check "--eve-alert payload: payload without packet or payload_printable" \
 check "no --eve-alert: no payload, no in_iface (file input)" \
   "! grep -q '\"payload\\|\"in_iface\"' '$T/a/eve.json'"
 
-# 4. usage
+# 4. --midstream-reverse on ingest
+M="$C/alerts/sv-http-request-line"
+"$V" analyze -q -r "$M.pcap" -S "$M.rules" -l "$T/m1" --midstream-reverse 2>/dev/null
+"$V" analyze -q -r "$M.pcap" -S "$M.rules" -l "$T/m0" 2>/dev/null
+"$V" ingest -q -r "$M.pcap" --data "$T/d3" --rules "$M.rules" --midstream-reverse 2>/dev/null
+alerts "$T/m1/eve.json" >"$T/m1.alerts"; alerts "$T/m0/eve.json" >"$T/m0.alerts"
+alerts "$(find "$T/d3" -name eve.json | head -1)" >"$T/m2.alerts"
+echo "# midstream: $(wc -l <"$T/m1.alerts") alerts reversed, $(wc -l <"$T/m0.alerts") not"
+check "ingest --midstream-reverse: the alerts of analyze --midstream-reverse" \
+  "[ -s '$T/m1.alerts' ] && cmp -s '$T/m1.alerts' '$T/m2.alerts' && ! cmp -s '$T/m1.alerts' '$T/m0.alerts'"
+
+# 5. usage
 "$V" analyze -q -r "$P" -S "$R" -l "$T/c" --eve-alert payload,bogus 2>"$T/u.err"; rc=$?
 check "--eve-alert bogus: exit 2" "[ $rc -eq 2 ]"
 check "--eve-alert bogus: the word named" "grep -q \"'bogus' is not one of\" '$T/u.err'"
