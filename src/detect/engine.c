@@ -198,10 +198,19 @@ static uint32_t fp_bytes(const struct rule_content *c, const uint8_t **p)
     return c->len;
 }
 
+/* Only a dotprefix transform: the buffer as matched is "." + the buffer. */
+static int xforms_dotprefix(const struct rule_buflist *bl)
+{
+    return bl->n_xforms == 1 && bl->xforms[0] == RULE_XFORM_DOTPREFIX;
+}
+
 /* The rule's fast pattern: buffer, bytes, nocase; 0 when it has none.  The
  * fast_pattern content, else the longest positive content.  A rule without
  * one is evaluated on every inspection of its group (or of its header
- * index, engine_index.c). */
+ * index, engine_index.c).  The prefilter scans buffers untransformed, so a
+ * transformed buffer gives no fast pattern - except dotprefix (ET's 1,076
+ * "dns.query; dotprefix; content:\".evil.example\"" and tls.sni rules):
+ * any string found in "." + B, less a leading '.', is found in B. */
 int det_rule_fast_pattern(const struct rule *r, uint8_t *buf, const uint8_t **p, uint32_t *len,
                              int *nocase)
 {
@@ -209,7 +218,8 @@ int det_rule_fast_pattern(const struct rule *r, uint8_t *buf, const uint8_t **p,
     uint32_t best_n = 0;
     for (uint32_t b = 0; b < r->n_bufs; b++) {
         const struct rule_buflist *bl = &r->bufs[b];
-        if (bl->n_xforms)
+        int dot = xforms_dotprefix(bl);
+        if (bl->n_xforms && !dot)
             continue; /* the pattern must be found in the buffer as inspected */
         for (uint32_t i = 0; i < bl->n; i++) {
             const struct rule_content *c = &bl->elems[i].u.content;
@@ -217,6 +227,8 @@ int det_rule_fast_pattern(const struct rule *r, uint8_t *buf, const uint8_t **p,
             if (bl->elems[i].kind != RULE_ELEM_CONTENT || (c->flags & RULE_CONTENT_NEGATED))
                 continue;
             uint32_t n = fp_bytes(c, &cp);
+            if (dot && n && cp[0] == '.')
+                cp++, n--;
             if (n == 0)
                 continue;
             if (!(c->flags & RULE_CONTENT_FAST_PATTERN) && n <= best_n)

@@ -236,10 +236,15 @@ int det_index_by_port(const struct rule *r, enum det_grp g)
 
 int det_index_build(struct detect_engine *e, enum det_grp g)
 {
-    struct det_group *grp = &e->g[g];
-    if (g >= DG_FIRST_TX || !grp->n_always)
+    if (g >= DG_FIRST_TX)
         return 0;
-    int ports = g == DG_TCP || g == DG_UDP;
+    return det_index_group(e, &e->g[g], g == DG_TCP || g == DG_UDP);
+}
+
+int det_index_group(struct detect_engine *e, struct det_group *grp, int ports)
+{
+    if (!grp->n_always)
+        return 0;
     uint32_t *by[IX_NONE + 1], n[IX_NONE + 1] = {0};
     for (int i = 0; i <= IX_NONE; i++)
         if ((by[i] = malloc(grp->n_always * sizeof(*by[i]))) == NULL)

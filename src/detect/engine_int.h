@@ -133,8 +133,8 @@ struct detect_engine {
     /* stream inspection (engine_stream.c) */
     uint32_t n_stream;     /* rules inspected on the stream */
     hs_database_t *sdb;    /* their fast patterns, every occurrence reported */
-    uint32_t *salways;     /* stream rules without a fast pattern */
-    uint32_t n_salways;
+    struct det_group sidx; /* stream rules without a (strong) fast pattern: their
+                              always list and header indexes (engine_index.c) */
     uint32_t stail;        /* bytes of the previous chunk kept per direction */
     uint64_t *spkt;        /* per rule: packet number of its last stream alert */
     uint8_t *swin;         /* windows (tail + chunk) waiting for their packet */
@@ -213,6 +213,8 @@ int det_app_once(struct det_flow *fs, const struct rule *r, uint64_t tx, int to_
  * the indexes select for in (a superset of those whose header matches). */
 typedef void (*det_index_fn)(uint32_t id, void *ctx);
 int det_index_build(struct detect_engine *e, enum det_grp g);
+/* The same over grp's always list (ports: TCP/UDP rules, port indexes too). */
+int det_index_group(struct detect_engine *e, struct det_group *grp, int ports);
 /* Does r go to a port index of packet group g (when it has no fast pattern)? */
 int det_index_by_port(const struct rule *r, enum det_grp g);
 void det_index_free(struct det_group *grp);

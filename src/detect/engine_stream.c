@@ -109,23 +109,23 @@ static uint32_t rule_span(const struct rule *r)
     return span > DETECT_STREAM_TAIL_MAX ? DETECT_STREAM_TAIL_MAX : (uint32_t)span;
 }
 
-static int always_add(struct detect_engine *e, uint32_t id, uint32_t *cap)
+static int always_add(struct det_group *g, uint32_t id)
 {
-    if (e->n_salways == *cap) {
-        uint32_t nc = *cap ? *cap * 2 : 16;
-        uint32_t *n = realloc(e->salways, nc * sizeof(*n));
+    if (g->n_always == g->cap_always) {
+        uint32_t nc = g->cap_always ? g->cap_always * 2 : 16;
+        uint32_t *n = realloc(g->always, nc * sizeof(*n));
         if (!n)
             return -1;
-        e->salways = n;
-        *cap = nc;
+        g->always = n;
+        g->cap_always = nc;
     }
-    e->salways[e->n_salways++] = id;
+    g->always[g->n_always++] = id;
     return 0;
 }
 
 int det_stream_build(struct detect_engine *e, char *err, size_t errlen)
 {
-    uint32_t n = 0, cap_always = 0, span = 0;
+    uint32_t n = 0, span = 0;
     const char **pat = calloc(e->n_rules + 1, sizeof(*pat));
     size_t *len = calloc(e->n_rules + 1, sizeof(*len));
     unsigned *flags = calloc(e->n_rules + 1, sizeof(*flags)), *ids = calloc(e->n_rules + 1, sizeof(*ids));
@@ -153,16 +153,22 @@ int det_stream_build(struct detect_engine *e, char *err, size_t errlen)
          * still ends where the content ends); all NULs: no fast pattern. */
         while (fp && plen > 0 && *p == 0)
             p++, plen--;
+        /* 1-2 bytes (ET's "|03|" for RDP, "|00 00 00 47|" less its NULs)
+         * occur in most windows of any port: the port index selects fewer */
+        if (fp && plen <= 2 && det_index_by_port(dr->r, DG_TCP))
+            fp = 0;
         if (fp && plen > 0) {
             pat[n] = (const char *)p;
             len[n] = plen;
             flags[n] = nocase ? HS_FLAG_CASELESS : 0;
             ids[n] = id;
             n++;
-        } else if (always_add(e, id, &cap_always) < 0) {
+        } else if (always_add(&e->sidx, id) < 0) {
             goto oom;
         }
     }
+    if (det_index_group(e, &e->sidx, 1) < 0)
+        goto oom;
     e->stail = span > 1 ? span - 1 : 0;
     rc = 0;
     if (n) {
@@ -192,7 +198,8 @@ out:
 void det_stream_engine_free(struct detect_engine *e)
 {
     hs_free_database(e->sdb);
-    free(e->salways);
+    free(e->sidx.always);
+    det_index_free(&e->sidx);
     free(e->spkt);
     free(e->swin);
     free(e->spend);
@@ -235,6 +242,20 @@ static int pair_add(struct detect_engine *e, uint32_t id, uint8_t src)
     }
     e->spairs[e->n_spairs++] = (uint64_t)id << 8 | src;
     return 0;
+}
+
+static void pair_once(struct detect_engine *e, uint32_t id, uint8_t src)
+{
+    if (id < e->n_rules && e->mark[id] != e->gen) {
+        e->mark[id] = e->gen;
+        pair_add(e, id, src);
+    }
+}
+
+static void on_sindex(uint32_t id, void *ctx)
+{
+    const struct smatch_ctx *m = ctx;
+    pair_once(m->e, id, m->src);
 }
 
 static int on_smatch(unsigned int id, unsigned long long from, unsigned long long to,
@@ -301,8 +322,8 @@ static int rule_view(struct detect_engine *e, const struct det_rule *dr, const s
     return !det_rule_matches(e, dr->r, &t);
 }
 
-/* Candidates of window k (pairs rule << 8 | k). */
-static void window_candidates(struct detect_engine *e, uint8_t k)
+/* Candidates of window k, inspection in (pairs rule << 8 | k). */
+static void window_candidates(struct detect_engine *e, uint8_t k, const struct det_insp *in)
 {
     const struct det_spend *w = &e->spend[k];
     if (++e->gen == 0) {
@@ -312,13 +333,10 @@ static void window_candidates(struct detect_engine *e, uint8_t k)
     struct smatch_ctx m = {e, w->old, k};
     if (e->sdb)
         hs_scan(e->sdb, (const char *)e->swin + w->off, w->len, 0, e->scratch, on_smatch, &m);
-    for (uint32_t i = 0; i < e->n_salways; i++) {
-        uint32_t id = e->salways[i];
-        if (e->mark[id] != e->gen) {
-            e->mark[id] = e->gen;
-            pair_add(e, id, k);
-        }
-    }
+    for (uint32_t i = 0; i < e->sidx.n_always; i++)
+        pair_once(e, e->sidx.always[i], k);
+    if (e->sidx.n_indexed)
+        det_index_each(&e->sidx, in, on_sindex, &m);
     e->ctr.stream_chunks++;
 }
 
@@ -330,7 +348,7 @@ void det_stream_run(struct detect_engine *e, enum det_grp g, const struct det_in
     e->n_spairs = 0;
     for (uint32_t k = 0; k < nw; k++) {
         insp_setup(&ins[k], &e->spend[k], e->swin + e->spend[k].off);
-        window_candidates(e, (uint8_t)k);
+        window_candidates(e, (uint8_t)k, &ins[k]);
     }
     for (uint32_t i = 0; pin && i < n_pids; i++)
         pair_add(e, pids[i], 0xff); /* the packet after the windows of the same rule */
