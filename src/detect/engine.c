@@ -283,6 +283,10 @@ static int fp_add(struct fp_list *l, const uint8_t *p, uint32_t len, int nocase,
     return 0;
 }
 
+/* A group's fast pattern lists, by HTTP stage (0 for the other groups) and
+ * buffer. */
+typedef struct fp_list fp_lists[DET_STAGES][RULE_BUF_COUNT];
+
 static void fp_free(struct fp_list *l)
 {
     free(l->pat);
@@ -337,8 +341,15 @@ static unsigned rule_groups(const struct det_rule *dr)
     case RULE_PROTO_UDP: return 1u << DG_UDP;
     case RULE_PROTO_ICMP: return 1u << DG_ICMP;
     case RULE_PROTO_DNS: return (1u << DG_TCP) | (1u << DG_UDP);
-    default: return (1u << DG_TCP) | (1u << DG_UDP) | (1u << DG_ICMP) | (1u << DG_OTHER);
+    default: break;
     }
+    /* "ip" with ip_proto:N (ET's 6in4 rule, ip_proto:41): N's group only */
+    if ((r->has & RULE_HAS_IP_PROTO) && r->ip_proto.op == RULE_NUM_EQ)
+        return r->ip_proto.a == 6    ? 1u << DG_TCP
+               : r->ip_proto.a == 17 ? 1u << DG_UDP
+               : (r->ip_proto.a == 1 || r->ip_proto.a == 58) ? 1u << DG_ICMP
+                                                             : 1u << DG_OTHER;
+    return (1u << DG_TCP) | (1u << DG_UDP) | (1u << DG_ICMP) | (1u << DG_OTHER);
 }
 
 static int det_rule_setup(struct det_rule *dr, const struct rule *r)
@@ -427,26 +438,27 @@ out:
     return rc;
 }
 
-static int group_compile(struct detect_engine *e, struct fp_list (*fps)[RULE_BUF_COUNT], char *err,
-                         size_t errlen)
+static int group_compile(struct detect_engine *e, fp_lists *fps, char *err, size_t errlen)
 {
     for (int g = 0; g < DG_COUNT; g++)
-        for (int b = 0; b < RULE_BUF_COUNT; b++) {
-            struct fp_list *l = &fps[g][b];
-            if (!l->n)
-                continue;
-            if (group_compile_one(&e->g[g].db[b], l, (unsigned)b, err, errlen) < 0)
-                return -1;
-            e->g[g].n_fp[b] = l->n;
-            if (hs_alloc_scratch(e->g[g].db[b], &e->scratch) != HS_SUCCESS) {
-                snprintf(err, errlen, "out of memory for Vectorscan scratch");
-                return -1;
+        for (int s = 0; s < DET_STAGES; s++)
+            for (int b = 0; b < RULE_BUF_COUNT; b++) {
+                struct fp_list *l = &fps[g][s][b];
+                hs_database_t **db = &e->g[g].db[s][b];
+                if (!l->n)
+                    continue;
+                if (group_compile_one(db, l, (unsigned)b, err, errlen) < 0)
+                    return -1;
+                e->g[g].n_fp[b] += l->n;
+                if (hs_alloc_scratch(*db, &e->scratch) != HS_SUCCESS) {
+                    snprintf(err, errlen, "out of memory for Vectorscan scratch");
+                    return -1;
+                }
             }
-        }
     return 0;
 }
 
-static int engine_place(struct detect_engine *e, uint32_t id, struct fp_list (*fps)[RULE_BUF_COUNT])
+static int engine_place(struct detect_engine *e, uint32_t id, fp_lists *fps)
 {
     unsigned groups = rule_groups(&e->rules[id]);
     uint8_t buf = 0;
@@ -471,7 +483,8 @@ static int engine_place(struct detect_engine *e, uint32_t id, struct fp_list (*f
         /* a 1-2 byte pattern selects most packets: the port index fewer */
         int fp = has_fp && !(len <= 2 && g < DG_FIRST_TX && det_index_by_port(r, (enum det_grp)g));
         in_db |= fp;
-        if (fp ? fp_add(&fps[g][buf], p, len, nocase, id) : group_always_add(&e->g[g], id))
+        if (fp ? fp_add(&fps[g][e->rules[id].stage][buf], p, len, nocase, id)
+               : group_always_add(&e->g[g], id))
             return -1;
     }
     if (in_db)
@@ -482,7 +495,7 @@ static int engine_place(struct detect_engine *e, uint32_t id, struct fp_list (*f
 static int engine_build(struct detect_engine *e, FILE *warn, char *err, size_t errlen)
 {
     const struct ruleset *rs = e->rs;
-    struct fp_list(*fps)[RULE_BUF_COUNT] = calloc(DG_COUNT, sizeof(*fps));
+    fp_lists *fps = calloc(DG_COUNT, sizeof(*fps));
     e->rules = calloc(rs->n ? rs->n : 1, sizeof(*e->rules));
     int rc = -1;
     if (!fps || !e->rules)
@@ -521,8 +534,9 @@ oom:
 out:
     if (fps)
         for (int g = 0; g < DG_COUNT; g++)
-            for (int b = 0; b < RULE_BUF_COUNT; b++)
-                fp_free(&fps[g][b]);
+            for (int s = 0; s < DET_STAGES; s++)
+                for (int b = 0; b < RULE_BUF_COUNT; b++)
+                    fp_free(&fps[g][s][b]);
     free(fps);
     return rc;
 }
@@ -560,8 +574,9 @@ void detect_engine_free(struct detect_engine *e)
     if (current == e)
         current = NULL;
     for (int g = 0; g < DG_COUNT; g++) {
-        for (int b = 0; b < RULE_BUF_COUNT; b++)
-            hs_free_database(e->g[g].db[b]);
+        for (int s = 0; s < DET_STAGES; s++)
+            for (int b = 0; b < RULE_BUF_COUNT; b++)
+                hs_free_database(e->g[g].db[s][b]);
         free(e->g[g].always);
         det_index_free(&e->g[g]);
     }

@@ -631,15 +631,16 @@ void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
         e->gen = 1;
     }
     e->n_cand = 0;
+    hs_database_t *const *db = grp->db[in->stage < DET_STAGES ? in->stage : 0];
     for (int b = 0; b < RULE_BUF_COUNT; b++) {
-        if (!grp->db[b] || !in->have[b] || !in->len[b] || !in->buf[b])
+        if (!db[b] || !in->have[b] || !in->len[b] || !in->buf[b])
             continue;
-        hs_scan(grp->db[b], (const char *)in->buf[b], in->len[b], 0, e->scratch, on_match, e);
+        hs_scan(db[b], (const char *)in->buf[b], in->len[b], 0, e->scratch, on_match, e);
     }
     for (uint32_t k = 0; k < in->n_more; k++) {
         const struct det_more *m = &in->more[k];
-        if (grp->db[m->buf] && m->len && m->p)
-            hs_scan(grp->db[m->buf], (const char *)m->p, m->len, 0, e->scratch, on_match, e);
+        if (db[m->buf] && m->len && m->p)
+            hs_scan(db[m->buf], (const char *)m->p, m->len, 0, e->scratch, on_match, e);
     }
     for (uint32_t i = 0; i < grp->n_always; i++)
         mark_cand(grp->always[i], e);

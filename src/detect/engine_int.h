@@ -33,8 +33,12 @@ struct det_aidx {
     uint32_t n_seg;
 };
 
+#define DET_STAGES 5 /* HTTP rules: enum detect_http_stage (1-4); 0 for every other rule */
+
 struct det_group {
-    hs_database_t *db[RULE_BUF_COUNT];
+    /* by stage: an HTTP inspection scans only the databases of the rules
+     * evaluated at its stage (a rule is evaluated at its stage only) */
+    hs_database_t *db[DET_STAGES][RULE_BUF_COUNT];
     uint32_t n_fp[RULE_BUF_COUNT];
     uint32_t *always; /* rule indexes evaluated on every inspection */
     uint32_t n_always, cap_always;
