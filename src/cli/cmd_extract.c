@@ -208,6 +208,8 @@ static int extract_run(struct extract_cli *o)
     struct extract_config xc;
     pipeline_config_default(&cfg);
     cfg.progress = !o->quiet && !o->json;
+    cfg.no_records = 1;              /* no log is written: only the files */
+    cfg.parsers = extract_parsers;   /* no dns, dhcp, ssh parsing */
     extract_config_default(&xc);
     xc.dir = o->dir;
     xc.files_log = false;

@@ -38,7 +38,7 @@
 
 #define EXTRACT_ANALYZERS_MAX 6
 #define EXTRACT_SEEN_SLOTS 4096
-#define EXTRACT_SNIFF_CACHE 64 /* bof buffers whose type is remembered */
+#define EXTRACT_SNIFF_CACHE 1024 /* bof buffers whose type is remembered */
 
 /* A byte range that arrived ahead of the file's stream offset. */
 struct extract_chunk {
@@ -516,6 +516,8 @@ void extract_file_set_total(struct extract_file *f, uint64_t total)
     if (f) {
         f->total = total;
         f->has_total = true;
+        if (f->next == 0)
+            extract_store_expect(&f->st, total < ex_cfg.max_size ? total : ex_cfg.max_size);
     }
 }
 

@@ -91,6 +91,11 @@ int extract_start_sensor(const char *data, const char *sensor, uint64_t max_size
 /* Remove the sinks (call after the pipeline was freed: every file is closed). */
 void extract_stop(void);
 
+/* The parsers that carry files (http, smtp, ftp, ftp-data, ssl) or hand a
+ * session on to one (socks, imap, pop3: STARTTLS and tunnels), by name,
+ * NULL-terminated: pipeline_config.parsers for a run that only extracts. */
+extern const char *const extract_parsers[];
+
 void extract_listener_set(extract_listener_fn fn, void *arg);
 void extract_counters_get(struct extract_counters *c);
 

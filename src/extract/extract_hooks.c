@@ -450,6 +450,10 @@ static void hook_ocsp(struct proto_ctx *ctx, const uint8_t *der, size_t len, boo
     extract_file_close(f, true);
 }
 
+const char *const extract_parsers[] = {
+    "http", "ssl", "smtp", "ftp", "ftp-data", "socks", "imap", "pop3", NULL,
+};
+
 void extract_hooks_install(bool certs)
 {
     http_body_ops_set(&hook_http_ops);

@@ -2,20 +2,27 @@
  * extract_store.c - hashing and storing the bytes of one extracted file
  * with as little work per byte as the outputs allow (extract_store.h).
  *
- * Per byte: one SHA-256 update and a copy into the file's memory buffer.
- * MD5 and SHA-1 run once per distinct content, at the end, over the
- * buffer (or come from the SHA-256 -> MD5, SHA-1 cache: a SHA-256 seen
- * before is the same content); the buffer is written to the store only
- * when DIR/<sha256> does not exist.  A file that outgrows the memory
- * budget falls back to streaming: MD5 and SHA-1 catch up over the buffer,
- * the buffer goes to DIR/.tmp-<fuid> and the rest follows it there.
+ * Per byte: a copy into the file's memory buffer (power-of-two sizes,
+ * reused from file to file).
+ * The digests run at the end, over the buffer, and only for a content not
+ * seen before: a finished buffer equal byte for byte (memcmp) to a content
+ * remembered in the content cache takes that content's SHA-256, MD5 and
+ * SHA-1 (the same bytes have the same digests); else SHA-256 runs over it,
+ * and MD5 and SHA-1 too unless the SHA-256 -> MD5, SHA-1 cache knows them;
+ * the content is then remembered (a copy, up to XS_CONTENT_TOTAL bytes in
+ * all).  The buffer is written to the store only when DIR/<sha256> does
+ * not exist.  A file that outgrows the memory budget, is cut by the size
+ * limit or has a gap falls back to streaming: the digests catch up over
+ * the buffer, the buffer goes to DIR/.tmp-<fuid> and the rest follows it.
  *
- *   open ─► data (SHA-256, buffer) ─► close: cache hit? ─► MD5/SHA-1 from cache
- *             │  outgrows memory / size cut               else hash the buffer
- *             ▼                                      ─► DIR/<sha256> exists? drop
- *           streaming: MD5+SHA-1+SHA-256, .tmp file        else write, rename
+ *   open ─► data (buffer) ─► close: same bytes cached? ─► its digests
+ *             │  outgrows memory,      else SHA-256 (+ MD5/SHA-1 unless the
+ *             │  size cut, gap          SHA-256 is cached) over the buffer
+ *             ▼                      ─► DIR/<sha256> exists? drop
+ *           streaming: MD5+SHA-1+SHA-256, .tmp file   else write, rename
  */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +32,30 @@
 #include "extract/extract_store.h"
 
 #define XS_POOL_MAX 64
+#define XS_CONTENT_BUCKETS 4096
+#define XS_CONTENT_TOTAL (64u * 1024 * 1024) /* bytes of contents remembered */
+#define XS_CLASS_MIN ((size_t)64 * 1024)       /* buffer sizes: 64 KiB .. 16 MiB */
+#define XS_CLASSES 9
+#define XS_IDLE_MAX ((size_t)48 * 1024 * 1024)  /* bytes of free buffers kept */
+
+struct xs_idle {
+    struct xs_idle *next;
+};
 
 struct xs_entry {
     uint8_t sha256[32], md5[16], sha1[20];
     bool used;
+};
+
+/* A content seen before, its bytes and digests (the content cache). */
+struct xs_content {
+    struct xs_content *next;
+    uint64_t key;               /* xs_content_key */
+    size_t len;
+    uint8_t *bytes;             /* the file's buffer, handed over when it is freed;
+                                   NULL until then */
+    bool on_disk;               /* DIR/<sha256> is there (stored or found this run) */
+    uint8_t sha256[32], md5[16], sha1[20];
 };
 
 static EVP_MD *xs_md5, *xs_sha1, *xs_sha256;
@@ -39,6 +66,10 @@ static size_t xs_keep_file = EXTRACT_KEEP_FILE, xs_keep_total = EXTRACT_KEEP_TOT
 static uint64_t xs_errors;
 static struct xs_entry *xs_cache;
 static size_t xs_cache_used;
+static struct xs_idle *xs_idle[XS_CLASSES]; /* free buffers per size */
+static size_t xs_idle_bytes;
+static struct xs_content **xs_contents;  /* XS_CONTENT_BUCKETS chains */
+static size_t xs_contents_bytes;
 
 void extract_hex(const uint8_t *md, unsigned n, char *out)
 {
@@ -68,7 +99,9 @@ int extract_store_init(void)
     xs_cache = calloc(EXTRACT_DIGEST_CACHE, sizeof(*xs_cache));
     xs_cache_used = 0;
     xs_errors = 0;
-    return xs_md5 && xs_sha1 && xs_sha256 && xs_cache ? 0 : -1;
+    if (!xs_contents)
+        xs_contents = calloc(XS_CONTENT_BUCKETS, sizeof(*xs_contents));
+    return xs_md5 && xs_sha1 && xs_sha256 && xs_cache && xs_contents ? 0 : -1;
 }
 
 void extract_store_fini(void)
@@ -77,6 +110,22 @@ void extract_store_fini(void)
         EVP_MD_CTX_free(xs_pool[--xs_pool_n]);
     free(xs_cache);
     xs_cache = NULL;
+    for (size_t i = 0; xs_contents && i < XS_CONTENT_BUCKETS; i++)
+        for (struct xs_content *c = xs_contents[i], *nx; c; c = nx) {
+            nx = c->next;
+            free(c->bytes);
+            free(c);
+        }
+    free(xs_contents);
+    xs_contents = NULL;
+    xs_contents_bytes = 0;
+    for (int c = 0; c < XS_CLASSES; c++)
+        while (xs_idle[c]) {
+            struct xs_idle *b = xs_idle[c];
+            xs_idle[c] = b->next;
+            free(b);
+        }
+    xs_idle_bytes = 0;
 }
 
 uint64_t extract_store_errors(void)
@@ -153,15 +202,79 @@ static void xs_cache_put(const uint8_t sha256[32], const uint8_t md5[16], const 
     xs_cache_used++;
 }
 
+/* ---- content -> all three digests (exact: compared byte for byte) ---- */
+
+/* A cheap key: the length and 64-bit words from the head, the tail and 16
+ * points in between.  Equal contents have equal keys; the converse is
+ * checked with memcmp. */
+static uint64_t xs_content_key(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ p[i]) * 0x100000001b3ull;
+        return h;
+    }
+    for (size_t i = 0; i <= 17; i++) {
+        size_t off = i == 17 ? n - 8 : (n - 8) / 17 * i;
+        memcpy(&w, p + off, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+static struct xs_content *xs_content_find(const uint8_t *p, size_t n, uint64_t key)
+{
+    if (!xs_contents)
+        return NULL;
+    for (struct xs_content *c = xs_contents[key % XS_CONTENT_BUCKETS]; c; c = c->next)
+        if (c->key == key && c->len == n && c->bytes && memcmp(c->bytes, p, n) == 0)
+            return c;
+    return NULL;
+}
+
+/* Remember a content and its digests (while the budget lasts); its bytes
+ * come with xs_content_adopt when the file's buffer is freed. */
+static struct xs_content *xs_content_put(size_t n, uint64_t key, const uint8_t sha256[32],
+                                         const uint8_t md5[16], const uint8_t sha1[20])
+{
+    if (!xs_contents || n == 0 || n > XS_CONTENT_TOTAL - xs_contents_bytes)
+        return NULL;
+    struct xs_content *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->key = key;
+    c->len = n;
+    memcpy(c->sha256, sha256, 32);
+    memcpy(c->md5, md5, 16);
+    memcpy(c->sha1, sha1, 20);
+    c->next = xs_contents[key % XS_CONTENT_BUCKETS];
+    xs_contents[key % XS_CONTENT_BUCKETS] = c;
+    xs_contents_bytes += n;
+    return c;
+}
+
+/* The finished file's buffer becomes its content's bytes (no copy). */
+static void xs_content_adopt(struct extract_store *s)
+{
+    struct xs_content *c = s->content;
+    if (!c || !s->content_new || c->bytes || !s->buf || s->len != c->len)
+        return;
+    uint8_t *b = s->cap > s->len ? realloc(s->buf, s->len) : s->buf;
+    c->bytes = b ? b : s->buf;
+    xs_kept -= s->cap;
+    s->buf = NULL;
+    s->cap = s->len = 0;
+}
+
 /* ---- the kept bytes ---- */
 
 int extract_store_open(struct extract_store *s, const char *dir, const char *fuid)
 {
     memset(s, 0, sizeof(*s));
-    s->sha256 = xs_ctx_get(xs_sha256 ? xs_sha256 : EVP_sha256());
-    if (!s->sha256)
-        return -1;
     s->deferred = true;
+    s->sha_deferred = true;
     s->keeping = true;
     s->to_disk = dir != NULL;
     if (dir)
@@ -169,9 +282,21 @@ int extract_store_open(struct extract_store *s, const char *dir, const char *fui
     return 0;
 }
 
-/* MD5 and SHA-1 from here on: caught up over the buffer (the content so far). */
+/* SHA-256 from here on: caught up over the buffer (the content so far). */
+static void xs_undefer_sha256(struct extract_store *s)
+{
+    if (!s->sha_deferred)
+        return;
+    s->sha_deferred = false;
+    s->sha256 = xs_ctx_get(xs_sha256 ? xs_sha256 : EVP_sha256());
+    if (s->sha256 && s->len)
+        EVP_DigestUpdate(s->sha256, s->buf, s->len);
+}
+
+/* All three digests from here on: caught up over the buffer. */
 static void xs_undefer(struct extract_store *s)
 {
+    xs_undefer_sha256(s);
     if (!s->deferred)
         return;
     s->deferred = false;
@@ -185,9 +310,56 @@ static void xs_undefer(struct extract_store *s)
     }
 }
 
+/* Buffers come in power-of-two sizes from 64 KiB (XS_CLASS_MIN) and go
+ * back to a free list per size when a file ends (up to XS_IDLE_MAX bytes
+ * idle), so that the next file writes into pages already mapped instead
+ * of faulting fresh ones in (malloc hands large blocks back to the kernel). */
+static size_t xs_class_size(size_t need)
+{
+    size_t cap = XS_CLASS_MIN;
+    while (cap < need && cap < xs_keep_file)
+        cap *= 2;
+    if (cap > xs_keep_file && need <= xs_keep_file)
+        cap = xs_keep_file; /* a budget that is no power of two: its own size */
+    return cap;
+}
+
+static int xs_class_of(size_t cap)
+{
+    for (int c = 0; c < XS_CLASSES; c++)
+        if ((XS_CLASS_MIN << c) == cap)
+            return c;
+    return -1;
+}
+
+static uint8_t *xs_alloc(size_t cap)
+{
+    int c = xs_class_of(cap);
+    if (c >= 0 && xs_idle[c]) {
+        struct xs_idle *b = xs_idle[c];
+        xs_idle[c] = b->next;
+        xs_idle_bytes -= cap;
+        return (uint8_t *)b;
+    }
+    return malloc(cap);
+}
+
+static void xs_release(uint8_t *buf, size_t cap)
+{
+    int c = buf ? xs_class_of(cap) : -1;
+    if (c >= 0 && cap <= XS_IDLE_MAX - xs_idle_bytes) {
+        struct xs_idle *b = (struct xs_idle *)(void *)buf;
+        b->next = xs_idle[c];
+        xs_idle[c] = b;
+        xs_idle_bytes += cap;
+        return;
+    }
+    free(buf);
+}
+
 static void xs_buf_free(struct extract_store *s)
 {
-    free(s->buf);
+    xs_release(s->buf, s->cap);
     xs_kept -= s->cap;
     s->buf = NULL;
     s->cap = s->len = 0;
@@ -236,20 +408,31 @@ static bool xs_buf_room(struct extract_store *s, size_t n)
         return false;
     if (need <= s->cap)
         return true;
-    size_t cap = s->cap ? s->cap : 64 * 1024;
-    while (cap < need && cap < xs_keep_file)
-        cap *= 2;
+    size_t cap = xs_class_size(need);
     uint8_t *b = NULL;
     if (need <= cap && cap <= xs_keep_file && xs_kept - s->cap + cap <= xs_keep_total)
-        b = realloc(s->buf, cap);
+        b = xs_alloc(cap);
     if (!b) {
         xs_spill(s);
         return false;
     }
+    if (s->len)
+        memcpy(b, s->buf, s->len);
+    xs_release(s->buf, s->cap);
     xs_kept += cap - s->cap;
     s->buf = b;
     s->cap = cap;
     return true;
+}
+
+void extract_store_expect(struct extract_store *s, uint64_t total)
+{
+    size_t cap = total <= xs_keep_file ? xs_class_size((size_t)total) : 0;
+    if (s->keeping && !s->buf && !s->tmp && total > 0 && cap >= total && cap <= xs_keep_file &&
+        cap <= xs_keep_total - xs_kept && (s->buf = xs_alloc(cap)) != NULL) {
+        s->cap = cap;
+        xs_kept += s->cap;
+    }
 }
 
 static void xs_keep(struct extract_store *s, const uint8_t *p, size_t n)
@@ -281,8 +464,11 @@ static void xs_keep_zeros(struct extract_store *s, size_t n)
     }
 }
 
+/* Bytes not (or no longer) only in the buffer: into the running digests. */
 static void xs_hash(struct extract_store *s, const uint8_t *p, size_t n)
 {
+    if (s->sha_deferred)
+        return; /* they are in the buffer: hashed at the end */
     if (s->sha256)
         EVP_DigestUpdate(s->sha256, p, n);
     if (s->md5 && s->sha1) {
@@ -305,12 +491,12 @@ void extract_store_data(struct extract_store *s, const uint8_t *p, size_t n, uin
     if (k == n)
         return;
     /* the size limit: the store ends here, the content hashes go on */
+    xs_undefer(s);
     if (s->to_disk && s->keeping) {
         s->cut += n - k;
         if (!s->store_md && s->sha256)
             s->store_md = xs_ctx_dup(s->sha256);
     }
-    xs_undefer(s);
     if (!s->to_disk)
         xs_keep_drop(s);
     xs_hash(s, p + k, n - k);
@@ -318,6 +504,7 @@ void extract_store_data(struct extract_store *s, const uint8_t *p, size_t n, uin
 
 void extract_store_gap(struct extract_store *s, uint64_t n, uint64_t max_size)
 {
+    xs_undefer_sha256(s); /* the stored bytes' SHA-256 goes on from it */
     if (s->sha256) { /* Zeek's Hash::Undelivered: the hash analyzers end */
         if (s->to_disk && s->keeping && !s->store_md)
             s->store_md = xs_ctx_dup(s->sha256);
@@ -351,26 +538,48 @@ void extract_store_digests(struct extract_store *s, struct extract_digests *d)
     uint8_t sha256[32], md5[16], sha1[20];
     unsigned n;
     d->ok = false;
+    /* the buffer is the whole content: the same bytes seen before? */
+    bool whole = s->sha_deferred && s->deferred;
+    uint64_t key = whole ? xs_content_key(s->buf, s->len) : 0;
+    struct xs_content *c = whole ? xs_content_find(s->buf, s->len, key) : NULL;
+    if (c) {
+        s->content = c;
+        s->sha_deferred = s->deferred = false;
+        memcpy(s->content_sha256, c->sha256, 32);
+        s->have_sha256 = true;
+        extract_hex(c->sha256, 32, d->sha256);
+        extract_hex(c->md5, 16, d->md5);
+        extract_hex(c->sha1, 20, d->sha1);
+        d->ok = true;
+        return;
+    }
+    xs_undefer_sha256(s);
     if (!s->sha256 || !EVP_DigestFinal_ex(s->sha256, sha256, &n) || n != 32)
         return;
     memcpy(s->content_sha256, sha256, 32);
     s->have_sha256 = true;
     extract_hex(sha256, 32, d->sha256);
+    bool have = false;
     if (s->deferred) {
         bool found;
         struct xs_entry *e = xs_cache_slot(sha256, &found);
         if (found) {
-            extract_hex(e->md5, 16, d->md5);
-            extract_hex(e->sha1, 20, d->sha1);
-            d->ok = true;
-            return;
+            memcpy(md5, e->md5, 16);
+            memcpy(sha1, e->sha1, 20);
+            have = true;
+        } else {
+            xs_undefer(s);
         }
-        xs_undefer(s);
     }
-    if (!s->md5 || !s->sha1 || !EVP_DigestFinal_ex(s->md5, md5, &n) || n != 16 ||
-        !EVP_DigestFinal_ex(s->sha1, sha1, &n) || n != 20)
+    if (!have && (!s->md5 || !s->sha1 || !EVP_DigestFinal_ex(s->md5, md5, &n) || n != 16 ||
+                  !EVP_DigestFinal_ex(s->sha1, sha1, &n) || n != 20))
         return;
-    xs_cache_put(sha256, md5, sha1);
+    if (!have)
+        xs_cache_put(sha256, md5, sha1);
+    if (whole) {
+        s->content = xs_content_put(s->len, key, sha256, md5, sha1);
+        s->content_new = s->content != NULL;
+    }
     extract_hex(md5, 16, d->md5);
     extract_hex(sha1, 20, d->sha1);
     d->ok = true;
@@ -421,11 +630,19 @@ bool extract_store_commit(struct extract_store *s, const char *dir, char name[65
         return false;
     }
     extract_hex(md, 32, name);
+    /* the stored bytes are the content: is it on disk already this run? */
+    bool whole = !s->store_md && s->content && memcmp(s->content->sha256, md, 32) == 0;
+    if (whole && s->content->on_disk) {
+        *dedup = true;
+        return true;
+    }
     char path[4400];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     struct stat st;
     if (stat(path, &st) == 0) {
         *dedup = true;
+        if (whole)
+            s->content->on_disk = true;
         return true;
     }
     if (!xs_tmp_finish(s) || rename(s->tmp_path, path) < 0) {
@@ -433,11 +650,14 @@ bool extract_store_commit(struct extract_store *s, const char *dir, char name[65
         unlink(s->tmp_path);
         return false;
     }
+    if (whole)
+        s->content->on_disk = true;
     return true;
 }
 
 void extract_store_free(struct extract_store *s)
 {
+    xs_content_adopt(s);
     xs_ctx_put(&s->sha256);
     xs_ctx_put(&s->md5);
     xs_ctx_put(&s->sha1);

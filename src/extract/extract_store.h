@@ -33,12 +33,14 @@
                                                    (VIGIL_EXTRACT_MEMORY overrides) */
 #define EXTRACT_DIGEST_CACHE 65536              /* SHA-256 -> MD5, SHA-1 entries */
 
+struct xs_content;
 struct extract_store {
-    EVP_MD_CTX *sha256;         /* the content's; NULL after a gap */
+    EVP_MD_CTX *sha256;         /* the content's; NULL while deferred or after a gap */
     EVP_MD_CTX *md5, *sha1;     /* NULL while deferred or after a gap */
     EVP_MD_CTX *store_md;       /* the stored bytes' SHA-256 once they differ
                                    from the content (gap, cut); else NULL */
     bool deferred;              /* MD5/SHA-1 to come from the kept bytes */
+    bool sha_deferred;          /* SHA-256 too: the buffer holds the whole content */
     bool keeping;               /* buf or tmp holds every stored byte so far */
     bool to_disk;               /* a directory to store into */
     uint8_t *buf;
@@ -48,6 +50,8 @@ struct extract_store {
     uint64_t stored, cut;
     uint8_t content_sha256[32]; /* after extract_store_digests */
     bool have_sha256;
+    struct xs_content *content; /* its entry in the content cache, or NULL */
+    bool content_new;           /* ... made by this file: the buffer goes to it */
 };
 
 /* Digests of a finished file (hex); ok false after a gap. */
@@ -62,6 +66,9 @@ void extract_store_fini(void);
 
 /* dir NULL: hash only.  0, or -1 when out of memory. */
 int extract_store_open(struct extract_store *s, const char *dir, const char *fuid);
+/* The file will have total bytes (a Content-Length): the buffer is sized
+ * for them at once (within the memory budget) instead of grown. */
+void extract_store_expect(struct extract_store *s, uint64_t total);
 /* n content bytes; up to max_size of them are stored */
 void extract_store_data(struct extract_store *s, const uint8_t *p, size_t n, uint64_t max_size);
 /* n missing bytes: the content hashes end, the store gets zeros */

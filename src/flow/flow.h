@@ -85,8 +85,8 @@ void flow_config_default(struct flow_config *cfg);
 int flow_config_parse_local_nets(struct flow_config *cfg, const char *list, char *err,
                                  size_t errlen);
 
-/* sensor is copied; emit receives every finished session.  NULL on error
- * (sentence in err). */
+/* sensor is copied; emit receives every finished session (NULL: conn
+ * records are not built).  NULL on error (sentence in err). */
 struct flow_table *flow_table_new(const struct flow_config *cfg, const char *sensor,
                                   flow_emit_fn emit, void *ctx, char *err, size_t errlen);
 void flow_table_free(struct flow_table *t);

@@ -359,6 +359,8 @@ static void conn_fill_cid(struct flow_table *t, struct flow *f, struct conn_reco
 
 void flow_conn_emit(struct flow_table *t, struct flow *f)
 {
+    if (!t->emit)
+        return; /* nobody reads conn records (pipeline_config.no_records) */
     struct conn_record r;
     conn_record_init(&r);
     int o = f->orig_side;
@@ -425,8 +427,7 @@ void flow_conn_emit(struct flow_table *t, struct flow *f)
         set(&r, CONN_TUNNEL_PARENTS);
     }
     conn_fill_cid(t, f, &r, r.buf + 24, sizeof(r.buf) - 24);
-    if (t->emit)
-        t->emit(t->emit_ctx, &r);
+    t->emit(t->emit_ctx, &r);
 }
 
 /* Identity of a flow for the app layer (src/stream): computed once per

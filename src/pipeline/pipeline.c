@@ -12,6 +12,7 @@
  * outputs here.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct pipeline {
     struct decoder *dec;
     struct flow_table *flows;
     struct applayer *app;        /* reassembly, parsers, weird.log (src/stream) */
+    const struct proto_parser **parsers; /* cfg.parsers' table, NULL-terminated, or NULL */
     struct pipeline_counters ctr;
     volatile sig_atomic_t stop;
     time_t last_tick;
@@ -68,6 +70,39 @@ static void pipeline_emit(void *ctx, const struct conn_record *rec)
     pipeline_emit_record(ctx, &rec->hdr);
 }
 
+/* The registry's parsers named in names, in registry order (detection
+ * priority); NULL with a sentence in err for an unknown name. */
+static const struct proto_parser **pipeline_parsers(const char *const *names, char *err,
+                                                    size_t errlen)
+{
+    size_t n = 0;
+    while (proto_parsers[n])
+        n++;
+    const struct proto_parser **t = calloc(n + 1, sizeof(*t));
+    if (!t) {
+        snprintf(err, errlen, "out of memory creating the pipeline");
+        return NULL;
+    }
+    for (size_t i = 0; names[i]; i++) {
+        bool known = false;
+        for (size_t k = 0; k < n; k++)
+            known |= strcmp(proto_parsers[k]->name, names[i]) == 0;
+        if (!known) {
+            snprintf(err, errlen, "no parser named '%s'", names[i]);
+            free(t);
+            return NULL;
+        }
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; names[i]; i++)
+            if (strcmp(proto_parsers[k]->name, names[i]) == 0) {
+                t[m++] = proto_parsers[k];
+                break;
+            }
+    return t;
+}
+
 struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct output *const *outs,
                               int nouts, char *err, size_t errlen)
 {
@@ -87,7 +122,8 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct output *
         free(p);
         return NULL;
     }
-    p->flows = flow_table_new(&p->cfg.flow, p->cfg.sensor, pipeline_emit, p, err, errlen);
+    p->flows = flow_table_new(&p->cfg.flow, p->cfg.sensor,
+                              p->cfg.no_records ? NULL : pipeline_emit, p, err, errlen);
     if (!p->flows) {
         decoder_free(p->dec);
         free(p);
@@ -97,14 +133,25 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct output *
         struct stream_config sc;
         stream_config_default(&sc);
         sc.sensor = p->cfg.sensor;
+        sc.no_records = p->cfg.no_records != 0;
         if (p->cfg.stream_memcap)
             sc.memcap = p->cfg.stream_memcap;
         sc.midstream_reverse = p->cfg.midstream_reverse != 0;
-        p->app = applayer_new(&sc, NULL, pipeline_emit_record, p);
+        if (p->cfg.parsers) {
+            p->parsers = pipeline_parsers(p->cfg.parsers, err, errlen);
+            if (!p->parsers) {
+                flow_table_free(p->flows);
+                decoder_free(p->dec);
+                free(p);
+                return NULL;
+            }
+        }
+        p->app = applayer_new(&sc, p->parsers, pipeline_emit_record, p);
         if (!p->app) {
             snprintf(err, errlen, "out of memory creating the application layer");
             flow_table_free(p->flows);
             decoder_free(p->dec);
+            free(p->parsers);
             free(p);
             return NULL;
         }
@@ -228,6 +275,7 @@ void pipeline_free(struct pipeline *p)
         return;
     flow_table_free(p->flows);
     applayer_free(p->app);
+    free(p->parsers);
     decoder_free(p->dec);
     free(p);
 }

@@ -42,6 +42,16 @@ struct pipeline_config {
     int no_app_layer;
     size_t stream_memcap;        /* reassembly memory cap; 0 = default (64 MiB) */
     int midstream_reverse;       /* stream_config.midstream_reverse (default off) */
+    /* Nothing reads the records (`vigil extract`: no outputs, no rules):
+     * conn records are not built, the parsers' records and weird.log are
+     * dropped and the parsers skip what only fills their log rows
+     * (proto_logging(); a signature engine, when installed, still gets
+     * every record). */
+    int no_records;
+    /* The parsers the app layer may start, by name, NULL-terminated
+     * (NULL: every parser of the registry, src/proto/proto_registry.c).
+     * Flows of the others get no parser: no work beyond detection. */
+    const char *const *parsers;
 };
 
 struct pipeline_counters {

@@ -286,8 +286,8 @@ void http_body_end(struct http_state *s, struct http_msg *m, bool complete)
     for (size_t i = 0; i < s->n_pending; i++)
         if (s->pending[i]->key == key)
             t = s->pending[i];
-    if (t && b->len > 0 && b->sniff_len > 0) {
-        const char *mime = http_mime_sniff(b->sniff, b->sniff_len);
+    if (t && b->len > 0 && b->sniff_len > 0 && proto_logging(s->ctx)) {
+        const char *mime = http_mime_sniff(b->sniff, b->sniff_len); /* http.log only */
         if (mime)
             http_vec_add(t->mimes[m->dir], &t->n_mimes[m->dir], mime);
     }

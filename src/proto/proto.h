@@ -133,6 +133,12 @@ void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id);
 /* Hand one finished record to every output.  The record is only read during the call. */
 void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec);
 
+/* Does anything read the records (log outputs, the signature engine)?  No
+ * in `vigil extract` (pipeline_config.no_records): a parser may skip work
+ * whose only product is a field of its log rows (http.log's sniffed mime
+ * types); what it still emits is dropped. */
+bool proto_logging(const struct proto_ctx *ctx);
+
 /* The parser has seen valid protocol traffic: the session's conn.log
  * service gets this parser's name (Zeek's protocol confirmation). */
 void proto_confirm(struct proto_ctx *ctx);

@@ -1013,9 +1013,14 @@ void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
 void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
 {
     ctx->al->ctr.records++;
-    if (ctx->al->emit)
+    if (ctx->al->emit && !ctx->al->cfg.no_records)
         ctx->al->emit(ctx->al->emit_ctx, rec);
     detect_record(&ctx->conn, rec);
+}
+
+bool proto_logging(const struct proto_ctx *ctx)
+{
+    return !ctx->al->cfg.no_records || detect_active();
 }
 
 bool proto_inspecting(const struct proto_ctx *ctx)
@@ -1176,6 +1181,8 @@ struct applayer *applayer_new(const struct stream_config *cfg,
     if (!al)
         return NULL;
     al->cfg = *cfg;
+    if (al->cfg.no_records)
+        al->cfg.weird_log = false;
     if (al->cfg.detect_max == 0)
         al->cfg.detect_max = 4096;
     al->parsers = parsers ? parsers : proto_parsers;

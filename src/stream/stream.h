@@ -121,6 +121,9 @@ struct stream_config {
     uint32_t detect_max;      /* bytes buffered per direction for detection (default 4096) */
     uint32_t detect_max_dgrams; /* UDP datagrams probed before giving up (default 4) */
     bool weird_log;           /* write weird.log (default on) */
+    bool no_records;          /* nothing reads the records: parsers' records and
+                                 weird.log are dropped, proto_logging() is false
+                                 unless a signature engine is installed */
     const char *sensor;       /* weird.log's peer (default "vigil") */
     /* A TCP session picked up midstream (no SYN seen) whose first bytes come
      * from conn.log's responder and are a client's request for some parser

@@ -29,6 +29,13 @@ PROTO_FAKE bool proto_inspecting(const struct proto_ctx *ctx)
     return proto_fake_inspect;
 }
 
+/* Records are read here (the tests compare them). */
+PROTO_FAKE bool proto_logging(const struct proto_ctx *ctx)
+{
+    (void)ctx;
+    return true;
+}
+
 PROTO_FAKE void proto_inspect(struct proto_ctx *ctx, const struct proto_insp *in)
 {
     char *o = ctx->insp;
