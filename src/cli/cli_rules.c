@@ -14,6 +14,7 @@
 #include "detect/alert_payload.h"
 #include "detect/detect_http.h"
 #include "detect/engine.h"
+#include "extract/extract.h"
 #include "store/eve.h"
 
 #define RULES_USAGE_TAIL                                                                    \
@@ -109,6 +110,20 @@ int cli_rules_start(struct cli_rules *cr, const char *cmd, const char *dir, stru
         cr->eve = NULL;
         return VIGIL_EXIT_ERROR;
     }
+    if (detect_file_wanted() && !extract_started()) {
+        struct extract_config xc;
+        extract_config_default(&xc);
+        xc.files_log = false; /* hash only: no files.log, no fuids in the logs */
+        if (extract_start(&xc, err, sizeof(err)) < 0) {
+            cli_error("%s: %s", cmd, err);
+            detect_reload_stop(cr->reload);
+            cr->reload = NULL;
+            output_close(cr->eve);
+            cr->eve = NULL;
+            return VIGIL_EXIT_ERROR;
+        }
+        cr->files = 1;
+    }
     struct sigaction sa = {0};
     sa.sa_handler = rules_on_hup;
     sa.sa_flags = SA_RESTART;
@@ -143,6 +158,9 @@ void cli_rules_stop(struct cli_rules *cr)
     signal(SIGHUP, SIG_DFL);
     detect_reload_stop(cr->reload);
     cr->reload = NULL;
+    if (cr->files)
+        extract_stop(); /* a no-op when --extract restarted and stopped it */
+    cr->files = 0;
     output_close(cr->eve);
     cr->eve = NULL;
 }

@@ -40,6 +40,7 @@ struct cli_rules {
     struct output *logs;    /* alert.log goes with the Zeek logs */
     int midstream_reverse;  /* --midstream-reverse: the command copies it to
                                pipeline_config.midstream_reverse */
+    int files;              /* file tracking started for the file rules */
 };
 
 /* One option (getopt's c and optarg): 1 taken, 0 not ours, <0 bad value
@@ -47,11 +48,16 @@ struct cli_rules {
 int cli_rules_opt(struct cli_rules *cr, const char *cmd, int c, const char *arg);
 
 /* With rules given: open DIR/eve.json, load and compile the rules (their
- * report on stderr), alerts to logs and eve, SIGHUP reloads.  0 (also when
- * no rules were given), or an exit code with the message printed. */
+ * report on stderr), alerts to logs and eve, SIGHUP reloads.  Rules with
+ * file keywords (filemd5, file.data on SMTP, ...) and no file extraction
+ * running: files are followed and hashed for them (no files.log, nothing
+ * stored, docs/alerts.md "File rules"); a later --extract start takes over.
+ * 0 (also when no rules were given), or an exit code with the message
+ * printed. */
 int cli_rules_start(struct cli_rules *cr, const char *cmd, const char *dir, struct output *logs);
 
-/* The engine's figures line on stderr, then stop the engine and close
+/* The engine's figures line on stderr, then stop the engine (and the file
+ * tracking it started; call after the pipeline is freed) and close
  * eve.json. */
 void cli_rules_stop(struct cli_rules *cr);
 

@@ -160,7 +160,8 @@ int detect_rule_check(const struct rule *r, const char **kw)
     }
     for (uint32_t b = 0; b < r->n_bufs; b++) {
         const struct rule_buflist *bl = &r->bufs[b];
-        int ok = bl->buffer == RULE_BUF_PKT || det_http_buffer(r, bl->buffer);
+        int ok = bl->buffer == RULE_BUF_PKT || det_http_buffer(r, bl->buffer) ||
+                 det_file_buffer(r, bl->buffer);
         for (size_t k = 0; !ok && k < sizeof(tx_bufs); k++)
             ok = bl->buffer == tx_bufs[k];
         if (!ok)
@@ -368,12 +369,13 @@ static int det_rule_setup(struct det_rule *dr, const struct rule *r)
         dr->to_client = 1;
     if (r->px && r->px->ev.kind == RULE_EV_RECORD)
         dr->tx = 1;
+    dr->file = (uint8_t)det_file_rule(r);
     if (det_flowint_setup(r) < 0)
         return -1;
     /* HTTP buffers: inspected by detect_http_tx at their stage; an HTTP
      * rule on a record event (app-layer-event) stays on http.log records */
     if (dr->tx && (r->app_proto ? r->app_proto : r->proto) == RULE_PROTO_HTTP &&
-        !(r->px && r->px->ev.kind == RULE_EV_RECORD))
+        !(r->px && r->px->ev.kind == RULE_EV_RECORD) && !dr->file)
         dr->stage = det_http_stage_of(r);
     for (uint32_t i = 0; i < r->n_bits && i < 8; i++) {
         const char *nm = r->bits[i].name;
@@ -473,6 +475,18 @@ static int engine_place(struct detect_engine *e, uint32_t id, fp_lists *fps)
             return -1;
         e->ev = n;
         e->ev[e->n_ev++] = id;
+        return 0;
+    }
+    if (e->rules[id].file) { /* file rules: the file list (engine_file.c) */
+        uint32_t *n = realloc(e->files, (e->n_files + 1) * sizeof(*n));
+        if (!n)
+            return -1;
+        e->files = n;
+        e->files[e->n_files++] = id;
+        for (uint32_t b = 0; b < r->n_bufs; b++) {
+            e->file_data |= r->bufs[b].buffer == RULE_BUF_FILE_DATA;
+            e->file_magic |= r->bufs[b].buffer == RULE_BUF_FILE_MAGIC;
+        }
         return 0;
     }
     int has_fp = det_rule_fast_pattern(r, &buf, &p, &len, &nocase), in_db = 0;
@@ -590,6 +604,7 @@ void detect_engine_free(struct detect_engine *e)
         free(e->thresh[i].ports);
     free(e->thresh);
     free(e->ev);
+    free(e->files);
     free(e);
 }
 
@@ -598,9 +613,13 @@ struct detect_engine *detect_engine_install(struct detect_engine *e)
     struct detect_engine *old = current;
     if (old)
         det_stream_flush_pending(old);
+    if (old && !e)
+        det_file_flush(); /* files held for an ACK: inspected by the engine going */
     current = e;
-    if (!e)
+    if (!e) {
+        det_file_magic_free();
         det_state_free();
+    }
     return old;
 }
 
@@ -726,6 +745,8 @@ void detect_packet(const struct packet *pkt)
     e->ctr.packets++;
     det_inspect(e, pkt_group(ip->proto), &in);
     det_stream_flush_pending(e);
+    if (in.st)
+        det_file_packet(in.st); /* files held for their ACK (engine_file.c) */
     stash.pkt = NULL; /* done: stream data delivered from now on has no packet */
 }
 

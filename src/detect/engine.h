@@ -149,6 +149,35 @@ struct proto_insp;
 void detect_app_inspect(const struct proto_conn *conn, const char *parser,
                         const struct proto_insp *in);
 
+/* ---- files (engine_file.c) ------------------------------------------------ */
+
+#define DETECT_FILE_DATA_MAX (1u << 20) /* bytes of a file file.data inspects */
+
+/* A file that ended (extract.c), for the file rules. */
+struct detect_file {
+    const struct proto_conn *conn; /* the session that carried it */
+    const char *source;            /* Zeek's: "HTTP", "SMTP", "FTP_DATA", ... */
+    int to_server;                 /* sent by the session's originator */
+    const uint8_t *data;           /* its first bytes (up to DETECT_FILE_DATA_MAX) */
+    uint32_t data_len;
+    const uint8_t *head;           /* its first bytes for libmagic (file.magic) */
+    uint32_t head_len;
+    const char *name;              /* NULL: none */
+    size_t name_len;
+    const char *md5, *sha1, *sha256; /* hex; NULL after a gap */
+    uint64_t size;                 /* bytes seen */
+    int gaps;                      /* bytes were missing */
+};
+
+/* Does the installed engine have file rules?  0 no, 1 yes, 2 and some
+ * inspect file.data (the file's bytes must be kept for detect_file). */
+int detect_file_wanted(void);
+/* A file ended: the file rules, at once or held until the peer's ACK
+ * (engine_file.c). */
+void detect_file(const struct detect_file *f);
+/* The app layer: the session conn ended (files held for it are inspected). */
+void detect_app_end(const struct proto_conn *conn);
+
 /* Is an engine installed? */
 int detect_active(void);
 

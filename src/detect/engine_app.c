@@ -184,6 +184,8 @@ void detect_app_inspect(const struct proto_conn *conn, const char *parser,
         return;
     struct det_more more[DET_MORE_MAX];
     det_app_buffers(&in, pi, more);
+    if (in.fs && (pi->num_have & (1u << PN_FTPDATA_CMD)) && pi->num[PN_FTPDATA_CMD])
+        in.fs->ftp_xfer = 1; /* its files are Suricata's ftp-data files (engine_file.c) */
     det_tx_dir(&in, conn, pi->dir == PROTO_ORIG);
     det_inspect(e, g, &in);
 }

@@ -241,7 +241,7 @@ static int list_matches(struct detect_engine *e, const struct rule_buflist *bl,
 int det_rule_matches(struct detect_engine *e, const struct rule *r, const struct det_insp *in)
 {
     if (!proto_ok(r, in) || !header_ok(r, in) || !flow_ok(r, in) || !pkt_keywords_ok(r, in) ||
-        !det_px_ok(r, in) || !det_app_ok(r, in))
+        !det_px_ok(r, in) || !det_app_ok(r, in) || !det_file_ok(r, in))
         return 0;
     memset(e->m.vars, 0, sizeof(e->m.vars));
     for (uint32_t b = 0; b < r->n_bufs; b++) {

@@ -56,6 +56,7 @@ struct det_rule {
     uint8_t pass;        /* action pass: a match stops inspection of the packet and flow */
     uint8_t stage;       /* HTTP rules: the enum detect_http_stage it is evaluated at */
     uint8_t stream;      /* enum det_stream_mode: pkt_data on packets and/or the TCP stream */
+    uint8_t file;        /* a file rule: evaluated when a file ends (engine_file.c) */
     uint16_t stail;      /* stream: bytes before a chunk its matches can reach back */
 };
 
@@ -84,6 +85,7 @@ struct det_flow {
     struct det_ints *ints;     /* flowint values (engine_pkt.c), NULL until one is set */
     uint32_t tx_done[DET_TX_DONE]; /* (transaction, rule) keys that alerted (det_app_once) */
     uint8_t tx_next;
+    uint8_t ftp_xfer;          /* ftp-data: a RETR or STOR transfer (engine_file.c) */
 };
 
 /* The current packet's flow, from detect_packet_flow. */
@@ -147,6 +149,11 @@ struct detect_engine {
     uint32_t n_spend, cap_spend;
     uint64_t *spairs;      /* candidates: rule << 8 | window (0xff: the packet) */
     uint32_t n_spairs, cap_spairs;
+    /* file rules (engine_file.c), in no group */
+    uint32_t *files;
+    uint32_t n_files;
+    uint8_t file_data;  /* some inspect file.data */
+    uint8_t file_magic; /* some inspect file.magic */
 };
 
 /* A further instance of a multi-buffer (tls.certs, dns.query, ...). */
@@ -184,6 +191,7 @@ struct det_insp {
     const struct det_more *more; /* further multi-buffer instances */
     uint32_t n_more;
     const struct proto_insp *pi; /* inspection-point inspections (engine_app.c) */
+    const struct detect_file *file; /* file inspections (engine_file.c) */
 };
 
 struct det_http;
@@ -261,6 +269,16 @@ int det_rule_fast_pattern(const struct rule *r, uint8_t *buf, const uint8_t **p,
 int det_eval_one(struct detect_engine *e, enum det_grp g, const struct det_rule *dr,
                  const struct det_insp *in0);
 int det_rule_matches(struct detect_engine *e, const struct rule *r, const struct det_insp *in);
+
+/* engine_file.c */
+int det_file_rule(const struct rule *r);
+int det_file_buffer(const struct rule *r, unsigned b);
+int det_file_ok(const struct rule *r, const struct det_insp *in);
+/* The stash's packet: files held for an ACK (detect_packet). */
+void det_file_packet(const struct det_stash *st);
+/* Inspect every held file (engine uninstalled) and close libmagic. */
+void det_file_flush(void);
+void det_file_magic_free(void);
 
 /* engine_stream.c */
 uint8_t det_stream_mode(const struct det_rule *dr);

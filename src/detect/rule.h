@@ -141,6 +141,7 @@ enum rule_buffer {
     RULE_BUF_FILE_DATA,
     RULE_BUF_FILE_NAME,
     RULE_BUF_BASE64_DATA,
+    RULE_BUF_FILE_MAGIC, /* libmagic's description of the file (filemagic, file.magic) */
     RULE_BUF_COUNT
 };
 
@@ -417,6 +418,34 @@ struct rule_kv {
 #define RULE_HAS_TAG 0x4000u
 
 struct rule_px;
+
+/* ---- file conditions (rule_file.c, evaluated when a file ends: engine_file.c) ---- */
+
+#define RULE_HASHLIST_MAX (64u * 1024 * 1024) /* hashes in one list */
+/* A hash list (filemd5, filesha1, filesha256): sorted binary digests. */
+struct rule_hashlist {
+    uint8_t *h;
+    size_t n, cap;
+    size_t hlen; /* 16, 20 or 32 */
+};
+enum { RULE_FILE_MD5, RULE_FILE_SHA1, RULE_FILE_SHA256, RULE_FILE_HASHES };
+struct rule_file {
+    struct rule_hashlist *hash[RULE_FILE_HASHES]; /* NULL: not used */
+    uint8_t hash_neg[RULE_FILE_HASHES];            /* "!": the hash must not be listed */
+    struct rule_num size;                          /* filesize */
+    uint8_t has_size;
+};
+/* filestore: 0x80 | direction << 2 | scope (0: no filestore) */
+enum { RULE_STORE_DIR_RULE, RULE_STORE_DIR_TO_SERVER, RULE_STORE_DIR_TO_CLIENT, RULE_STORE_DIR_BOTH };
+enum { RULE_STORE_SCOPE_FILE, RULE_STORE_SCOPE_TX, RULE_STORE_SCOPE_FLOW };
+
+/* Load a hash list of hlen-byte digests (one hex digest per line, rest of
+ * the line ignored, '#' comments).  NULL with "PATH:LINE: ..." in err. */
+struct rule_hashlist *rule_hashlist_load(const char *path, size_t hlen, char *err, size_t errlen);
+int rule_hashlist_has(const struct rule_hashlist *h, const uint8_t *digest);
+void rule_hashlist_free(struct rule_hashlist *h);
+void rule_file_free(struct rule_file *f);
+
 /* Which application conditions a rule carries (rule->app_has). */
 #define RULE_APP_DNS_OPCODE 0x01u
 #define RULE_APP_DNS_RCODE 0x02u
@@ -467,6 +496,8 @@ struct rule {
     uint32_t app_has; /* RULE_APP_* */
     struct rule_num dns_opcode, dns_rcode, dns_rrtype, tls_chain_len;
     uint8_t ftpdata_cmd; /* ftpdata_command: 1 retr, 2 stor */
+    struct rule_file *file; /* filemd5, filesha1, filesha256, filesize, or NULL */
+    uint8_t filestore;      /* filestore keyword (RULE_STORE_*), 0 none */
 
     /* detection */
     struct rule_buflist *bufs;

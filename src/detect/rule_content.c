@@ -92,6 +92,7 @@ static const struct {
     [RULE_BUF_FILE_DATA] = {"file.data", APP_FILES},
     [RULE_BUF_FILE_NAME] = {"file.name", APP_FILES},
     [RULE_BUF_BASE64_DATA] = {"base64_data", 0},
+    [RULE_BUF_FILE_MAGIC] = {"file.magic", APP_FILES},
 };
 
 const char *rule_buffer_name(unsigned buf)

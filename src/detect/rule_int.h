@@ -101,6 +101,11 @@ int rule_kw_classtype(struct rule_pctx *p, char *val, int arg);
 int rule_kw_app_num(struct rule_pctx *p, char *val, int arg);
 int rule_kw_ftpdata_command(struct rule_pctx *p, char *val, int arg);
 int rule_kw_tls_legacy(struct rule_pctx *p, char *val, int arg);
+/* rule_file.c */
+int rule_kw_filehash(struct rule_pctx *p, char *val, int arg);
+int rule_kw_filesize(struct rule_pctx *p, char *val, int arg);
+int rule_kw_filename(struct rule_pctx *p, char *val, int arg);
+int rule_kw_filestore(struct rule_pctx *p, char *val, int arg);
 /* The content modifier codes (arg of rule_kw_content_mod). */
 enum {
     RULE_MOD_NOCASE,

@@ -581,6 +581,7 @@ static const struct rule_keyword keywords[] = {
     STICKY("file.data", RULE_BUF_FILE_DATA),
     STICKY("file_data", RULE_BUF_FILE_DATA),
     STICKY("file.name", RULE_BUF_FILE_NAME),
+    STICKY("file.magic", RULE_BUF_FILE_MAGIC),
     STICKY("base64_data", RULE_BUF_BASE64_DATA),
     /* the older sticky spellings */
     STICKY("dns_query", RULE_BUF_DNS_QUERY),
@@ -643,6 +644,15 @@ static const struct rule_keyword keywords[] = {
     {"dns.rrtype", rule_kw_app_num, RULE_KW_ARG, 2},
     {"tls.cert_chain_len", rule_kw_app_num, RULE_KW_ARG, 3},
     {"ftpdata_command", rule_kw_ftpdata_command, RULE_KW_ARG, 0},
+    /* file keywords (rule_file.c) */
+    {"filemd5", rule_kw_filehash, RULE_KW_ARG, RULE_FILE_MD5},
+    {"filesha1", rule_kw_filehash, RULE_KW_ARG, RULE_FILE_SHA1},
+    {"filesha256", rule_kw_filehash, RULE_KW_ARG, RULE_FILE_SHA256},
+    {"filesize", rule_kw_filesize, RULE_KW_ARG, 0},
+    {"filename", rule_kw_filename, RULE_KW_ARG, 0},
+    {"fileext", rule_kw_filename, RULE_KW_ARG, 1},
+    {"filemagic", rule_kw_filename, RULE_KW_ARG, 2},
+    {"filestore", rule_kw_filestore, RULE_KW_OPTARG, 0},
     {"tls.subject", rule_kw_tls_legacy, RULE_KW_ARG, 0},
     {"tls.issuerdn", rule_kw_tls_legacy, RULE_KW_ARG, 1},
     {"tls.fingerprint", rule_kw_tls_legacy, RULE_KW_ARG, 2},

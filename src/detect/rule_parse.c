@@ -331,6 +331,7 @@ void rule_free(struct rule *r)
     rule_px_free(r->px);
     free(r->app_event);
     free(r->tls_version);
+    rule_file_free(r->file);
     for (uint32_t i = 0; i < r->n_byte_vars; i++)
         free(r->byte_vars[i]);
     for (uint32_t b = 0; b < r->n_bufs; b++) {

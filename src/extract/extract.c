@@ -31,6 +31,7 @@
 
 #include <openssl/evp.h>
 
+#include "detect/engine.h"
 #include "extract/extract.h"
 #include "extract/extract_store.h"
 #include "proto/http.h"
@@ -85,6 +86,10 @@ struct extract_file {
     bool sniff_closed;          /* a gap came before the sniff buffer filled */
     const char *analyzers[EXTRACT_ANALYZERS_MAX];
     size_t n_analyzers;
+    int det;                    /* the signature engine's file rules want it (1), and
+                                   its bytes (2): detect_file_wanted() at open */
+    uint8_t *dbuf;              /* its first DETECT_FILE_DATA_MAX bytes (det == 2) */
+    size_t dlen, dcap;
 };
 
 struct files_record {
@@ -207,6 +212,8 @@ static int extract_mkdirs(const char *dir, char *err, size_t errlen)
 
 int extract_start(const struct extract_config *cfg, char *err, size_t errlen)
 {
+    if (ex_seen)
+        extract_stop(); /* a restart (--extract after the rules' file tracking) */
     ex_cfg = *cfg;
     ex_dir[0] = '\0';
     if (cfg->dir) {
@@ -254,6 +261,8 @@ int extract_start_sensor(const char *data, const char *sensor, uint64_t max_size
 
 void extract_stop(void)
 {
+    if (!ex_seen)
+        return;
     extract_range_flush();
     extract_hooks_remove();
     extract_yara_free();
@@ -262,6 +271,16 @@ void extract_stop(void)
     free(ex_seen);
     ex_seen = NULL;
     ex_listener = NULL;
+}
+
+bool extract_started(void)
+{
+    return ex_seen != NULL;
+}
+
+bool extract_files_logged(void)
+{
+    return ex_cfg.files_log;
 }
 
 void extract_listener_set(extract_listener_fn fn, void *arg)
@@ -402,6 +421,7 @@ static void extract_file_free(struct extract_file *f)
     }
     extract_store_free(&f->st);
     free(f->filename);
+    free(f->dbuf);
     free(f);
 }
 
@@ -433,6 +453,7 @@ struct extract_file *extract_file_open(struct proto_ctx *ctx, const char *source
     extract_file_add_analyzer(f, "SHA256");
     if (ex_cfg.dir)
         extract_file_add_analyzer(f, "EXTRACT");
+    f->det = detect_file_wanted();
     return f;
 }
 
@@ -558,6 +579,43 @@ uint64_t extract_file_seen(const struct extract_file *f)
     return f ? f->seen : 0;
 }
 
+/* Keep the first DETECT_FILE_DATA_MAX bytes for the file.data rules. */
+static void extract_det_keep(struct extract_file *f, const uint8_t *p, size_t n)
+{
+    size_t k = DETECT_FILE_DATA_MAX - f->dlen;
+    if (k > n)
+        k = n;
+    if (f->dlen + k > f->dcap) {
+        size_t cap = f->dcap ? f->dcap : 4096;
+        while (cap < f->dlen + k)
+            cap *= 2;
+        if (cap > DETECT_FILE_DATA_MAX)
+            cap = DETECT_FILE_DATA_MAX;
+        uint8_t *nb = realloc(f->dbuf, cap);
+        if (!nb)
+            return;
+        f->dbuf = nb;
+        f->dcap = cap;
+    }
+    memcpy(f->dbuf + f->dlen, p, k);
+    f->dlen += k;
+}
+
+/* The file rules of the signature engine (engine_file.c). */
+static void extract_det_file(struct extract_file *f, const struct extract_digests *d)
+{
+    if (!f->det || !f->ctx)
+        return;
+    struct detect_file df = {
+        .conn = proto_conn(f->ctx), .source = f->source, .to_server = f->is_orig,
+        .data = f->dbuf, .data_len = (uint32_t)f->dlen, .head = f->sniff,
+        .head_len = (uint32_t)f->sniff_len, .name = f->filename, .name_len = f->filename_len,
+        .md5 = d->ok ? d->md5 : NULL, .sha1 = d->ok ? d->sha1 : NULL,
+        .sha256 = d->ok ? d->sha256 : NULL, .size = f->seen, .gaps = f->missing != 0,
+    };
+    detect_file(&df);
+}
+
 void extract_file_data(struct extract_file *f, const uint8_t *p, size_t n)
 {
     if (!f || n == 0)
@@ -573,6 +631,8 @@ void extract_file_data(struct extract_file *f, const uint8_t *p, size_t n)
         f->sniff_len += k;
     }
     extract_store_data(&f->st, p, n, ex_cfg.max_size);
+    if (f->det == 2 && f->dlen < DETECT_FILE_DATA_MAX)
+        extract_det_keep(f, p, n);
 }
 
 void extract_file_gap(struct extract_file *f, uint64_t n)
@@ -781,6 +841,7 @@ const char *extract_file_close(struct extract_file *f, bool complete)
     if (f->st.cut)
         ex_ctr.truncated++;
     extract_emit(f, &d, stored ? name : NULL);
+    extract_det_file(f, &d);
     if (ex_listener || extract_yara_loaded()) {
         const struct extract_conn *c = &f->conns[0];
         char path[4200], rules[1024] = "";

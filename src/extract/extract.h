@@ -88,8 +88,14 @@ int extract_start(const struct extract_config *cfg, char *err, size_t errlen);
 int extract_start_sensor(const char *data, const char *sensor, uint64_t max_size,
                          struct output *out, char *err, size_t errlen);
 
-/* Remove the sinks (call after the pipeline was freed: every file is closed). */
+/* Remove the sinks (call after the pipeline was freed: every file is closed).
+ * Does nothing when not started. */
 void extract_stop(void);
+/* Started and not stopped?  (extract_start() on a running module restarts
+ * it with the new configuration: call it before any traffic.) */
+bool extract_started(void);
+/* Are files logged (files.log)?  Without, the parsers' logs get no fuids. */
+bool extract_files_logged(void);
 
 /* The parsers that carry files (http, smtp, ftp, ftp-data, ssl) or hand a
  * session on to one (socks, imap, pop3: STARTTLS and tunnels), by name,

@@ -44,7 +44,7 @@ struct hook_fuids {
 
 static void hook_fuids_add(struct hook_fuids *l, const char *fuid)
 {
-    if (!fuid || l->n >= HOOK_FUIDS_MAX)
+    if (!fuid || l->n >= HOOK_FUIDS_MAX || !extract_files_logged())
         return;
     size_t k = strlen(fuid);
     if (l->len + k + 2 > sizeof(l->s))
@@ -353,7 +353,7 @@ static void hook_ftp_info(void *hp, bool final, const char **fuid, const char **
 {
     struct hook_ftp *h = hp;
     struct extract_file *f = h->last >= 0 ? h->f[h->last] : NULL;
-    *fuid = f && extract_file_seen(f) ? extract_file_fuid(f) : NULL;
+    *fuid = f && extract_file_seen(f) && extract_files_logged() ? extract_file_fuid(f) : NULL;
     *mime = *fuid ? extract_file_mime(f, final) : NULL;
 }
 

@@ -949,6 +949,7 @@ static void hook_end(void *ctx, struct flow_table *t, struct flow *f, void *app)
     for (int i = 0; i < c->n_retired; i++)
         app_free_parser(c, c->retired[i].p, c->retired[i].st);
     c->n_retired = 0;
+    detect_app_end(&c->conn); /* files held for the peer's ACK (detect/engine_file.c) */
     c->mode = AM_NONE;
     app_dbuf_free(c);
     app_skip_streams(c);

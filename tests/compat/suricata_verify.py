@@ -24,6 +24,11 @@ stream.midstream=true` -> `--midstream-reverse`, the app layer's reversal
 of a midstream session whose responder sends the request; Vigil always
 picks up midstream sessions), the others are ignored.
 
+Files a test's rules load beside themselves (filemd5 hash lists) that
+the corpus lacks are in tests/compat/sv-fixtures/<test>/ (README.md there
+gives their upstream): the rules and those files are copied to one
+temporary directory and the rules loaded from it.
+
 A test whose rules Vigil rejects, or whose rules use a keyword the engine
 parses but does not evaluate, is skipped with the keyword named.  One TAP
 line per test.  Prints the pass rate over the tests run.  Fails on a test
@@ -36,6 +41,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,6 +50,7 @@ import yaml
 
 VIGIL = os.environ.get("VIGIL", "build/release/vigil")
 CORPUS = os.environ.get("CORPUS", os.path.join(os.path.dirname(__file__), "../../../shared/corpus"))
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sv-fixtures")
 KNOWN_MD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "KNOWN-DIFFERENCES.md")
 
 
@@ -171,6 +178,11 @@ def vigil_switches(doc):
 def run_test(name, pcap, rules, checks, tmp, extras=(), switches=()):
     out = os.path.join(tmp, re.sub(r"[^A-Za-z0-9_.-]", "_", name))
     os.makedirs(out, exist_ok=True)
+    fix = os.path.join(FIXTURES, name)
+    if os.path.isdir(fix):  # the rules beside the files they load
+        rdir = os.path.join(out, "rules")
+        shutil.copytree(fix, rdir, dirs_exist_ok=True)
+        rules = [shutil.copy(r, rdir) for r in rules]
     cmd = [VIGIL, "analyze", "-q", "-r", pcap, "-l", out] + list(switches)
     for r in rules:
         cmd += ["-S", r]
