@@ -66,6 +66,13 @@ HARNESS_FAKE void proto_weird(struct proto_ctx *ctx, const char *name, const cha
     (void)n;
 }
 
+HARNESS_FAKE void proto_event(struct proto_ctx *ctx, const char *name, int64_t ts)
+{
+    (void)ctx, (void)ts;
+    volatile size_t n = strlen(name);
+    (void)n;
+}
+
 HARNESS_FAKE int proto_switch(struct proto_ctx *ctx, const char *name)
 {
     (void)name; /* NULL: back to content detection */

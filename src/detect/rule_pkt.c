@@ -285,6 +285,8 @@ static const struct rule_event app_events[] = {
      "http.request_method_unknown"},
     {RULE_EV_APP, RULE_PROTO_SMTP, 0, 0, 0, {0, 0}, "smtp_line_too_long",
      "smtp.max_command_line_len_exceeded"},
+    {RULE_EV_APP, RULE_PROTO_SMTP, 0, 0, 0, {0, 0}, "smtp_bdat_chunk_len_exceeded",
+     "smtp.bdat_chunk_len_exceeded"},
 };
 
 static const struct rule_event *ev_table(int kind, size_t *n)

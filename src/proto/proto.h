@@ -146,6 +146,9 @@ void proto_confirm(struct proto_ctx *ctx);
 /* Raise a named anomaly for weird.log (Zeek's weird name where it has one);
  * addl may be NULL.  Counted; also rate-limited per session as Zeek does. */
 void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts);
+/* A Suricata app-layer event with no Zeek weird (SMTP's BDAT chunk overrun):
+ * to the signature engine's app-layer-event rules only, no weird.log row. */
+void proto_event(struct proto_ctx *ctx, const char *name, int64_t ts);
 
 /* Hand the rest of the stream, both directions, to another parser by name
  * (STARTTLS: smtp/ftp/imap/pop3 -> "ssl"; HTTP CONNECT -> content probing

@@ -789,6 +789,10 @@ static size_t smtp_bdat_bytes(struct smtp_state *s, const uint8_t *p, size_t n, 
     size_t take = n < s->bdat_left ? n : (size_t)s->bdat_left;
     smtp_data_bytes(s, p, take, ts);
     s->bdat_left -= take;
+    /* Suricata reads a chunk line by line: a chunk that does not end with a
+     * line's end runs past its length (app-layer-event smtp.bdat_chunk_len_exceeded) */
+    if (take && s->bdat_left == 0 && p[take - 1] != '\n')
+        proto_event(s->ctx, "smtp_bdat_chunk_len_exceeded", ts);
     if (s->bdat_left == 0 && s->bdat_chunk_last)
         smtp_end_data(s, true, ts);
     return take;

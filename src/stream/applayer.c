@@ -1061,6 +1061,11 @@ void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int6
     detect_app_weird(&ctx->conn, name, ts);
 }
 
+void proto_event(struct proto_ctx *ctx, const char *name, int64_t ts)
+{
+    detect_app_weird(&ctx->conn, name, ts);
+}
+
 int proto_switch(struct proto_ctx *ctx, const char *name)
 {
     const struct proto_parser *to = NULL;

@@ -135,6 +135,15 @@ PROTO_FAKE void proto_weird(struct proto_ctx *ctx, const char *name, const char 
     ctx->n_weirds++;
 }
 
+/* Events are recorded with the weirds, as "event:name;". */
+PROTO_FAKE void proto_event(struct proto_ctx *ctx, const char *name, int64_t ts)
+{
+    (void)ts;
+    size_t l = strlen(ctx->weirds);
+    snprintf(ctx->weirds + l, sizeof(ctx->weirds) - l, "event:%s;", name);
+    ctx->n_weirds++;
+}
+
 PROTO_FAKE int proto_switch(struct proto_ctx *ctx, const char *name)
 {
     ctx->switches++;

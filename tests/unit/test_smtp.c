@@ -114,6 +114,43 @@ static void test_bdat(void **st)
     check_splits(&proto_smtp, 25, dlg_bdat, 5);
 }
 
+/* Suricata's smtp.bdat_chunk_len_exceeded: a chunk not ending with a line's
+ * end (the first: "To: p\r" leaves "\n" outside); the exact chunks of two
+ * transactions with RSET between (suricata-verify smtp-rset) raise nothing. */
+static const struct proto_fake_step dlg_bdat_over[] = {
+    {PROTO_RESP, "220 mx ESMTP\r\n"},
+    {PROTO_ORIG, "EHLO c\r\n"},
+    {PROTO_RESP, "250-mx\r\n250 CHUNKING\r\n"},
+    {PROTO_ORIG, "MAIL FROM:<x@y.z>\r\nRCPT TO:<p@q.r>\r\n"
+                 "BDAT 23\r\nSubject: chunky\r\nTo: p\r"   /* 23 raw bytes */
+                 "\nBDAT 6 LAST\r\nbody\r\n"},
+    {PROTO_RESP, "250 ok\r\n250 ok\r\n250 23 octets\r\n250 done\r\n"},
+};
+static const struct proto_fake_step dlg_bdat_rset[] = {
+    {PROTO_RESP, "220 mx ESMTP\r\n"},
+    {PROTO_ORIG, "EHLO c\r\n"},
+    {PROTO_RESP, "250-mx\r\n250 CHUNKING\r\n"},
+    {PROTO_ORIG, "MAIL FROM:<x@y.z>\r\nRCPT TO:<p@q.r>\r\nBDAT 11 LAST\r\nMessage 1\r\n"},
+    {PROTO_RESP, "250 ok\r\n250 ok\r\n250 11 bytes queued\r\n"},
+    {PROTO_ORIG, "RSET\r\n"},
+    {PROTO_RESP, "250 ok\r\n"},
+    {PROTO_ORIG, "MAIL FROM:<x@y.z>\r\nRCPT TO:<p@q.r>\r\nBDAT 13 LAST\r\nMessage Two\r\n"},
+    {PROTO_RESP, "250 ok\r\n250 ok\r\n250 13 bytes queued\r\n"},
+};
+
+static void test_bdat_chunk_len(void **st)
+{
+    (void)st;
+    struct proto_ctx *c = proto_fake_run(&proto_smtp, 25, dlg_bdat_over, 5, (size_t)-1, 0);
+    assert_string_equal(c->weirds, "event:smtp_bdat_chunk_len_exceeded;");
+    assert_int_equal(c->n_rows, 1);
+    free(c);
+    c = proto_fake_run(&proto_smtp, 25, dlg_bdat_rset, 9, (size_t)-1, 0);
+    assert_string_equal(c->weirds, "");
+    assert_int_equal(c->n_rows, 2);
+    free(c);
+}
+
 /* STARTTLS: the 220 reply hands the stream to "ssl"; the row has tls T. */
 static const struct proto_fake_step dlg_tls[] = {
     {PROTO_RESP, "220 mx ESMTP\r\n"},
@@ -242,7 +279,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_data_dialogue), cmocka_unit_test(test_data_splits),
-        cmocka_unit_test(test_bdat),          cmocka_unit_test(test_starttls),
+        cmocka_unit_test(test_bdat),          cmocka_unit_test(test_bdat_chunk_len),
+        cmocka_unit_test(test_starttls),
         cmocka_unit_test(test_two_transactions), cmocka_unit_test(test_detect_points),
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_extractors),
