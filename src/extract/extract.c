@@ -606,8 +606,10 @@ static void extract_det_file(struct extract_file *f, const struct extract_digest
 {
     if (!f->det || !f->ctx)
         return;
+    const struct proto_conn *c = proto_conn(f->ctx);
     struct detect_file df = {
-        .conn = proto_conn(f->ctx), .source = f->source, .to_server = f->is_orig,
+        /* to_server: the parser's client sent it (is_orig is conn.log's role) */
+        .conn = c, .source = f->source, .to_server = f->is_orig != (c->reversed != 0),
         .data = f->dbuf, .data_len = (uint32_t)f->dlen, .head = f->sniff,
         .head_len = (uint32_t)f->sniff_len, .name = f->filename, .name_len = f->filename_len,
         .md5 = d->ok ? d->md5 : NULL, .sha1 = d->ok ? d->sha1 : NULL,
