@@ -1,6 +1,6 @@
 /*
- * test_dhcp.c - the DHCP parser (src/proto/dhcp.c) through a fake struct
- * proto_ctx: a synthetic DISCOVER / OFFER / REQUEST / ACK exchange (what
+ * test_dhcp.c - the DHCP parser (src/proto/dhcp.c) through the fake struct
+ * proto_ctx of proto_fake.c: a synthetic DISCOVER / OFFER / REQUEST / ACK exchange (what
  * the corpus lacks; its one Zeek dhcp.log, encap/zeek-teredo, is a lone
  * REQUEST and is compared by tests/compat/dhcp_vs_zeek.py) gives one
  * dhcp.log row with Zeek's values; a second xid far later is its own row;
@@ -19,67 +19,9 @@
 #include "proto/proto.h"
 #include "store/zeeklog.h"
 
+#include "proto_fake.h"
+
 extern const struct proto_parser proto_dhcp;
-
-struct proto_ctx {
-    struct proto_conn conn;
-    char rows[8][512];
-    size_t n_rows;
-    char weirds[256];
-};
-
-const struct proto_conn *proto_conn(const struct proto_ctx *ctx)
-{
-    return &ctx->conn;
-}
-
-void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
-{
-    id->orig_h = ctx->conn.orig_h;
-    id->orig_p = ctx->conn.orig_p;
-    id->resp_h = ctx->conn.resp_h;
-    id->resp_p = ctx->conn.resp_p;
-}
-
-/* The row from uids on (ts and uid are fixed by the test). */
-void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
-{
-    struct zbuf b = {0};
-    for (size_t f = 1; f < rec->type->n_fields; f++) {
-        if (f > 1)
-            zbuf_put(&b, "\t", 1);
-        zeek_field_tsv(&b, rec, f);
-    }
-    zbuf_put(&b, "", 1);
-    if (ctx->n_rows < 8)
-        snprintf(ctx->rows[ctx->n_rows++], sizeof(ctx->rows[0]), "%s", b.p);
-    zbuf_free(&b);
-}
-
-void proto_confirm(struct proto_ctx *ctx)
-{
-    (void)ctx;
-}
-
-void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts)
-{
-    (void)addl, (void)ts;
-    size_t l = strlen(ctx->weirds);
-    snprintf(ctx->weirds + l, sizeof(ctx->weirds) - l, "%s ", name);
-}
-
-int proto_switch(struct proto_ctx *ctx, const char *name)
-{
-    (void)ctx, (void)name;
-    return -1;
-}
-
-int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct raddr *resp,
-                 uint16_t resp_p, const char *name, int64_t timeout_ns)
-{
-    (void)ctx, (void)orig, (void)resp, (void)resp_p, (void)name, (void)timeout_ns;
-    return -1;
-}
 
 /* A BOOTP message: op, xid, yiaddr, chaddr 00:1a:e9:9d:53:b7, the magic
  * cookie 63 82 53 63, option 53 (type), the given options, end (ff). */
@@ -128,7 +70,9 @@ static void test_dora(void **state)
 {
     (void)state;
     uint8_t b[400];
-    struct proto_ctx *ctx = calloc(1, sizeof(*ctx));
+    struct proto_ctx *ctx = proto_fake_new(67);
+    ctx->conn = (struct proto_conn){0}; /* feed() sets the ids; no community id */
+    proto_fake_sep = '\t';             /* rows: the fields from uids on */
     void *st = proto_dhcp.state_new(ctx);
     int64_t t0 = 1210953058000000000LL;
     /* DISCOVER with host name "Wii" (option 12) */

@@ -1,11 +1,11 @@
 /*
- * test_dns.c - the DNS parsers (src/proto/dns*.c) driven through a fake
- * struct proto_ctx (the proto_* functions are defined here, so the app
- * layer is not linked): rows of dns.log as Zeek's TSV writer would print
- * them, weirds by name.  Covers compression (backward chains, forward and
- * self pointers), truncation at every byte, TCP framing split at every
- * byte, every RR type's rendering, query/reply pairing and the rows
- * logged when the session ends, NetBIOS names and dynamic update.
+ * test_dns.c - the DNS parsers (src/proto/dns*.c) driven through the fake
+ * struct proto_ctx of proto_fake.c (the app layer is not linked): rows of
+ * dns.log as Zeek's TSV writer would print them, weirds by name.  Covers
+ * compression (backward chains, forward and self pointers), truncation at
+ * every byte, TCP framing split at every byte, every RR type's rendering,
+ * query/reply pairing and the rows logged when the session ends, NetBIOS
+ * names and dynamic update.
  *
  * Messages are built with the small builder below (msg_*); each call says
  * what it appends.  Raw byte arrays carry their decoding in comments.
@@ -23,104 +23,20 @@
 #include "proto/dns.h"
 #include "store/zeeklog.h"
 
-/* ---- the fake app layer ---- */
+#include "proto_fake.h"
 
-#define MAX_ROWS 64
+/* ---- the fake app layer (proto_fake.c) ---- */
 
-struct proto_ctx {
-    struct proto_conn conn;
-    char *rows[MAX_ROWS];
-    size_t n_rows;
-    char weirds[2048];
-    int confirms;
-};
-
+/* A fake ctx whose rows are dns.log from proto on, tab-separated: "proto
+ * trans_id rtt query ..." (ts, uid and the id fields left out). */
 static struct proto_ctx *fake_new(uint16_t resp_p, uint8_t ip_proto)
 {
-    struct proto_ctx *c = calloc(1, sizeof(*c));
+    struct proto_ctx *c = proto_fake_new(resp_p);
     c->conn.uid = "CdnsTest0000000001";
-    c->conn.community_id = "1:test";
-    c->conn.orig_h.family = 4;
-    memcpy(c->conn.orig_h.a, "\x0a\x00\x00\x01", 4); /* 10.0.0.1 */
-    c->conn.resp_h.family = 4;
-    memcpy(c->conn.resp_h.a, "\x0a\x00\x00\x02", 4); /* 10.0.0.2 */
-    c->conn.orig_p = 40000;
-    c->conn.resp_p = resp_p;
     c->conn.ip_proto = ip_proto;
+    proto_fake_first = DNS_F_PROTO;
+    proto_fake_sep = '\t';
     return c;
-}
-
-static void fake_free(struct proto_ctx *c)
-{
-    for (size_t i = 0; i < c->n_rows; i++)
-        free(c->rows[i]);
-    free(c);
-}
-
-const struct proto_conn *proto_conn(const struct proto_ctx *ctx)
-{
-    return &ctx->conn;
-}
-
-void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
-{
-    id->orig_h = ctx->conn.orig_h;
-    id->orig_p = ctx->conn.orig_p;
-    id->resp_h = ctx->conn.resp_h;
-    id->resp_p = ctx->conn.resp_p;
-}
-
-/* A row without ts, uid and the id fields: "proto trans_id rtt query ...". */
-/* The signature engine's inspection points: nothing listens here. */
-bool proto_inspecting(const struct proto_ctx *ctx)
-{
-    (void)ctx;
-    return false;
-}
-
-void proto_inspect(struct proto_ctx *ctx, const struct proto_insp *in)
-{
-    (void)ctx, (void)in;
-}
-
-void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
-{
-    struct zbuf b = {0};
-    for (size_t f = DNS_F_PROTO; f < rec->type->n_fields; f++) {
-        if (f > DNS_F_PROTO)
-            zbuf_put(&b, "\t", 1);
-        zeek_field_tsv(&b, rec, f);
-    }
-    zbuf_put(&b, "", 1);
-    if (ctx->n_rows < MAX_ROWS)
-        ctx->rows[ctx->n_rows++] = b.p;
-    else
-        zbuf_free(&b);
-}
-
-void proto_confirm(struct proto_ctx *ctx)
-{
-    ctx->confirms++;
-}
-
-void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts)
-{
-    (void)addl, (void)ts;
-    size_t l = strlen(ctx->weirds);
-    snprintf(ctx->weirds + l, sizeof(ctx->weirds) - l, "%s ", name);
-}
-
-int proto_switch(struct proto_ctx *ctx, const char *name)
-{
-    (void)ctx, (void)name;
-    return -1;
-}
-
-int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct raddr *resp,
-                 uint16_t resp_p, const char *name, int64_t timeout_ns)
-{
-    (void)ctx, (void)orig, (void)resp, (void)resp_p, (void)name, (void)timeout_ns;
-    return -1;
 }
 
 /* ---- a message builder ---- */
@@ -248,7 +164,7 @@ static void test_pair(void **state)
     assert_string_equal(ctx->rows[0], pair_row);
     assert_int_equal(ctx->confirms, 2);
     assert_string_equal(ctx->weirds, "");
-    fake_free(ctx);
+    free(ctx);
 }
 
 /* Unanswered query: logged when the session ends, no rcode, no rtt. */
@@ -262,7 +178,7 @@ static void test_query_only(void **state)
     assert_int_equal(ctx->n_rows, 1);
     assert_string_equal(ctx->rows[0], "udp\t4660\t-\twww.example.com\t1\tC_INTERNET\t1\tA\t-\t-"
                                       "\tF\tF\tT\tF\t0\t-\t-\tF\t0\tquery\t1:test");
-    fake_free(ctx);
+    free(ctx);
 }
 
 /* Reply, then the same reply again: the first pairs, the second is
@@ -280,7 +196,7 @@ static void test_two_replies(void **state)
     assert_string_equal(ctx->rows[1],
                         "udp\t4660\t-\twww.example.com\t-\t-\t-\t-\t0\tNOERROR\tF\tF\tF\tT\t0\t"
                         "web.example.com,93.184.216.34\t300.000000,60.000000\tF\t0\tquery\t1:test");
-    fake_free(ctx);
+    free(ctx);
 }
 
 /* A refused reply with no question: rejected. */
@@ -294,7 +210,7 @@ static void test_rejected(void **state)
     assert_int_equal(ctx->n_rows, 1);
     assert_non_null(strstr(ctx->rows[0], "\t5\tREFUSED\t"));
     assert_non_null(strstr(ctx->rows[0], "\t-\t-\tT\t0\tquery"));
-    fake_free(ctx);
+    free(ctx);
 }
 
 /* ---- compression ---- */
@@ -324,20 +240,20 @@ static void test_compression(void **state)
     struct proto_ctx *ctx = udp_one(comp_base, sizeof(comp_base), 53);
     assert_non_null(strstr(ctx->rows[0], "\twww.a\t"));
     assert_non_null(strstr(ctx->rows[0], "\t1.2.3.4\t"));
-    fake_free(ctx);
+    free(ctx);
 
     /* answer name c0 17 points at itself (offset 23): a loop */
     memcpy(b, comp_base, sizeof(b));
     b[24] = 0x17;
     ctx = udp_one(b, sizeof(b), 53);
     assert_non_null(strstr(ctx->weirds, "DNS_label_forward_compress_offset"));
-    fake_free(ctx);
+    free(ctx);
 
     /* c0 30: forward, past the end */
     b[24] = 0x30;
     ctx = udp_one(b, sizeof(b), 53);
     assert_non_null(strstr(ctx->weirds, "DNS_label_forward_compress_offset"));
-    fake_free(ctx);
+    free(ctx);
 
     /* question name 3 www c0 0c: a pointer to the start of its own name */
     uint8_t self[] = {
@@ -348,7 +264,7 @@ static void test_compression(void **state)
     assert_int_equal(ctx->n_rows, 1);
     /* legal (backwards) but re-reads "www" in the window before the pointer */
     assert_non_null(strstr(ctx->rows[0], "\twww.www\t"));
-    fake_free(ctx);
+    free(ctx);
 }
 
 /*
@@ -379,12 +295,12 @@ static void test_compression_chain(void **state)
     (void)state;
     struct proto_ctx *ctx = chain_run(100);
     assert_int_equal(ctx->n_rows, 1);
-    assert_string_equal(ctx->weirds, "DNS_RR_unknown_type ");
+    assert_string_equal(ctx->weirds, "DNS_RR_unknown_type;");
     assert_non_null(strstr(ctx->rows[0], "<unknown type=4000>,1.2.3.4"));
-    fake_free(ctx);
+    free(ctx);
     ctx = chain_run(150); /* 151 pointers: past DNS_MAX_HOPS */
     assert_non_null(strstr(ctx->weirds, "DNS_label_too_many_pointers"));
-    fake_free(ctx);
+    free(ctx);
 }
 
 /* ---- truncation ---- */
@@ -404,7 +320,7 @@ static void test_truncation_every_byte(void **state)
         }
         if (n == r.n)
             assert_string_equal(ctx->weirds, "");
-        fake_free(ctx);
+        free(ctx);
     }
 }
 
@@ -459,9 +375,9 @@ static void test_tcp_split(void **state)
         assert_int_equal(c->n_rows, 2);
         assert_string_equal(c->rows[0], whole->rows[0]);
         assert_string_equal(c->rows[1], whole->rows[1]);
-        fake_free(c);
+        free(c);
     }
-    fake_free(whole);
+    free(whole);
 }
 
 /* Byte by byte, and a gap inside the second message. */
@@ -481,7 +397,7 @@ static void test_tcp_bytewise_and_gap(void **state)
         proto_dns_tcp.parse(st, ctx, PROTO_ORIG, os + i, 1, 1);
     proto_dns_tcp.state_free(st, ctx);
     assert_int_equal(ctx->n_rows, 2);
-    fake_free(ctx);
+    free(ctx);
 
     ctx = fake_new(53, 6);
     st = proto_dns_tcp.state_new(ctx);
@@ -493,7 +409,7 @@ static void test_tcp_bytewise_and_gap(void **state)
     proto_dns_tcp.state_free(st, ctx);
     assert_non_null(strstr(ctx->weirds, "DNS_message_lost_in_gap"));
     assert_int_equal(ctx->n_rows, 3);
-    fake_free(ctx);
+    free(ctx);
 }
 
 /* ---- RR types ---- */
@@ -520,7 +436,7 @@ static char *one_answer(unsigned t, const void *rd, size_t n, unsigned port)
             out[l] = '\0';
         }
     }
-    fake_free(ctx);
+    free(ctx);
     return out;
 }
 
@@ -595,7 +511,7 @@ static void test_txt_past_rdlen(void **state)
     struct proto_ctx *ctx = udp_one(r.b, r.n, 53);
     assert_non_null(strstr(ctx->weirds, "DNS_TXT_char_str_past_rdlen"));
     assert_int_equal(ctx->confirms, 0);
-    fake_free(ctx);
+    free(ctx);
 }
 
 /* ---- NetBIOS and dynamic update ---- */
@@ -612,7 +528,7 @@ static void test_netbios(void **state)
     assert_int_equal(ctx->n_rows, 1);
     assert_string_equal(ctx->rows[0], "udp\t138\t-\tWORKGROUP\t1\tC_INTERNET\t32\tNIMLOC\t-\t-\tF"
                                       "\tF\tT\tF\t1\t-\t-\tF\t0\tnetbios-query\t1:test");
-    fake_free(ctx);
+    free(ctx);
 }
 
 static void test_dynamic_update(void **state)
@@ -638,7 +554,7 @@ static void test_dynamic_update(void **state)
                         "udp\t77\t0.005000\thost.example\t-\t-\t-\t-\t0\tNOERROR\tF\tF\tF\tF\t0\t"
                         "pre: NoRRSet CNAME host.example,del: RRSet A,add: A host.example 10.1.2.3"
                         "\t0.000000,0.000000,1200.000000\tF\t5\tdynamic-update\t1:test");
-    fake_free(ctx);
+    free(ctx);
 }
 
 /* Too many questions: Zeek's DNS_Conn_count_too_large. */
@@ -650,7 +566,7 @@ static void test_count_too_large(void **state)
     const struct msg *ms[] = {&q};
     struct proto_ctx *ctx = udp_run(ms, 1, 53);
     assert_non_null(strstr(ctx->weirds, "DNS_Conn_count_too_large"));
-    fake_free(ctx);
+    free(ctx);
 }
 
 static void test_probe(void **state)

@@ -30,26 +30,6 @@
 
 extern const struct proto_parser proto_ftp, proto_ftp_data;
 
-/* ---- driving a parser ---- */
-
-/* Every step split at every offset gives the rows of the unsplit run. */
-static void check_splits(const struct proto_parser *p, uint16_t port,
-                         const struct proto_fake_step *steps, size_t n)
-{
-    struct proto_ctx *ref = proto_fake_run(p, port, steps, n, (size_t)-1, 0);
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(steps[i].data);
-        for (size_t k = 1; k < len; k++) {
-            struct proto_ctx *c = proto_fake_run(p, port, steps, n, i, k);
-            assert_int_equal(c->n_rows, ref->n_rows);
-            for (int r = 0; r < ref->n_rows; r++)
-                assert_string_equal(c->rows[r], ref->rows[r]);
-            free(c);
-        }
-    }
-    free(ref);
-}
-
 /* ---- dialogues ---- */
 
 /* Login with a multi-line 230, CWD, PASV, RETR with a 150 giving the size,
@@ -90,7 +70,7 @@ static void test_retr(void **st)
     assert_int_equal(c->expects, 2);
     assert_int_equal(c->exp_port, 2000);
     free(c);
-    check_splits(&proto_ftp, 21, dlg_retr, 15);
+    proto_fake_check_splits(&proto_ftp, 21, dlg_retr, 15);
 }
 
 /* ftpbounce's inspection point: a PORT naming the client itself (10.0.0.1)
@@ -135,7 +115,7 @@ static void test_anonymous_epsv(void **st)
     assert_non_null(strstr(c->rows[0], "|T|10.0.0.1|10.0.0.2|50000|")); /* [::] -> server */
     assert_non_null(strstr(c->rows[1], "|EPRT||1|10.0.0.1|6000||-|-|200|EPRT ok|F|"));
     free(c);
-    check_splits(&proto_ftp, 21, dlg_anon, 7);
+    proto_fake_check_splits(&proto_ftp, 21, dlg_anon, 7);
 }
 
 /* AUTH TLS: the 234 reply hands the stream to "ssl". */

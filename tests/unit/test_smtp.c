@@ -28,26 +28,6 @@
 
 extern const struct proto_parser proto_smtp;
 
-/* ---- driving a parser ---- */
-
-/* Every step split at every offset gives the rows of the unsplit run. */
-static void check_splits(const struct proto_parser *p, uint16_t port,
-                         const struct proto_fake_step *steps, size_t n)
-{
-    struct proto_ctx *ref = proto_fake_run(p, port, steps, n, (size_t)-1, 0);
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(steps[i].data);
-        for (size_t k = 1; k < len; k++) {
-            struct proto_ctx *c = proto_fake_run(p, port, steps, n, i, k);
-            assert_int_equal(c->n_rows, ref->n_rows);
-            for (int r = 0; r < ref->n_rows; r++)
-                assert_string_equal(c->rows[r], ref->rows[r]);
-            free(c);
-        }
-    }
-    free(ref);
-}
-
 /* ---- dialogues ---- */
 
 /* A pipelined ESMTP session: greeting, multi-line EHLO reply, MAIL+RCPT+DATA
@@ -88,7 +68,7 @@ static void test_data_dialogue(void **st)
 static void test_data_splits(void **st)
 {
     (void)st;
-    check_splits(&proto_smtp, 25, dlg_data, 9);
+    proto_fake_check_splits(&proto_smtp, 25, dlg_data, 9);
 }
 
 /* RFC 3030 example: BDAT chunks, the last one with LAST; pipelined. */
@@ -111,7 +91,7 @@ static void test_bdat(void **st)
     assert_non_null(strstr(c->rows[0], "|1|c|x@y.z|p@q.r|-|-|p|-|-|-|-|chunky|"));
     assert_non_null(strstr(c->rows[0], "|250 24 octets|"));
     free(c);
-    check_splits(&proto_smtp, 25, dlg_bdat, 5);
+    proto_fake_check_splits(&proto_smtp, 25, dlg_bdat, 5);
 }
 
 /* Suricata's smtp.bdat_chunk_len_exceeded: a chunk not ending with a line's
@@ -192,7 +172,7 @@ static void test_two_transactions(void **st)
     assert_non_null(strstr(c->rows[1], "|1|c|m@x.y|r@x.y|"));
     assert_non_null(strstr(c->weirds, "smtp_mail_transaction_invalid"));
     free(c);
-    check_splits(&proto_smtp, 25, dlg_two, 7);
+    proto_fake_check_splits(&proto_smtp, 25, dlg_two, 7);
 }
 
 /* The signature engine's inspection point after each client command:

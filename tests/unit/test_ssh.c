@@ -1,8 +1,8 @@
 /*
  * test_ssh.c - the SSH parser (src/proto/ssh*.c) through its descriptor,
- * with a fake struct proto_ctx (the proto_* functions are defined here, so
- * the parser runs without the app layer): the emitted row is rendered as
- * Zeek TSV fields, weirds and confirmations are counted.
+ * with the fake struct proto_ctx of proto_fake.c (the parser runs without
+ * the app layer): the emitted row is rendered as Zeek TSV fields, read
+ * back by name; weirds and confirmations are counted.
  *
  * Covered: a synthetic SSH-2 handshake (banners, KEXINITs, ECDH reply,
  * NEWKEYS, encrypted sizes of a "none"-less password success) gives the
@@ -23,109 +23,26 @@
 #include "proto/proto.h"
 #include "store/zeeklog.h"
 
+#include "proto_fake.h"
+
 extern const struct proto_parser proto_ssh;
 
-/* ---- the fake app layer ---- */
+/* ---- the fake app layer (proto_fake.c) ---- */
 
-struct proto_ctx {
-    struct proto_conn conn;
-    int rows, weirds, confirms;
-    char row[4096]; /* last row: "name=value\n" per field */
-};
-
-const struct proto_conn *proto_conn(const struct proto_ctx *ctx)
+/* A fake ctx: 10.0.0.1:40000 (local) -> 8.8.8.8:resp_p (not local). */
+static struct proto_ctx *ssh_ctx(uint16_t resp_p)
 {
-    return &ctx->conn;
-}
-
-void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
-{
-    id->orig_h = ctx->conn.orig_h;
-    id->orig_p = ctx->conn.orig_p;
-    id->resp_h = ctx->conn.resp_h;
-    id->resp_p = ctx->conn.resp_p;
-}
-
-/* The signature engine's inspection points: nothing listens here. */
-bool proto_inspecting(const struct proto_ctx *ctx)
-{
-    (void)ctx;
-    return false;
-}
-
-void proto_inspect(struct proto_ctx *ctx, const struct proto_insp *in)
-{
-    (void)ctx, (void)in;
-}
-
-void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
-{
-    size_t o = 0;
-    ctx->rows++;
-    for (size_t f = 0; f < rec->type->n_fields; f++) {
-        struct zbuf b = {0};
-        zeek_field_tsv(&b, rec, f);
-        int n = snprintf(ctx->row + o, sizeof(ctx->row) - o, "%s=%.*s\n",
-                         rec->type->fields[f].name, (int)b.len, b.p ? b.p : "");
-        if (n > 0 && (size_t)n < sizeof(ctx->row) - o)
-            o += (size_t)n;
-        zbuf_free(&b);
-    }
-}
-
-void proto_confirm(struct proto_ctx *ctx)
-{
-    ctx->confirms++;
-}
-
-void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts)
-{
-    (void)name, (void)addl, (void)ts;
-    ctx->weirds++;
-}
-
-int proto_switch(struct proto_ctx *ctx, const char *name)
-{
-    (void)ctx, (void)name;
-    return -1;
-}
-
-int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct raddr *resp,
-                 uint16_t resp_p, const char *name, int64_t timeout_ns)
-{
-    (void)ctx, (void)orig, (void)resp, (void)resp_p, (void)name, (void)timeout_ns;
-    return -1;
-}
-
-static void ctx_init(struct proto_ctx *c, uint16_t resp_p)
-{
-    memset(c, 0, sizeof(*c));
+    struct proto_ctx *c = proto_fake_new(resp_p);
     c->conn.uid = "Ctest";
-    c->conn.community_id = "1:test";
-    c->conn.orig_h.family = c->conn.resp_h.family = 4;
-    memcpy(c->conn.orig_h.a, (const uint8_t[]){10, 0, 0, 1}, 4); /* 10.0.0.1: local */
-    memcpy(c->conn.resp_h.a, (const uint8_t[]){8, 8, 8, 8}, 4);  /* 8.8.8.8: not local */
-    c->conn.orig_p = 40000;
-    c->conn.resp_p = resp_p;
-    c->conn.ip_proto = 6;
+    memcpy(c->conn.resp_h.a, (const uint8_t[]){8, 8, 8, 8}, 4);
+    proto_fake_sep = '\t'; /* never inside a value: field() splits on it */
+    return c;
 }
 
 /* The value of field name in the last row ("" if absent). */
 static const char *field(const struct proto_ctx *c, const char *name)
 {
-    static char v[1024];
-    char key[64];
-    snprintf(key, sizeof(key), "\n%s=", name);
-    char hay[4100];
-    snprintf(hay, sizeof(hay), "\n%s", c->row);
-    const char *p = strstr(hay, key);
-    v[0] = '\0';
-    if (p) {
-        p += strlen(key);
-        size_t n = strcspn(p, "\n");
-        snprintf(v, sizeof(v), "%.*s", (int)n, p);
-    }
-    return v;
+    return proto_fake_field(c, c->n_rows - 1, name);
 }
 
 /* ---- building the handshake ---- */
@@ -275,33 +192,33 @@ static void test_handshake(void **state)
     (void)state;
     struct msg m[20];
     size_t n = handshake(m, NULL, 1);
-    struct proto_ctx c;
-    ctx_init(&c, 22);
-    run(&c, m, n, n, 0);
-    assert_int_equal(c.rows, 1);
-    assert_int_equal(c.confirms, 1);
-    assert_int_equal(c.weirds, 0);
-    assert_string_equal(field(&c, "version"), "2");
-    assert_string_equal(field(&c, "auth_success"), "T");
-    assert_string_equal(field(&c, "auth_attempts"), "1"); /* the first 84 only sets the failure size */
-    assert_string_equal(field(&c, "direction"), "OUTBOUND");
-    assert_string_equal(field(&c, "client"), "SSH-2.0-TestClient_2.0");
-    assert_string_equal(field(&c, "server"), "SSH-2.0-TestServer_1.0");
-    assert_string_equal(field(&c, "kex_alg"), "curve25519-sha256");
-    assert_string_equal(field(&c, "host_key_alg"), "ssh-ed25519");
-    assert_string_equal(field(&c, "cipher_alg"), "aes128-ctr");
-    assert_string_equal(field(&c, "mac_alg"), "hmac-sha2-256");
-    assert_string_equal(field(&c, "compression_alg"), "none");
-    assert_true(strncmp(field(&c, "host_key_fingerprint"), "SHA256:", 7) == 0);
-    assert_int_equal(strlen(field(&c, "host_key_fingerprint")), 39);
-    assert_string_equal(field(&c, "hasshAlgorithms"),
+    struct proto_ctx *c = ssh_ctx(22);
+    run(c, m, n, n, 0);
+    assert_int_equal(c->n_rows, 1);
+    assert_int_equal(c->confirms, 1);
+    assert_int_equal(c->n_weirds, 0);
+    assert_string_equal(field(c, "version"), "2");
+    assert_string_equal(field(c, "auth_success"), "T");
+    assert_string_equal(field(c, "auth_attempts"), "1"); /* the first 84 only sets the failure size */
+    assert_string_equal(field(c, "direction"), "OUTBOUND");
+    assert_string_equal(field(c, "client"), "SSH-2.0-TestClient_2.0");
+    assert_string_equal(field(c, "server"), "SSH-2.0-TestServer_1.0");
+    assert_string_equal(field(c, "kex_alg"), "curve25519-sha256");
+    assert_string_equal(field(c, "host_key_alg"), "ssh-ed25519");
+    assert_string_equal(field(c, "cipher_alg"), "aes128-ctr");
+    assert_string_equal(field(c, "mac_alg"), "hmac-sha2-256");
+    assert_string_equal(field(c, "compression_alg"), "none");
+    assert_true(strncmp(field(c, "host_key_fingerprint"), "SHA256:", 7) == 0);
+    assert_int_equal(strlen(field(c, "host_key_fingerprint")), 39);
+    assert_string_equal(field(c, "hasshAlgorithms"),
                         "curve25519-sha256,ecdh-sha2-nistp256;aes128-ctr,aes256-ctr;"
                         "hmac-sha2-256,hmac-sha1;none,zlib@openssh.com");
-    assert_string_equal(field(&c, "hasshServerAlgorithms"),
+    assert_string_equal(field(c, "hasshServerAlgorithms"),
                         "ecdh-sha2-nistp256,curve25519-sha256;aes256-ctr,aes128-ctr;"
                         "hmac-sha1,hmac-sha2-256;none");
-    assert_int_equal(strlen(field(&c, "hassh")), 32);
-    assert_string_equal(field(&c, "community_id"), "1:test");
+    assert_int_equal(strlen(field(c, "hassh")), 32);
+    assert_string_equal(field(c, "community_id"), "1:test");
+    free(c);
 }
 
 static void test_every_split(void **state)
@@ -309,21 +226,21 @@ static void test_every_split(void **state)
     (void)state;
     struct msg m[20];
     size_t n = handshake(m, "Welcome\r\nto the host\r\n", 1);
-    struct proto_ctx ref;
-    ctx_init(&ref, 22);
-    run(&ref, m, n, n, 0);
-    assert_int_equal(ref.rows, 1);
+    struct proto_ctx *ref = ssh_ctx(22);
+    run(ref, m, n, n, 0);
+    assert_int_equal(ref->n_rows, 1);
     for (size_t i = 0; i < n; i++) {
         if (m[i].encrypted)
             continue; /* segment sizes are what Zeek's heuristic reads */
         for (size_t cut = 1; cut < m[i].len; cut++) {
-            struct proto_ctx c;
-            ctx_init(&c, 22);
-            run(&c, m, n, i, cut);
-            assert_int_equal(c.rows, 1);
-            assert_string_equal(c.row, ref.row);
+            struct proto_ctx *c = ssh_ctx(22);
+            run(c, m, n, i, cut);
+            assert_int_equal(c->n_rows, 1);
+            assert_string_equal(c->rows[0], ref->rows[0]);
+            free(c);
         }
     }
+    free(ref);
 }
 
 static void test_pre_banner(void **state)
@@ -331,12 +248,12 @@ static void test_pre_banner(void **state)
     (void)state;
     struct msg m[20];
     size_t n = handshake(m, "This host is monitored.\r\nGo away\n", 1);
-    struct proto_ctx c;
-    ctx_init(&c, 22);
-    run(&c, m, n, n, 0);
-    assert_int_equal(c.rows, 1);
-    assert_string_equal(field(&c, "server"), "SSH-2.0-TestServer_1.0");
-    assert_string_equal(field(&c, "auth_success"), "T");
+    struct proto_ctx *c = ssh_ctx(22);
+    run(c, m, n, n, 0);
+    assert_int_equal(c->n_rows, 1);
+    assert_string_equal(field(c, "server"), "SSH-2.0-TestServer_1.0");
+    assert_string_equal(field(c, "auth_success"), "T");
+    free(c);
 }
 
 static void test_failure(void **state)
@@ -344,12 +261,12 @@ static void test_failure(void **state)
     (void)state;
     struct msg m[20];
     size_t n = handshake(m, NULL, 0);
-    struct proto_ctx c;
-    ctx_init(&c, 22);
-    run(&c, m, n, n, 0);
-    assert_int_equal(c.rows, 1); /* written at the end */
-    assert_string_equal(field(&c, "auth_success"), "F");
-    assert_string_equal(field(&c, "auth_attempts"), "1");
+    struct proto_ctx *c = ssh_ctx(22);
+    run(c, m, n, n, 0);
+    assert_int_equal(c->n_rows, 1); /* written at the end */
+    assert_string_equal(field(c, "auth_success"), "F");
+    assert_string_equal(field(c, "auth_attempts"), "1");
+    free(c);
 }
 
 static void test_ssh1(void **state)
@@ -362,52 +279,54 @@ static void test_ssh1(void **state)
     static const uint8_t v1[] = {0x00, 0x00, 0x01, 0x04, 0x00, 0x00, 0x00, 0x00};
     m[2].dir = 1, m[2].encrypted = 0, m[2].len = sizeof(v1);
     memcpy(m[2].b, v1, sizeof(v1));
-    struct proto_ctx c;
-    ctx_init(&c, 22);
-    run(&c, m, 3, 3, 0);
-    assert_int_equal(c.rows, 1);
-    assert_string_equal(field(&c, "version"), "1");
-    assert_string_equal(field(&c, "auth_success"), "-");
-    assert_string_equal(field(&c, "auth_attempts"), "0");
-    assert_string_equal(field(&c, "cipher_alg"), "-");
-    assert_int_equal(c.weirds, 0);
+    struct proto_ctx *c = ssh_ctx(22);
+    run(c, m, 3, 3, 0);
+    assert_int_equal(c->n_rows, 1);
+    assert_string_equal(field(c, "version"), "1");
+    assert_string_equal(field(c, "auth_success"), "-");
+    assert_string_equal(field(c, "auth_attempts"), "0");
+    assert_string_equal(field(c, "cipher_alg"), "-");
+    assert_int_equal(c->n_weirds, 0);
+    free(c);
 }
 
 static void test_garbage(void **state)
 {
     (void)state;
-    struct proto_ctx c;
-    ctx_init(&c, 22);
-    void *st = proto_ssh.state_new(&c);
+    struct proto_ctx *c = ssh_ctx(22);
+    void *st = proto_ssh.state_new(c);
     /* an HTTP request from the client: not an identification line */
     static const char get[] = "GET / HTTP/1.1\r\n";
-    assert_int_equal(proto_ssh.parse(st, &c, PROTO_ORIG, (const uint8_t *)get, strlen(get), 1),
+    assert_int_equal(proto_ssh.parse(st, c, PROTO_ORIG, (const uint8_t *)get, strlen(get), 1),
                      PROTO_ERROR);
-    proto_ssh.state_free(st, &c);
-    assert_int_equal(c.rows, 0);
+    proto_ssh.state_free(st, c);
+    assert_int_equal(c->n_rows, 0);
     /* banners, then a packet_length of 0xffffffff: weird, row still written */
-    ctx_init(&c, 22);
-    st = proto_ssh.state_new(&c);
+    free(c);
+    c = ssh_ctx(22);
+    st = proto_ssh.state_new(c);
     static const char sb[] = "SSH-2.0-S\r\n", cb[] = "SSH-2.0-C\r\n";
     static const uint8_t bad[] = {0xff, 0xff, 0xff, 0xff, 0x04, 0x14}; /* length, pad, KEXINIT */
-    proto_ssh.parse(st, &c, PROTO_RESP, (const uint8_t *)sb, strlen(sb), 1);
-    proto_ssh.parse(st, &c, PROTO_ORIG, (const uint8_t *)cb, strlen(cb), 2);
-    proto_ssh.parse(st, &c, PROTO_ORIG, bad, sizeof(bad), 3);
-    proto_ssh.state_free(st, &c);
-    assert_int_equal(c.rows, 1);
-    assert_true(c.weirds >= 1);
+    proto_ssh.parse(st, c, PROTO_RESP, (const uint8_t *)sb, strlen(sb), 1);
+    proto_ssh.parse(st, c, PROTO_ORIG, (const uint8_t *)cb, strlen(cb), 2);
+    proto_ssh.parse(st, c, PROTO_ORIG, bad, sizeof(bad), 3);
+    proto_ssh.state_free(st, c);
+    assert_int_equal(c->n_rows, 1);
+    assert_true(c->n_weirds >= 1);
     /* random bytes after banners in every byte value: no crash */
     for (int v = 0; v < 256; v++) {
         uint8_t junk[300];
         memset(junk, v, sizeof(junk));
-        ctx_init(&c, 22);
-        st = proto_ssh.state_new(&c);
-        proto_ssh.parse(st, &c, PROTO_RESP, (const uint8_t *)sb, strlen(sb), 1);
-        proto_ssh.parse(st, &c, PROTO_ORIG, (const uint8_t *)cb, strlen(cb), 2);
-        proto_ssh.parse(st, &c, PROTO_RESP, junk, sizeof(junk), 3);
-        proto_ssh.parse(st, &c, PROTO_ORIG, junk, sizeof(junk), 4);
-        proto_ssh.state_free(st, &c);
+        free(c);
+        c = ssh_ctx(22);
+        st = proto_ssh.state_new(c);
+        proto_ssh.parse(st, c, PROTO_RESP, (const uint8_t *)sb, strlen(sb), 1);
+        proto_ssh.parse(st, c, PROTO_ORIG, (const uint8_t *)cb, strlen(cb), 2);
+        proto_ssh.parse(st, c, PROTO_RESP, junk, sizeof(junk), 3);
+        proto_ssh.parse(st, c, PROTO_ORIG, junk, sizeof(junk), 4);
+        proto_ssh.state_free(st, c);
     }
+    free(c);
 }
 
 static void test_probe(void **state)

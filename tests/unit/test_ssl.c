@@ -1,9 +1,9 @@
 /*
  * test_ssl.c - the TLS parser (src/proto/ssl*.c, x509.c) through its
- * descriptor, with a fake struct proto_ctx (the proto_* functions are
- * defined here, so the parser runs without the app layer): every record
- * emitted is rendered as "path|field|field..." without ts; weirds are
- * counted by name.
+ * descriptor, with the fake struct proto_ctx of proto_fake.c (the parser
+ * runs without the app layer): every record emitted is rendered as
+ * "field|field..." without ts, its log kept beside it; weirds are kept by
+ * name.
  *
  * Covered: a full TLS 1.2 handshake (ClientHello, ServerHello,
  * Certificate, ServerHelloDone, ClientKeyExchange, ChangeCipherSpec,
@@ -29,96 +29,9 @@
 #include "proto/proto.h"
 #include "store/zeeklog.h"
 
+#include "proto_fake.h"
+
 extern const struct proto_parser proto_ssl;
-
-/* ---- the fake app layer ---- */
-
-struct proto_ctx {
-    struct proto_conn conn;
-    char rows[16][4096];
-    int n_rows;
-    char weirds[2048];
-    int confirms, switches;
-};
-
-static struct proto_ctx *fake_new(void)
-{
-    struct proto_ctx *c = calloc(1, sizeof(*c));
-    c->conn.uid = "CUnitTest";
-    c->conn.community_id = "1:test";
-    c->conn.orig_h.family = 4;
-    memcpy(c->conn.orig_h.a, "\x0a\x00\x00\x01", 4); /* 10.0.0.1 */
-    c->conn.resp_h.family = 4;
-    memcpy(c->conn.resp_h.a, "\x0a\x00\x00\x02", 4); /* 10.0.0.2 */
-    c->conn.orig_p = 40000;
-    c->conn.resp_p = 443;
-    c->conn.ip_proto = 6;
-    return c;
-}
-
-const struct proto_conn *proto_conn(const struct proto_ctx *ctx)
-{
-    return &ctx->conn;
-}
-
-void proto_fill_id(const struct proto_ctx *ctx, struct proto_id *id)
-{
-    id->orig_h = ctx->conn.orig_h;
-    id->orig_p = ctx->conn.orig_p;
-    id->resp_h = ctx->conn.resp_h;
-    id->resp_p = ctx->conn.resp_p;
-}
-
-/* The signature engine's inspection points: nothing listens here. */
-bool proto_inspecting(const struct proto_ctx *ctx)
-{
-    (void)ctx;
-    return false;
-}
-
-void proto_inspect(struct proto_ctx *ctx, const struct proto_insp *in)
-{
-    (void)ctx, (void)in;
-}
-
-void proto_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
-{
-    struct zbuf b = {0};
-    zbuf_put(&b, rec->type->path, strlen(rec->type->path));
-    for (size_t i = 1; i < rec->type->n_fields; i++) {
-        zbuf_put(&b, "|", 1);
-        zeek_field_tsv(&b, rec, i);
-    }
-    if (ctx->n_rows < 16)
-        snprintf(ctx->rows[ctx->n_rows++], sizeof(ctx->rows[0]), "%.*s", (int)b.len, b.p);
-    zbuf_free(&b);
-}
-
-void proto_confirm(struct proto_ctx *ctx)
-{
-    ctx->confirms++;
-}
-
-void proto_weird(struct proto_ctx *ctx, const char *name, const char *addl, int64_t ts)
-{
-    (void)addl, (void)ts;
-    size_t l = strlen(ctx->weirds);
-    snprintf(ctx->weirds + l, sizeof(ctx->weirds) - l, "%s;", name);
-}
-
-int proto_switch(struct proto_ctx *ctx, const char *name)
-{
-    (void)name;
-    ctx->switches++;
-    return 0;
-}
-
-int proto_expect(struct proto_ctx *ctx, const struct raddr *orig, const struct raddr *resp,
-                 uint16_t resp_p, const char *name, int64_t timeout_ns)
-{
-    (void)ctx, (void)orig, (void)resp, (void)resp_p, (void)name, (void)timeout_ns;
-    return 0;
-}
 
 /* ---- building messages ---- */
 
@@ -324,7 +237,7 @@ static void build_handshake(void)
 static struct proto_ctx *run(const struct buf *fl, const enum proto_dir *dirs, size_t n,
                              size_t split_k, size_t split)
 {
-    struct proto_ctx *c = fake_new();
+    struct proto_ctx *c = proto_fake_new(443);
     void *st = proto_ssl.state_new(c);
     int64_t ts = 1000000000000000000LL;
     assert_non_null(st);
@@ -343,7 +256,7 @@ static struct proto_ctx *run(const struct buf *fl, const enum proto_dir *dirs, s
 static const char *ssl_row(const struct proto_ctx *c)
 {
     for (int i = 0; i < c->n_rows; i++)
-        if (strncmp(c->rows[i], "ssl|", 4) == 0)
+        if (strcmp(c->row_type[i]->path, "ssl") == 0)
             return c->rows[i];
     return NULL;
 }
@@ -404,13 +317,13 @@ static void test_garbage(void **unused)
     static const uint8_t huge[] = {0x16, 0x03, 0x03,                /* handshake record */
                                    0xff, 0xff,                      /* length 65535: too long */
                                    0x01, 0x00, 0x00, 0x00};
-    struct proto_ctx *c = fake_new();
+    struct proto_ctx *c = proto_fake_new(443);
     void *st = proto_ssl.state_new(c);
     assert_int_equal(proto_ssl.parse(st, c, PROTO_ORIG, (const uint8_t *)http, strlen(http), 1),
                      PROTO_ERROR);
     proto_ssl.state_free(st, c);
     free(c);
-    c = fake_new();
+    c = proto_fake_new(443);
     st = proto_ssl.state_new(c);
     assert_int_equal(proto_ssl.parse(st, c, PROTO_ORIG, huge, sizeof(huge), 1), PROTO_ERROR);
     proto_ssl.state_free(st, c);
