@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "core/cursor.h"
+#include "proto/lines.h"
 #include "proto/proto.h"
 
 #define IMAP_LINE_MAX 1024
@@ -124,23 +125,8 @@ static enum proto_result imap_parse(void *state, struct proto_ctx *ctx, enum pro
     struct imap_dir *d = &s->dir[dir];
     struct cursor c;
     cursor_init(&c, data, len);
-    uint8_t b;
-    while (!s->switched && cursor_u8(&c, &b) == 0) {
-        if (b != '\n') {
-            if (d->len < IMAP_LINE_MAX)
-                d->line[d->len++] = (char)b;
-            else
-                d->over = true;
-            continue;
-        }
-        size_t n = d->len;
-        if (n && d->line[n - 1] == '\r')
-            n--;
-        bool over = d->over;
-        d->len = 0;
-        d->over = false;
-        if (over)
-            continue;
+    size_t n;
+    while (!s->switched && proto_line_next(&c, d->line, IMAP_LINE_MAX, &d->len, &d->over, &n)) {
         enum proto_result r = imap_line(s, ctx, dir, d->line, n, ts);
         if (r != PROTO_OK)
             return r;

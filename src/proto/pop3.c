@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/cursor.h"
+#include "proto/lines.h"
 #include "proto/proto.h"
 
 #define POP3_LINE_MAX 512
@@ -87,25 +88,10 @@ static enum proto_result pop3_parse(void *state, struct proto_ctx *ctx, enum pro
     struct pop3_state *s = state;
     struct pop3_dir *d = &s->dir[dir];
     struct cursor c;
-    uint8_t b;
+    size_t n;
     (void)ts;
     cursor_init(&c, data, len);
-    while (!s->switched && cursor_u8(&c, &b) == 0) {
-        if (b != '\n') {
-            if (d->len < POP3_LINE_MAX)
-                d->line[d->len++] = (char)b;
-            else
-                d->over = true;
-            continue;
-        }
-        size_t n = d->len;
-        if (n && d->line[n - 1] == '\r')
-            n--;
-        bool over = d->over;
-        d->len = 0;
-        d->over = false;
-        if (over)
-            continue;
+    while (!s->switched && proto_line_next(&c, d->line, POP3_LINE_MAX, &d->len, &d->over, &n)) {
         enum proto_result r = pop3_line(s, ctx, dir, d->line, n);
         if (r != PROTO_OK)
             return r;
