@@ -115,4 +115,14 @@ struct frag_in {
  * the fragment was dropped. */
 int frag_add(struct decoder *d, struct packet *pkt, const struct frag_in *f, uint8_t *out);
 
+/* ip.c: a fragment of layer ip (ipv4.c, ipv6.c).  Reassembled (f says what
+ * the caller knows of it; its data length is set here), the rebuilt
+ * datagram is decoded by redecode in its place; not reassembled
+ * (reassembly off, this layer already being rebuilt, the capture cut it),
+ * a first fragment's transport header is decoded from what it has. */
+typedef void (*ip_redecode_fn)(struct decoder *d, struct packet *pkt, struct cursor *c,
+                               uint32_t wire_len, enum decode_carrier via);
+void ip_fragment(struct decoder *d, struct packet *pkt, struct pkt_ip *ip, struct frag_in *f,
+                 uint32_t captured, enum decode_carrier via, ip_redecode_fn redecode);
+
 #endif

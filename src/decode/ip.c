@@ -1,8 +1,9 @@
 /*
  * ip.c - what IPv4 and IPv6 share: starting a layer (with the tunnel depth
  * cap), dispatching on the version nibble, handing the transport bytes to
- * the right decoder, and the transport checksum (RFC 768/793/792/4443
- * pseudo-headers, RFC 1071 sum).
+ * the right decoder, a fragment to the reassembler (and the rebuilt
+ * datagram back to the decoder), and the transport checksum (RFC
+ * 768/793/792/4443 pseudo-headers, RFC 1071 sum).
  *
  * Layer rule (packet.h): layer[i] holds one IP header and its transport
  * header; layer[i].encap says how layer[i+1] is carried.  The number of
@@ -22,6 +23,43 @@ struct pkt_ip *ip_layer_push(struct decoder *d, struct packet *pkt)
     memset(ip, 0, sizeof(*ip));
     ip->t.wscale = -1;
     return ip;
+}
+
+void ip_fragment(struct decoder *d, struct packet *pkt, struct pkt_ip *ip, struct frag_in *f,
+                 uint32_t captured, enum decode_carrier via, ip_redecode_fn redecode)
+{
+    int idx = (int)(ip - pkt->layer);
+    uint32_t data_wire = ip->total_len - ip->hdr_len;
+    int reasm = d->frags && !(d->in_reasm & (1u << idx));
+    if (reasm && captured < ip->total_len) {
+        decode_anomaly_raise(d, pkt, DECODE_ANOM_INCOMPLETE_FRAGMENT);
+        reasm = 0;
+    }
+    if (!reasm) {
+        if (ip->frag_offset == 0) {
+            ip->l4 = ip->hdr + ip->hdr_len;
+            ip->l4_len = captured - ip->hdr_len;
+            ip_decode_transport(d, pkt, ip, data_wire, via);
+        }
+        return;
+    }
+    f->len = data_wire;
+    int n = frag_add(d, pkt, f, d->reasm_buf[idx]);
+    if (n <= 0) {
+        if (n == 0)
+            pkt->flags |= PKT_F_FRAG_HELD;
+        return;
+    }
+    /* Decode the rebuilt datagram in place of the fragment. */
+    struct cursor rc;
+    cursor_init(&rc, d->reasm_buf[idx], (size_t)n);
+    pkt->n_layers = (uint8_t)idx;
+    d->in_reasm |= 1u << idx;
+    redecode(d, pkt, &rc, (uint32_t)n, via);
+    d->in_reasm &= ~(1u << idx);
+    pkt->layer[idx].is_fragment = true;
+    pkt->layer[idx].reassembled = true;
+    pkt->flags |= PKT_F_REASSEMBLED;
 }
 
 void ip_decode(struct decoder *d, struct packet *pkt, struct cursor *c, uint32_t wire_len,

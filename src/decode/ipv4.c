@@ -46,47 +46,17 @@ static void ipv4_options(struct decoder *d, struct packet *pkt, struct pkt_ip *i
     }
 }
 
-/* A fragment: hand it to the reassembler or decode what it has. */
+/* A fragment: hand it to the reassembler or decode what it has (ip.c). */
 static void ipv4_fragment(struct decoder *d, struct packet *pkt, struct pkt_ip *ip,
                           uint32_t captured, enum decode_carrier via)
 {
-    int idx = (int)(ip - pkt->layer);
-    uint32_t data_wire = ip->total_len - ip->hdr_len;
-    int reasm = d->frags && !(d->in_reasm & (1u << idx));
-    if (reasm && captured < ip->total_len) {
-        decode_anomaly_raise(d, pkt, DECODE_ANOM_INCOMPLETE_FRAGMENT);
-        reasm = 0;
-    }
-    if (!reasm) {
-        if (ip->frag_offset == 0) {
-            ip->l4 = ip->hdr + ip->hdr_len;
-            ip->l4_len = captured - ip->hdr_len;
-            ip_decode_transport(d, pkt, ip, data_wire, via);
-        }
-        return;
-    }
     struct frag_in f = {
         .version = 4, .src = ip->src, .dst = ip->dst, .id = ip->id, .proto = ip->proto,
         .unfrag = ip->hdr, .unfrag_len = ip->hdr_len, .nh_off = 9,
-        .offset = ip->frag_offset, .data = ip->hdr + ip->hdr_len, .len = data_wire,
+        .offset = ip->frag_offset, .data = ip->hdr + ip->hdr_len,
         .more = ip->mf, .df = ip->df,
     };
-    int n = frag_add(d, pkt, &f, d->reasm_buf[idx]);
-    if (n <= 0) {
-        if (n == 0)
-            pkt->flags |= PKT_F_FRAG_HELD;
-        return;
-    }
-    /* Decode the rebuilt datagram in place of the fragment. */
-    struct cursor rc;
-    cursor_init(&rc, d->reasm_buf[idx], (size_t)n);
-    pkt->n_layers = (uint8_t)idx;
-    d->in_reasm |= 1u << idx;
-    ipv4_decode(d, pkt, &rc, (uint32_t)n, via);
-    d->in_reasm &= ~(1u << idx);
-    pkt->layer[idx].is_fragment = true;
-    pkt->layer[idx].reassembled = true;
-    pkt->flags |= PKT_F_REASSEMBLED;
+    ip_fragment(d, pkt, ip, &f, captured, via, ipv4_decode);
 }
 
 void ipv4_decode(struct decoder *d, struct packet *pkt, struct cursor *c, uint32_t wire_len,

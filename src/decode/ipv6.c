@@ -94,46 +94,18 @@ static int ipv6_ext_walk(struct decoder *d, struct packet *pkt, struct pkt_ip *i
     return 0;
 }
 
+/* A fragment: hand it to the reassembler or decode what it has (ip.c). */
 static void ipv6_fragment(struct decoder *d, struct packet *pkt, struct pkt_ip *ip,
                           const struct v6_walk *w, uint32_t captured, enum decode_carrier via)
 {
-    int idx = (int)(ip - pkt->layer);
-    uint32_t data_wire = ip->total_len - ip->hdr_len;
-    int reasm = d->frags && !(d->in_reasm & (1u << idx));
     ip->is_fragment = true;
-    if (reasm && captured < ip->total_len) {
-        decode_anomaly_raise(d, pkt, DECODE_ANOM_INCOMPLETE_FRAGMENT);
-        reasm = 0;
-    }
-    if (!reasm) {
-        if (ip->frag_offset == 0) {
-            ip->l4 = ip->hdr + ip->hdr_len;
-            ip->l4_len = captured - ip->hdr_len;
-            ip_decode_transport(d, pkt, ip, data_wire, via);
-        }
-        return;
-    }
     struct frag_in f = {
         .version = 6, .src = ip->src, .dst = ip->dst, .id = ip->frag_id, .proto = w->frag_nh,
         .unfrag = ip->hdr, .unfrag_len = w->frag_off, .nh_off = w->nh_off,
-        .offset = ip->frag_offset, .data = ip->hdr + ip->hdr_len, .len = data_wire,
+        .offset = ip->frag_offset, .data = ip->hdr + ip->hdr_len,
         .more = ip->mf,
     };
-    int n = frag_add(d, pkt, &f, d->reasm_buf[idx]);
-    if (n <= 0) {
-        if (n == 0)
-            pkt->flags |= PKT_F_FRAG_HELD;
-        return;
-    }
-    struct cursor rc;
-    cursor_init(&rc, d->reasm_buf[idx], (size_t)n);
-    pkt->n_layers = (uint8_t)idx;
-    d->in_reasm |= 1u << idx;
-    ipv6_decode(d, pkt, &rc, (uint32_t)n, via);
-    d->in_reasm &= ~(1u << idx);
-    pkt->layer[idx].is_fragment = true;
-    pkt->layer[idx].reassembled = true;
-    pkt->flags |= PKT_F_REASSEMBLED;
+    ip_fragment(d, pkt, ip, &f, captured, via, ipv6_decode);
 }
 
 /* Read the fixed header into ip.  Returns the payload length field. */
