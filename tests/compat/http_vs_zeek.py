@@ -150,10 +150,7 @@ def main():
         if unlisted:
             failed = True
             print(f"not ok - {log}: {len(unlisted)} unlisted differences")
-            for k, f in unlisted[:20]:
-                z = next((r for r in zrows if key_of(r) == k), {})
-                v = next((r for r in vrows if key_of(r) == k), {})
-                print(f"#   {log}\t{k}\t{f}\tzeek={z.get(f, '')!r} vigil={v.get(f, '')!r}")
+            zl.print_unlisted(log, unlisted, zrows, vrows, key_of)
         else:
             print(f"ok - {log}: {len(zrows)} rows, {equal} equal, {len(diffs)} known differences")
     stale = known.stale(lambda k: k[0] in logs)

@@ -97,10 +97,7 @@ def main():
         if unlisted:
             failed = True
             print(f"not ok - {log}: {len(unlisted)} unlisted differences")
-            for k, f in unlisted[:20]:
-                z = next((r for r in zrows if key_of(r) == k), {})
-                vr = next((r for r in v["socks"] if key_of(r) == k), {})
-                print(f"#   {log}\t{k}\t{f}\tzeek={z.get(f, '')!r} vigil={vr.get(f, '')!r}")
+            zl.print_unlisted(log, unlisted, zrows, v["socks"], key_of)
         else:
             print(f"ok - {log}: {len(zrows)} rows, {equal} equal, {len(diffs)} known differences")
     for s in known.stale(lambda k: k[0] in logs):

@@ -265,3 +265,12 @@ def tap_stale(n, stale, bad, good, most=10):
         return False
     print("ok %d - %s" % (n, good))
     return True
+
+
+def print_unlisted(log, unlisted, zrows, vrows, key, most=20):
+    """A comment line per unlisted difference (the first `most`): baseline,
+    key, field and the two values (of the first row of that key on each side)."""
+    for k, f in unlisted[:most]:
+        z = next((r for r in zrows if key(r) == k), {})
+        v = next((r for r in vrows if key(r) == k), {})
+        print(f"#   {log}\t{k}\t{f}\tzeek={z.get(f, '')!r} vigil={v.get(f, '')!r}")
