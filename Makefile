@@ -27,6 +27,11 @@ BASE   := -std=c11 -D_GNU_SOURCE -Isrc $(WARN) $(PKG_CFLAGS) -MMD -MP
 ifeq ($(BUILD),asan)
   OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDSAN := -fsanitize=address,undefined
+else ifeq ($(BUILD),tsan)
+  # ThreadSanitizer, for --workers N (docs/building.md):
+  #   make BUILD=tsan -j2 && tests/run.sh --build build/tsan --only workers
+  OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+  LDSAN := -fsanitize=thread
 else
   OPT  := -O2 -g
   LDSAN :=

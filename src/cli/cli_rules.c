@@ -15,6 +15,7 @@
 #include "detect/detect_http.h"
 #include "detect/engine.h"
 #include "extract/extract.h"
+#include "pipeline/pipeline.h"
 #include "store/eve.h"
 
 #define RULES_USAGE_TAIL                                                                    \
@@ -88,8 +89,10 @@ static void rules_on_hup(int sig)
 static void rules_alert(void *ctx, const struct record_hdr *rec)
 {
     struct cli_rules *cr = ctx;
+    pipeline_output_lock(); /* analyze --workers N: alerts come from every worker */
     output_write(cr->logs, rec);
     output_write(cr->eve, rec);
+    pipeline_output_unlock();
 }
 
 int cli_rules_start(struct cli_rules *cr, const char *cmd, const char *dir, struct output *logs)

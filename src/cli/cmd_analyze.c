@@ -46,7 +46,7 @@ static void analyze_usage(FILE *out)
             "                     [--local-nets CIDR,... | --no-local-nets] [--vlan-key]\n"
             "                     [--seed N] [--extract] [--extract-max-size BYTES]\n"
             "                     [--yara DIR] [--intel FILE|DIR] [--midstream-reverse]\n"
-            "                     [behaviour options] [-q]\n"
+            "                     [behaviour options] [--workers N] [-q]\n"
             "                     [BPF expression]\n\n"
             "Run the analysis pipeline over captures (files, directories or globs, merged in\n"
             "time order) and write Zeek-compatible logs into DIR: conn.log, one session per\n"
@@ -78,6 +78,10 @@ static void analyze_usage(FILE *out)
             "      --intel FILE|DIR    Zeek intel file (or every *.intel, *.csv in DIR;\n"
             "                          repeatable; JA3 CSV lists too): hits to intel.log, an\n"
             "                          alert each in eve.json (docs/intel.md)\n"
+            "      --workers N         analysis threads (default 1): a reader thread spreads\n"
+            "                          packets over N workers by their outer IP address\n"
+            "                          pair; the same records, in another row order\n"
+            "                          (docs/pipeline.md; no SIGHUP reload with N > 1)\n"
             "  -q, --quiet             no progress line\n"
             "  BPF                     libpcap filter, as tcpdump takes it\n\n"
             "Behaviour (scan, SSH guessing and beacon notices in notice.log, alerts gid 9000):\n"
@@ -114,7 +118,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         {"vlan-key", no_argument, 0, 'V'},     {"no-local-nets", no_argument, 0, 'N'},
         {"extract", no_argument, 0, 'X'},      {"extract-max-size", required_argument, 0, 'M'},
         {"yara", required_argument, 0, 'Y'},   BEHAVE_LONGOPTS, CLI_RULES_LONGOPTS,
-        {"intel", required_argument, 0, 'I'},
+        {"intel", required_argument, 0, 'I'},  {"workers", required_argument, 0, 'W'},
         {0, 0, 0, 0}};
     char err[256];
     int c;
@@ -161,6 +165,18 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
             break;
         }
         case 'X': o->extract = 1; break;
+        case 'W': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (errno || *end || v < 1 || v > PIPELINE_WORKERS_MAX) {
+                cli_error("analyze: --workers wants a number from 1 to %d, not '%s'",
+                          PIPELINE_WORKERS_MAX, optarg);
+                return VIGIL_EXIT_USAGE;
+            }
+            cfg->workers = (int)v;
+            break;
+        }
         case 'Y': o->yara = optarg; o->extract = 1; break;
         case 'M': {
             char *end;
@@ -257,6 +273,8 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         return VIGIL_EXIT_ERROR;
     }
     outs[1] = o->rules.eve;
+    if (outs[1] && cfg->workers > 1)
+        signal(SIGHUP, SIG_IGN); /* the workers keep the engine they start with */
     int irc = cli_intel_start(&o->intel, "analyze", o->dir, out, outs[1], cfg->sensor, o->quiet);
     /* behaviour detectors in front of the logs and eve.json (docs/behaviour.md) */
     struct output *bdown[2] = {out, outs[1] ? outs[1] : o->intel.eve};

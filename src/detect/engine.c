@@ -19,8 +19,10 @@
  * first-packet time and per-direction counts for flow.age/pkts/bytes), direct-
  * mapped by a seeded hash of the session uid with DETECT_FLOWS_MAX slots
  * (a collision replaces the older flow and is counted), and the flowbit
- * name table (names only grow, capped at DETECT_FLOWBITS_MAX).  Single
- * analysis worker: the hooks are not thread-safe.
+ * name table (names only grow, capped at DETECT_FLOWBITS_MAX).  The
+ * engine in use, the per-flow table and the current packet's stash are
+ * per thread: with several analysis workers each thread installs its own
+ * copy of the engine (engine_worker.c) and owns its flows' state.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +33,12 @@
 #include "flow/flow.h"
 #include "proto/proto.h"
 
-struct det_flow *detect_flows;
-static uint64_t flow_key[2];
+_Thread_local struct det_flow *detect_flows;
+static _Thread_local uint64_t flow_key[2];
 static char *bit_names[DETECT_FLOWBITS_MAX];
 static uint32_t n_bit_names;
-static struct detect_engine *current;
-static struct det_stash stash;
+static _Thread_local struct detect_engine *current;
+static _Thread_local struct det_stash stash;
 
 /* ---- shared state ---------------------------------------------------------- */
 
@@ -61,7 +63,7 @@ int det_bit_index(const char *name, size_t len, int create)
     return (int)n;
 }
 
-static int det_state_init(void)
+int det_state_init(void)
 {
     if (detect_flows)
         return 0;
@@ -93,6 +95,17 @@ static void det_state_free(void)
     for (uint32_t i = 0; i < n_bit_names; i++)
         free(bit_names[i]);
     n_bit_names = 0;
+    memset(&stash, 0, sizeof(stash));
+}
+
+/* A worker thread's own state, at its end (engine_worker.c). */
+void det_thread_state_free(void)
+{
+    for (uint32_t i = 0; detect_flows && i < DETECT_FLOWS_MAX; i++)
+        det_flow_release(&detect_flows[i]);
+    free(detect_flows);
+    detect_flows = NULL;
+    current = NULL;
     memset(&stash, 0, sizeof(stash));
 }
 

@@ -339,12 +339,15 @@ static int thresh_one(struct detect_engine *e, const struct rule *r,
 static int thresh_pass(struct detect_engine *e, const struct rule *r, const struct det_insp *in,
                        int64_t ts)
 {
+    int ok = 1;
+    det_shared_lock(); /* the table spans workers (engine_worker.c) */
     if (r->detection_filter.type != RULE_THRESH_NONE &&
         !thresh_one(e, r, &r->detection_filter, in, ts))
-        return 0;
-    if (r->threshold.type != RULE_THRESH_NONE && !thresh_one(e, r, &r->threshold, in, ts))
-        return 0;
-    return 1;
+        ok = 0;
+    else if (r->threshold.type != RULE_THRESH_NONE && !thresh_one(e, r, &r->threshold, in, ts))
+        ok = 0;
+    det_shared_unlock();
+    return ok;
 }
 
 /* ---- alerts ---------------------------------------------------------------- */

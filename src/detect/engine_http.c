@@ -573,7 +573,7 @@ void detect_http_tx(const struct proto_conn *conn, enum detect_http_stage stage,
     int is_resp = stage >= DETECT_HTTP_RESP_HEADERS;
     if (is_resp ? !resp : !req)
         return;
-    static struct det_http x; /* single analysis worker, as the engine's hooks */
+    static _Thread_local struct det_http x; /* per analysis worker, as the engine's state */
     x.cap[0] = req;
     x.cap[1] = is_resp ? resp : NULL;
     x.ts = ts;

@@ -117,6 +117,7 @@ struct det_thresh {
 };
 #define DETECT_UNIQUE_MAPS_MAX 1024 /* port sets (8 KiB each) per engine */
 
+/* Fields evaluation writes are per worker: engine_worker.c copies them. */
 struct detect_engine {
     const struct ruleset *rs;
     struct det_rule *rules;
@@ -199,7 +200,10 @@ struct det_http;
 /* engine.c */
 /* RULE_PROTO_* of a parser name ("http", "ssl", "dns", ...), 0 for others. */
 uint8_t det_app_of(const char *name);
-extern struct det_flow *detect_flows;
+extern _Thread_local struct det_flow *detect_flows;
+/* The calling thread's per-flow table (engine_worker.c's workers too). */
+int det_state_init(void);
+void det_thread_state_free(void);
 /* A transaction inspection of conn for app, in the request (to_server) or
  * response direction, with the current packet's stash when it is conn's. */
 void det_tx_insp_init(struct det_insp *in, const struct proto_conn *conn, uint8_t app,
@@ -279,6 +283,10 @@ void det_file_packet(const struct det_stash *st);
 /* Inspect every held file (engine uninstalled) and close libmagic. */
 void det_file_flush(void);
 void det_file_magic_free(void);
+/* engine_worker.c: thresholds and xbits under one lock while workers run. */
+extern int det_threaded;
+void det_shared_lock(void);
+void det_shared_unlock(void);
 
 /* engine_stream.c */
 uint8_t det_stream_mode(const struct det_rule *dr);

@@ -82,12 +82,23 @@ static int xbit_isset(const struct det_xbit *s, uint64_t key, int64_t now)
 int det_xbit_cond(const struct rule_bit *b, const struct det_insp *in)
 {
     uint64_t key = 0;
+    det_shared_lock(); /* the table spans workers (engine_worker.c) */
     const struct det_xbit *s = xbit_slot(b, in, &key, 0);
     int set = xbit_isset(s, key, insp_now(in));
+    det_shared_unlock();
     return b->cmd == RULE_BIT_ISNOTSET ? !set : set;
 }
 
+static void xbit_apply(const struct rule_bit *b, const struct det_insp *in);
+
 void det_xbit_apply(const struct rule_bit *b, const struct det_insp *in)
+{
+    det_shared_lock();
+    xbit_apply(b, in);
+    det_shared_unlock();
+}
+
+static void xbit_apply(const struct rule_bit *b, const struct det_insp *in)
 {
     uint64_t key = 0;
     struct det_xbit *s = xbit_slot(b, in, &key, b->cmd != RULE_BIT_UNSET);

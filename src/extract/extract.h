@@ -196,5 +196,9 @@ extern const struct record_type files_record_type;
 /* ---- hooks (extract_hooks.c) ---- */
 void extract_hooks_install(bool certs);
 void extract_hooks_remove(void);
+/* on: the installed hooks run under one lock (several analysis workers,
+ * src/pipeline/workers.c); off: the plain hooks again.  No-op when
+ * extraction is not on. */
+void extract_threaded(int on);
 
 #endif

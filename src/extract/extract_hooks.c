@@ -22,6 +22,7 @@
  *                else ───────────────────────────────────────────────► extract_file
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,9 +454,12 @@ static void hook_ocsp(struct proto_ctx *ctx, const uint8_t *der, size_t len, boo
 const char *const extract_parsers[] = {
     "http", "ssl", "smtp", "ftp", "ftp-data", "socks", "imap", "pop3", NULL,
 };
+static bool hooks_on, hooks_certs; /* what extract_hooks_install set */
 
 void extract_hooks_install(bool certs)
 {
+    hooks_on = true;
+    hooks_certs = certs;
     http_body_ops_set(&hook_http_ops);
     ftp_data_ops_set(&hook_ftp_ops);
     smtp_msg_ops_set(&hook_smtp_ops);
@@ -463,8 +467,168 @@ void extract_hooks_install(bool certs)
     ssl_ocsp_sink_set(hook_ocsp);
 }
 
+/* ---- several analysis workers: every hook under one lock ----
+ *
+ * The file store (dedupe by content, the sniffed-type and hash-context
+ * caches, range files, the counters) is shared by every session, so with
+ * `--workers N` each hook call runs under one (recursive) lock; a close's
+ * fuid list is copied to the calling thread before the lock is let go.
+ * Extraction itself is then one worker at a time (docs/pipeline.md). */
+
+static pthread_mutex_t lk_mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static _Thread_local char lk_fuids[HOOK_FUIDS_MAX * EXTRACT_FUID_LEN];
+
+static const char *lk_keep(const char *r)
+{
+    if (!r)
+        return NULL;
+    snprintf(lk_fuids, sizeof(lk_fuids), "%s", r);
+    return lk_fuids;
+}
+
+static void *lk_http_open(struct proto_ctx *ctx, const struct http_entity *e, int64_t ts)
+{
+    pthread_mutex_lock(&lk_mu);
+    void *h = hook_http_open(ctx, e, ts);
+    pthread_mutex_unlock(&lk_mu);
+    return h;
+}
+
+static void lk_http_data(void *h, const uint8_t *p, size_t n, int64_t ts)
+{
+    pthread_mutex_lock(&lk_mu);
+    hook_http_data(h, p, n, ts);
+    pthread_mutex_unlock(&lk_mu);
+}
+
+static void lk_http_gap(void *h, uint64_t n)
+{
+    pthread_mutex_lock(&lk_mu);
+    hook_http_gap(h, n);
+    pthread_mutex_unlock(&lk_mu);
+}
+
+static const char *lk_http_close(void *h, bool complete)
+{
+    pthread_mutex_lock(&lk_mu);
+    const char *r = lk_keep(hook_http_close(h, complete));
+    pthread_mutex_unlock(&lk_mu);
+    return r;
+}
+
+static const struct http_body_ops lk_http_ops = {
+    .open = lk_http_open, .data = lk_http_data, .gap = lk_http_gap, .close = lk_http_close,
+};
+
+static void *lk_ftp_open(struct proto_ctx *ctx, int64_t ts)
+{
+    pthread_mutex_lock(&lk_mu);
+    void *h = hook_ftp_open(ctx, ts);
+    pthread_mutex_unlock(&lk_mu);
+    return h;
+}
+
+static void lk_ftp_data(void *h, enum proto_dir dir, const uint8_t *p, size_t n, int64_t ts)
+{
+    pthread_mutex_lock(&lk_mu);
+    hook_ftp_data(h, dir, p, n, ts);
+    pthread_mutex_unlock(&lk_mu);
+}
+
+static void lk_ftp_gap(void *h, enum proto_dir dir, uint64_t n)
+{
+    pthread_mutex_lock(&lk_mu);
+    hook_ftp_gap(h, dir, n);
+    pthread_mutex_unlock(&lk_mu);
+}
+
+static void lk_ftp_info(void *h, bool final, const char **fuid, const char **mime)
+{
+    pthread_mutex_lock(&lk_mu);
+    hook_ftp_info(h, final, fuid, mime);
+    pthread_mutex_unlock(&lk_mu);
+}
+
+static void lk_ftp_close(void *h)
+{
+    pthread_mutex_lock(&lk_mu);
+    hook_ftp_close(h);
+    pthread_mutex_unlock(&lk_mu);
+}
+
+static const struct ftp_data_ops lk_ftp_ops = {
+    .open = lk_ftp_open, .data = lk_ftp_data, .gap = lk_ftp_gap,
+    .info = lk_ftp_info, .close = lk_ftp_close,
+};
+
+static void *lk_smtp_open(struct proto_ctx *ctx, uint64_t trans_depth, int64_t ts)
+{
+    pthread_mutex_lock(&lk_mu);
+    void *h = hook_smtp_open(ctx, trans_depth, ts);
+    pthread_mutex_unlock(&lk_mu);
+    return h;
+}
+
+static void lk_smtp_data(void *h, const uint8_t *p, size_t n, int64_t ts)
+{
+    pthread_mutex_lock(&lk_mu);
+    hook_smtp_data(h, p, n, ts);
+    pthread_mutex_unlock(&lk_mu);
+}
+
+static void lk_smtp_gap(void *h, uint64_t n)
+{
+    pthread_mutex_lock(&lk_mu);
+    hook_smtp_gap(h, n);
+    pthread_mutex_unlock(&lk_mu);
+}
+
+static const char *lk_smtp_close(void *h, bool complete)
+{
+    pthread_mutex_lock(&lk_mu);
+    const char *r = lk_keep(hook_smtp_close(h, complete));
+    pthread_mutex_unlock(&lk_mu);
+    return r;
+}
+
+static const struct smtp_msg_ops lk_smtp_ops = {
+    .open = lk_smtp_open, .data = lk_smtp_data, .gap = lk_smtp_gap, .close = lk_smtp_close,
+};
+
+static void lk_cert(struct proto_ctx *ctx, const uint8_t *der, size_t len, bool host_cert,
+                    bool client_cert, int64_t ts)
+{
+    pthread_mutex_lock(&lk_mu);
+    hook_cert(ctx, der, len, host_cert, client_cert, ts);
+    pthread_mutex_unlock(&lk_mu);
+}
+
+static void lk_ocsp(struct proto_ctx *ctx, const uint8_t *der, size_t len, bool is_orig,
+                    int64_t ts)
+{
+    pthread_mutex_lock(&lk_mu);
+    hook_ocsp(ctx, der, len, is_orig, ts);
+    pthread_mutex_unlock(&lk_mu);
+}
+
+void extract_threaded(int on)
+{
+    if (!hooks_on)
+        return;
+    if (!on) {
+        extract_hooks_install(hooks_certs);
+        return;
+    }
+    http_body_ops_set(&lk_http_ops);
+    ftp_data_ops_set(&lk_ftp_ops);
+    smtp_msg_ops_set(&lk_smtp_ops);
+    x509_cert_sink_set(hooks_certs ? lk_cert : NULL);
+    ssl_ocsp_sink_set(lk_ocsp);
+}
+
 void extract_hooks_remove(void)
 {
+    hooks_on = false;
     http_body_ops_set(NULL);
     ftp_data_ops_set(NULL);
     smtp_msg_ops_set(NULL);

@@ -21,22 +21,9 @@
 #include "core/progress.h"
 #include "detect/engine.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/pipeline_int.h"
 #include "stream/stream.h"
 
-struct pipeline {
-    struct pipeline_config cfg;
-    struct output *const *outs;
-    int nouts;
-    struct decoder *dec;
-    struct flow_table *flows;
-    struct applayer *app;        /* reassembly, parsers, weird.log (src/stream) */
-    const struct proto_parser **parsers; /* cfg.parsers' table, NULL-terminated, or NULL */
-    struct pipeline_counters ctr;
-    volatile sig_atomic_t stop;
-    time_t last_tick;
-    char err[512];
-    int out_failed;
-};
 
 void pipeline_config_default(struct pipeline_config *cfg)
 {
@@ -54,6 +41,7 @@ static void pipeline_emit_record(void *ctx, const struct record_hdr *rec)
 {
     struct pipeline *p = ctx;
     p->ctr.records++;
+    pipeline_output_lock();
     for (int i = 0; i < p->nouts; i++) {
         if (output_write(p->outs[i], rec) < 0) {
             p->ctr.output_errors++;
@@ -63,6 +51,7 @@ static void pipeline_emit_record(void *ctx, const struct record_hdr *rec)
             }
         }
     }
+    pipeline_output_unlock();
 }
 
 static void pipeline_emit(void *ctx, const struct conn_record *rec)
@@ -116,6 +105,8 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct output *
         p->cfg.sensor = "vigil";
     p->outs = outs;
     p->nouts = nouts;
+    if (p->cfg.workers > 1)
+        return pipeline_workers_new(p, err, errlen);
     p->dec = decoder_new(&p->cfg.decode);
     if (!p->dec) {
         snprintf(err, errlen, "out of memory creating the decoder");
@@ -161,16 +152,18 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct output *
 }
 
 /* Push every output's buffered rows out; the first failure stops the run. */
-static void pipeline_flush_outputs(struct pipeline *p)
+void pipeline_flush_outputs(struct pipeline *p)
 {
+    pipeline_output_lock();
     for (int i = 0; i < p->nouts; i++)
         if (p->outs[i]->ops->flush && p->outs[i]->ops->flush(p->outs[i]) < 0 && !p->out_failed) {
             snprintf(p->err, sizeof(p->err), "%s", p->outs[i]->err);
             p->out_failed = 1;
         }
+    pipeline_output_unlock();
 }
 
-static void pipeline_finish(struct pipeline *p)
+void pipeline_finish(struct pipeline *p)
 {
     flow_table_flush(p->flows);
     struct flow_counters fc;
@@ -190,7 +183,7 @@ static void pipeline_finish(struct pipeline *p)
  * caller's tick, and the outputs flushed, so that on a live interface
  * alerts and log rows reach their files within about a second instead of
  * when a 1 MiB buffer fills or the capture stops. */
-static void pipeline_tick(struct pipeline *p)
+void pipeline_tick(struct pipeline *p)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -202,8 +195,33 @@ static void pipeline_tick(struct pipeline *p)
     }
 }
 
+/* One packet down the chain: decode, flow table (and the app layer behind
+ * it), the full-content sink, packet rules.  Used by pipeline_run and by
+ * every worker (workers.c) on its own pipeline. */
+void pipeline_packet(struct pipeline *p, struct packet *pkt)
+{
+    p->ctr.packets++;
+    p->ctr.bytes += pkt->caplen;
+    if (decode_packet(p->dec, pkt) < 0)
+        p->ctr.decode_failed++;
+    if (!(pkt->flags & PKT_F_IP))
+        p->ctr.non_ip++;
+    if (p->app)
+        applayer_packet_anomalies(p->app, pkt);
+    if (p->cfg.packet_sink) {
+        struct flow_packet_refs refs;
+        flow_table_packet_refs(p->flows, pkt, &refs);
+        p->cfg.packet_sink(p->cfg.packet_sink_ctx, pkt, &refs);
+    } else {
+        flow_table_packet(p->flows, pkt);
+    }
+    detect_packet(pkt);
+}
+
 int pipeline_run(struct pipeline *p, struct capture_source *src)
 {
+    if (p->cfg.workers > 1)
+        return pipeline_workers_run(p, src);
     struct packet pkt;
     struct progress pg;
     progress_begin(&pg, "packets", p->cfg.progress);
@@ -218,22 +236,7 @@ int pipeline_run(struct pipeline *p, struct capture_source *src)
             rc = -1;
             break;
         }
-        p->ctr.packets++;
-        p->ctr.bytes += pkt.caplen;
-        if (decode_packet(p->dec, &pkt) < 0)
-            p->ctr.decode_failed++;
-        if (!(pkt.flags & PKT_F_IP))
-            p->ctr.non_ip++;
-        if (p->app)
-            applayer_packet_anomalies(p->app, &pkt);
-        if (p->cfg.packet_sink) {
-            struct flow_packet_refs refs;
-            flow_table_packet_refs(p->flows, &pkt, &refs);
-            p->cfg.packet_sink(p->cfg.packet_sink_ctx, &pkt, &refs);
-        } else {
-            flow_table_packet(p->flows, &pkt);
-        }
-        detect_packet(&pkt);
+        pipeline_packet(p, &pkt);
         detect_reload_poll(); /* SIGHUP: rules built off the packet path, swapped here */
         if ((p->ctr.packets & 1023) == 0)
             pipeline_tick(p);
@@ -273,6 +276,7 @@ void pipeline_free(struct pipeline *p)
 {
     if (!p)
         return;
+    pipeline_workers_free(p);
     flow_table_free(p->flows);
     applayer_free(p->app);
     free(p->parsers);

@@ -52,7 +52,14 @@ struct pipeline_config {
      * (NULL: every parser of the registry, src/proto/proto_registry.c).
      * Flows of the others get no parser: no work beyond detection. */
     const char *const *parsers;
+    /* Analysis workers (docs/pipeline.md): 0 or 1 runs everything on the
+     * calling thread; N > 1 starts a reader thread that spreads packets by
+     * a symmetric hash of the outer IP address pair over N worker threads,
+     * each with its own decoder, flow table, app layer and detection
+     * state.  Not with packet_sink or tick (they want one packet order). */
+    int workers;
 };
+#define PIPELINE_WORKERS_MAX 64
 
 struct pipeline_counters {
     uint64_t packets;            /* frames read from the source */
@@ -85,6 +92,14 @@ int pipeline_run(struct pipeline *p, struct capture_source *src);
 void pipeline_stop(struct pipeline *p);
 
 const char *pipeline_error(const struct pipeline *p);
+
+/* While a pipeline runs workers, every write to an output is made under
+ * one process-wide (recursive) lock: the outputs (log writers, eve.json,
+ * behaviour and intel wrappers) are not thread-safe.  Whoever writes to
+ * an output from a pipeline callback outside pipeline.c (the alert emit
+ * of `vigil analyze -S`) takes it too.  No-ops with one worker. */
+void pipeline_output_lock(void);
+void pipeline_output_unlock(void);
 void pipeline_counters(const struct pipeline *p, struct pipeline_counters *c);
 void pipeline_free(struct pipeline *p);
 

@@ -736,7 +736,7 @@ static void ftp_message(struct ftp_state *s, int64_t ts)
 {
     if (!s->have_info || !s->have_cur || s->cur.ts < 0)
         return; /* Zeek's handler stops at the missing cmdarg$ts */
-    static char argbuf[FTP_ARG_MAX + FTP_PATH_MAX + 64];
+    static _Thread_local char argbuf[FTP_ARG_MAX + FTP_PATH_MAX + 64]; /* per worker */
     const char *arg = s->cur.arg.p ? s->cur.arg.p : "";
     size_t al = s->cur.arg.len;
     if (ftp_in(s->cur.cmd, ftp_file_cmds, 13)) {

@@ -154,7 +154,9 @@ static bool x509_seen_should_log(const uint8_t fp[32], bool host, bool client, i
                 break;
             }
             if (memcmp(e->key, key, 33) == 0) {
-                if (ts - e->ts < X509_RELOG_NS)
+                /* either way in time: with --workers N a later connection
+                 * can reach here first (docs/pipeline.md) */
+                if (ts - e->ts < X509_RELOG_NS && e->ts - ts < X509_RELOG_NS)
                     log = false;
                 else
                     e->ts = ts;
