@@ -572,7 +572,7 @@ struct detect_engine *detect_engine_new(const struct ruleset *rs, detect_emit_fn
                                         void *emit_ctx, FILE *warn, char *err, size_t errlen)
 {
     struct detect_engine *e = calloc(1, sizeof(*e));
-    if (!e || det_state_init() < 0 || detect_match_init(&e->m) < 0) {
+    if (!e || detect_match_init(&e->m) < 0) {
         snprintf(err, errlen, "out of memory creating the detection engine");
         free(e);
         return NULL;
@@ -628,6 +628,9 @@ struct detect_engine *detect_engine_install(struct detect_engine *e)
         det_stream_flush_pending(old);
     if (old && !e)
         det_file_flush(); /* files held for an ACK: inspected by the engine going */
+    /* the installing thread's per-flow table (not the reload builder's) */
+    if (e && det_state_init() < 0)
+        e = NULL;
     current = e;
     if (!e) {
         det_file_magic_free();

@@ -34,6 +34,7 @@
 #include "detect/engine.h"
 #include "extract/extract.h"
 #include "extract/extract_store.h"
+#include "pipeline/pipeline.h"
 #include "proto/http.h"
 #include "store/output.h"
 
@@ -751,9 +752,11 @@ void extract_record_emit(struct proto_ctx *ctx, const struct record_hdr *rec)
         proto_emit(ctx, rec);
         return;
     }
+    pipeline_output_lock(); /* --workers N: the outputs are shared */
     for (size_t i = 0; i < ex_cfg.n_outs; i++)
         if (ex_cfg.outs[i] && ex_cfg.outs[i]->ops->write)
             ex_cfg.outs[i]->ops->write(ex_cfg.outs[i], rec);
+    pipeline_output_unlock();
 }
 
 static void extract_emit_conn(struct extract_file *f, const struct extract_digests *d,

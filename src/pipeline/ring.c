@@ -6,8 +6,10 @@
  * freed one with a release store of tail, so each side sees the other's
  * slot contents complete.  A side that finds nothing to do spins a few
  * rounds, then flags itself in `sleeping` under the mutex, re-checks and
- * waits (a fence on each side orders the flag against the publish); the other side takes the mutex and broadcasts only when it sees
- * a flag, so the common case is two atomic operations a packet.
+ * waits.  The other side reads the flags with a read-modify-write after
+ * its publish (so either it sees the flag or the sleeper sees the
+ * publish) and takes the mutex to broadcast only when it sees a flag: the
+ * common case is a few atomic operations a packet, no system call.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -47,8 +49,9 @@ void ring_free(struct ring *r)
 /* Wake the other side if it sleeps (bit: 1 consumer, 2 producer). */
 static void ring_wake(struct ring *r, int bit)
 {
-    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the publish before the look */
-    if (!(__atomic_load_n(&r->sleeping, __ATOMIC_SEQ_CST) & bit))
+    /* a read-modify-write, not a load: ordered after the publish and
+     * against the sleeper's flag (both are RMWs of one variable) */
+    if (!(__atomic_fetch_or(&r->sleeping, 0, __ATOMIC_SEQ_CST) & bit))
         return;
     pthread_mutex_lock(&r->mu);
     __atomic_and_fetch(&r->sleeping, ~bit, __ATOMIC_SEQ_CST);
@@ -67,7 +70,6 @@ static void ring_wait(struct ring *r, int bit, int (*ready)(struct ring *))
     pthread_mutex_lock(&r->mu);
     for (;;) {
         __atomic_or_fetch(&r->sleeping, bit, __ATOMIC_SEQ_CST);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (ready(r))
             break;
         if (bit == 2)
