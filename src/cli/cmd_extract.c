@@ -38,7 +38,7 @@ static void extract_usage(FILE *out)
 {
     fprintf(out,
             "usage: vigil extract -r PCAP [-r PCAP ...] -o DIR [--json] [--max-size BYTES]\n"
-            "                     [--certs] [--yara DIR] [-q] [BPF expression]\n\n"
+            "                     [--certs] [--yara DIR] [--workers N] [-q] [BPF expression]\n\n"
             "Carve every file the captures carry (HTTP bodies and multipart uploads, SMTP\n"
             "attachments, FTP transfers) into DIR, each stored once by its SHA-256, with\n"
             "DIR/index.tsv naming them; print one line per file.\n\n"
@@ -50,6 +50,8 @@ static void extract_usage(FILE *out)
             "      --yara DIR        YARA rules (*.yar, *.yara in DIR, or one file): every file\n"
             "                        is scanned, the rules it matches shown in the table and\n"
             "                        the JSON (a bad rule: exit 2 with FILE:LINE)\n"
+            "      --workers N       analysis threads (default 1; docs/pipeline.md): the same\n"
+            "                        files, lines in another order\n"
             "  -q, --quiet           no progress line\n"
             "  BPF                   libpcap filter, as tcpdump takes it\n\n"
             "exit codes: 0 ok, 1 error, 2 usage, 3 damaged input\n");
@@ -66,6 +68,7 @@ struct extract_cli {
     char *bpf;
     FILE *index;
     uint64_t n;
+    int workers;
 };
 
 static void extract_addr(const struct raddr *a, char *out, size_t outlen)
@@ -156,7 +159,7 @@ static int extract_parse(int argc, char **argv, struct extract_cli *o)
         {"json", no_argument, 0, 'j'},       {"max-size", required_argument, 0, 'M'},
         {"certs", no_argument, 0, 'C'},      {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},       {"yara", required_argument, 0, 'Y'},
-        {0, 0, 0, 0}};
+        {"workers", required_argument, 0, 'W'}, {0, 0, 0, 0}};
     int c;
     o->inputs = calloc((size_t)argc + 1, sizeof(*o->inputs));
     if (!o->inputs)
@@ -170,6 +173,18 @@ static int extract_parse(int argc, char **argv, struct extract_cli *o)
         case 'q': o->quiet = 1; break;
         case 'C': o->certs = 1; break;
         case 'Y': o->yara = optarg; break;
+        case 'W': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (errno || *end || v < 1 || v > PIPELINE_WORKERS_MAX) {
+                cli_error("extract: --workers wants a number from 1 to %d, not '%s'",
+                          PIPELINE_WORKERS_MAX, optarg);
+                return VIGIL_EXIT_USAGE;
+            }
+            o->workers = (int)v;
+            break;
+        }
         case 'M': {
             char *end;
             errno = 0;
@@ -210,6 +225,7 @@ static int extract_run(struct extract_cli *o)
     cfg.progress = !o->quiet && !o->json;
     cfg.no_records = 1;              /* no log is written: only the files */
     cfg.parsers = extract_parsers;   /* no dns, dhcp, ssh parsing */
+    cfg.workers = o->workers; /* the file listener runs under extraction's lock */
     extract_config_default(&xc);
     xc.dir = o->dir;
     xc.files_log = false;

@@ -107,6 +107,7 @@ void det_thread_state_free(void)
     detect_flows = NULL;
     current = NULL;
     memset(&stash, 0, sizeof(stash));
+    det_http_thread_free();
 }
 
 struct det_flow *det_flow_find(const char *uid, int create)

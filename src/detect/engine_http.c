@@ -291,6 +291,14 @@ struct det_http {
     int64_t ts;
 };
 
+static _Thread_local struct det_http http_x; /* per analysis worker, as the engine's state */
+
+void det_http_thread_free(void)
+{
+    free(http_x.arena);
+    memset(&http_x, 0, sizeof(http_x));
+}
+
 static uint8_t *arena_take(struct det_http *x, size_t n)
 {
     if (x->used + n > x->size)
@@ -573,32 +581,31 @@ void detect_http_tx(const struct proto_conn *conn, enum detect_http_stage stage,
     int is_resp = stage >= DETECT_HTTP_RESP_HEADERS;
     if (is_resp ? !resp : !req)
         return;
-    static _Thread_local struct det_http x; /* per analysis worker, as the engine's state */
-    x.cap[0] = req;
-    x.cap[1] = is_resp ? resp : NULL;
-    x.ts = ts;
+    http_x.cap[0] = req;
+    http_x.cap[1] = is_resp ? resp : NULL;
+    http_x.ts = ts;
     size_t need = 64;
     for (int s = 0; s < 2; s++) {
-        x.nh[s] = x.cap[s] ? detect_http_headers_split(x.cap[s]->hdrs, x.cap[s]->hdrs_len, x.h[s],
+        http_x.nh[s] = http_x.cap[s] ? detect_http_headers_split(http_x.cap[s]->hdrs, http_x.cap[s]->hdrs_len, http_x.h[s],
                                                        HDRS_MAX)
                            : 0;
-        if (x.cap[s])
-            need += 6 * ((size_t)x.cap[s]->hdrs_len + x.cap[s]->line_len) + 64;
+        if (http_x.cap[s])
+            need += 6 * ((size_t)http_x.cap[s]->hdrs_len + http_x.cap[s]->line_len) + 64;
     }
-    if (need > x.size) {
-        uint8_t *a = realloc(x.arena, need);
+    if (need > http_x.size) {
+        uint8_t *a = realloc(http_x.arena, need);
         if (!a)
             return;
-        x.arena = a;
-        x.size = need;
+        http_x.arena = a;
+        http_x.size = need;
     }
-    x.used = 0;
+    http_x.used = 0;
     struct det_insp in;
     det_tx_insp_init(&in, conn, RULE_PROTO_HTTP, !is_resp);
-    in.http = &x;
+    in.http = &http_x;
     in.stage = (uint8_t)stage;
     in.ev_ts = ts;
-    http_buffers(&in, &x, stage);
+    http_buffers(&in, &http_x, stage);
     e->ctr.records++;
     det_inspect(e, DG_HTTP, &in);
 }

@@ -38,6 +38,19 @@ static int icmp_map(bool v6, int type)
     return -1;
 }
 
+/* SHA-1 and a context fetched once per thread (see flow_conn.c's
+ * sha256_parts: a fetch and a malloc per call cost more than the hash). */
+static _Thread_local EVP_MD *alg;
+static _Thread_local EVP_MD_CTX *ctx;
+
+void community_id_thread_free(void)
+{
+    EVP_MD_free(alg);
+    EVP_MD_CTX_free(ctx);
+    alg = NULL;
+    ctx = NULL;
+}
+
 int community_id_v1(uint16_t seed, const uint8_t *saddr, const uint8_t *daddr, int addr_len,
                     uint8_t proto, uint16_t sport, uint16_t dport, bool has_ports, char *out,
                     size_t outlen)
@@ -72,10 +85,6 @@ int community_id_v1(uint16_t seed, const uint8_t *saddr, const uint8_t *daddr, i
         buf[n++] = (uint8_t)(p2 >> 8);
         buf[n++] = (uint8_t)p2;
     }
-    /* SHA-1 and a context fetched once per thread (see flow_conn.c's
-     * sha256_parts: a fetch and a malloc per call cost more than the hash). */
-    static _Thread_local EVP_MD *alg;
-    static _Thread_local EVP_MD_CTX *ctx;
     if (!alg)
         alg = EVP_MD_fetch(NULL, "SHA1", NULL);
     if (!ctx)

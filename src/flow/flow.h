@@ -209,6 +209,11 @@ void flow_table_cache_uids(struct flow_table *t);
 /* Community ID v1 of a flow: "1:" + base64(SHA-1(seed, saddr, daddr, proto,
  * 0, sport, dport)).  addr_len is 4 or 16.  out holds >= 64 bytes.
  * Returns the string length, or <0. */
+/* Free the calling thread's cached digest contexts (uids, Community IDs):
+ * an analysis worker's last call (src/pipeline/workers.c). */
+void flow_thread_free(void);
+void community_id_thread_free(void);
+
 int community_id_v1(uint16_t seed, const uint8_t *saddr, const uint8_t *daddr, int addr_len,
                     uint8_t proto, uint16_t sport, uint16_t dport, bool has_ports, char *out,
                     size_t outlen);

@@ -60,22 +60,32 @@ static void uid_from_digest(const uint8_t *d, char *out, size_t outlen)
 /* The digest and its context are fetched once per thread and reused: with
  * OpenSSL 3, EVP_sha256() looks the algorithm up again on every init and a
  * context is a malloc, which together cost more than the hash of a uid. */
+static _Thread_local EVP_MD *sha_alg;
+static _Thread_local EVP_MD_CTX *sha_ctx;
+
+void flow_thread_free(void)
+{
+    EVP_MD_free(sha_alg);
+    EVP_MD_CTX_free(sha_ctx);
+    sha_alg = NULL;
+    sha_ctx = NULL;
+    community_id_thread_free();
+}
+
 static void sha256_parts(const void *const *parts, const size_t *lens, int n, uint8_t *md)
 {
-    static _Thread_local EVP_MD *alg;
-    static _Thread_local EVP_MD_CTX *c;
     unsigned int mdlen = 0;
     memset(md, 0, 32);
-    if (!alg)
-        alg = EVP_MD_fetch(NULL, "SHA256", NULL);
-    if (!c)
-        c = EVP_MD_CTX_new();
-    if (!alg || !c)
+    if (!sha_alg)
+        sha_alg = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!sha_ctx)
+        sha_ctx = EVP_MD_CTX_new();
+    if (!sha_alg || !sha_ctx)
         return;
-    if (EVP_DigestInit_ex(c, alg, NULL) == 1) {
+    if (EVP_DigestInit_ex(sha_ctx, sha_alg, NULL) == 1) {
         for (int i = 0; i < n; i++)
-            EVP_DigestUpdate(c, parts[i], lens[i]);
-        EVP_DigestFinal_ex(c, md, &mdlen);
+            EVP_DigestUpdate(sha_ctx, parts[i], lens[i]);
+        EVP_DigestFinal_ex(sha_ctx, md, &mdlen);
     }
 }
 

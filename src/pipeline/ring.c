@@ -17,7 +17,7 @@
 
 #include "pipeline/ring.h"
 
-#define RING_SPINS 64
+#define RING_SPINS 16
 
 int ring_init(struct ring *r, uint32_t n)
 {
@@ -86,6 +86,14 @@ static int ring_has_room(struct ring *r)
     return h - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) < r->n;
 }
 
+/* A waiting producer resumes when half the ring is free, not at the first
+ * free slot: one wake-up per half ring, not one per packet. */
+static int ring_half_free(struct ring *r)
+{
+    uint64_t h = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+    return h - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) <= r->n / 2;
+}
+
 static int ring_has_data(struct ring *r)
 {
     return __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) !=
@@ -96,7 +104,7 @@ static int ring_has_data(struct ring *r)
 int ring_put(struct ring *r, const struct packet *pkt)
 {
     if (!ring_has_room(r))
-        ring_wait(r, 2, ring_has_room);
+        ring_wait(r, 2, ring_half_free);
     uint64_t h = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
     struct ring_slot *s = &r->slots[h & (r->n - 1)];
     if (pkt->caplen > s->cap) {
@@ -147,5 +155,6 @@ void ring_release(struct ring *r)
 {
     uint64_t t = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
     __atomic_store_n(&r->tail, t + 1, __ATOMIC_RELEASE);
-    ring_wake(r, 2);
+    if (__atomic_load_n(&r->head, __ATOMIC_ACQUIRE) - (t + 1) <= r->n / 2)
+        ring_wake(r, 2);
 }

@@ -87,6 +87,7 @@ struct pipeline *pipeline_workers_new(struct pipeline *p, char *err, size_t errl
     }
     struct decode_config dc = p->cfg.decode;
     dc.reassemble = 0; /* the reader only looks at the outer addresses */
+    dc.max_tunnel_depth = 0;
     p->dec = decoder_new(&dc);
     p->w = calloc(1, sizeof(*p->w));
     if (!p->dec || !p->w) {
@@ -146,6 +147,7 @@ static void *worker_main(void *arg)
     pipeline_finish(w->p);
     if (w->det && !w->det_failed)
         detect_worker_end(w->det);
+    flow_thread_free(); /* the thread's cached digest contexts */
     return NULL;
 }
 

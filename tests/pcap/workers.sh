@@ -2,7 +2,8 @@
 # workers.sh - `vigil analyze --workers N` (docs/pipeline.md) writes the same
 # records as one worker: corpus trace sets with fragments, tunnels, DNS,
 # HTTP, TLS, SMTP, FTP, file extraction and a rules file, each analysed with
-# --workers 1, 2 and 3 and compared row by row (workers_cmp.py).  Also the
+# --workers 1, 2 and 3 and compared row by row (workers_cmp.py); `vigil
+# extract --workers 2` against one worker.  Also the
 # flag's errors, and that -q --workers 1 matches the run without the flag
 # byte for byte (the default path is unchanged).
 set -u
@@ -55,7 +56,18 @@ check "rules: alerts written" "grep -q '\"event_type\":\"alert\"' '$T/rules-1/ev
 f1=$(grep -o 'CPU; .*' "$T/rules-1.err"); f2=$(grep -o 'CPU; .*' "$T/rules-2.err")
 check "rules: detect counters summed over workers equal one worker's" "[ -n '$f1' ] && [ '$f1' = '$f2' ]"
 
-# 4. the default path: --workers 1 is the run without the flag, byte for byte
+# 4. vigil extract --workers 2: the same store and index.tsv lines
+for n in 1 2; do
+  "$V" extract -q --workers "$n" -o "$T/x-$n" -r "$C/http" -r "$C/smtp" -r "$C/ftp" -r "$C/files" \
+    >"$T/x-$n.out" 2>&1
+  check "extract --workers $n: exit 0" "[ $? -eq 0 ]"
+done
+check "extract --workers 2: same index.tsv lines" \
+  "[ \$(wc -l <'$T/x-1/index.tsv') -gt 50 ] && cmp -s <(sort '$T/x-1/index.tsv') <(sort '$T/x-2/index.tsv')"
+check "extract --workers 2: same stored files" \
+  "[ \"\$(cd '$T/x-1' && ls | sort)\" = \"\$(cd '$T/x-2' && ls | sort)\" ]"
+
+# 5. the default path: --workers 1 is the run without the flag, byte for byte
 "$V" analyze -q -l "$T/plain" "${set1[@]}" 2>/dev/null
 for f in "$T"/plain/*.log; do
   b=$(basename "$f")
@@ -63,7 +75,7 @@ for f in "$T"/plain/*.log; do
     "cmp -s <(grep -v '^#open\|^#close' '$f') <(grep -v '^#open\|^#close' '$T/net-1/$b')"
 done
 
-# 5. the flag's errors
+# 6. the flag's errors
 "$V" analyze -q --workers 0 -r "$C/dns" -l "$T/bad" 2>"$T/bad.err"
 check "--workers 0: usage error (exit 2)" "[ $? -eq 2 ] && grep -q 'from 1 to' '$T/bad.err'"
 "$V" analyze -q --workers x -r "$C/dns" -l "$T/bad" 2>/dev/null
