@@ -200,5 +200,6 @@ void extract_hooks_remove(void);
  * src/pipeline/workers.c); off: the plain hooks again.  No-op when
  * extraction is not on. */
 void extract_threaded(int on);
+void extract_range_threaded(bool on); /* range files idle out per worker */
 
 #endif

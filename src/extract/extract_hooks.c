@@ -613,6 +613,7 @@ static void lk_ocsp(struct proto_ctx *ctx, const uint8_t *der, size_t len, bool 
 
 void extract_threaded(int on)
 {
+    extract_range_threaded(on != 0);
     if (!hooks_on)
         return;
     if (!on) {

@@ -17,6 +17,7 @@
  *   piece open ─► extract_range_get(key) ─► data_at(Content-Range start + n)
  *   piece close ─► extract_range_release ─► complete? close : wait
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +31,20 @@ struct extract_range {
     struct extract_file *f;
     struct proto_ctx *users[EXTRACT_RANGE_USERS]; /* live bodies holding f */
     size_t n_users;
+    pthread_t owner; /* the thread that opened it (several workers) */
 };
 
 static struct extract_range ex_ranges[EXTRACT_RANGES_MAX];
+static bool ex_range_threaded;
+
+/* --workers N: each worker's packet time is its own, and one far ahead in
+ * time must not end another's files, so a file idles out only on the clock
+ * of the worker that opened it (its pieces from the same client host
+ * come to that worker); the rest end at the end of input. */
+void extract_range_threaded(bool on)
+{
+    ex_range_threaded = on;
+}
 
 static void extract_range_close_slot(struct extract_range *r, bool timedout)
 {
@@ -50,6 +62,7 @@ static void extract_range_expire(int64_t now)
     for (size_t i = 0; i < EXTRACT_RANGES_MAX; i++) {
         struct extract_range *r = &ex_ranges[i];
         if (r->f && r->n_users == 0 &&
+            (!ex_range_threaded || pthread_equal(r->owner, pthread_self())) &&
             now - extract_file_last_ts(r->f) > EXTRACT_TIMEOUT_NS)
             extract_range_close_slot(r, true);
     }
@@ -95,6 +108,7 @@ struct extract_file *extract_range_get(struct proto_ctx *ctx, const char *key, i
     }
     free_slot->users[0] = ctx;
     free_slot->n_users = 1;
+    free_slot->owner = pthread_self();
     return free_slot->f;
 }
 
