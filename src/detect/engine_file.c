@@ -108,8 +108,8 @@ int det_file_ok(const struct rule *r, const struct det_insp *in)
 
 /* ---- file.magic ------------------------------------------------------------ */
 
-static magic_t file_magic;
-static int file_magic_failed;
+static _Thread_local magic_t file_magic; /* per analysis worker (libmagic is not thread-safe) */
+static _Thread_local int file_magic_failed;
 
 static const char *magic_describe(const uint8_t *p, size_t n)
 {
@@ -196,8 +196,8 @@ struct file_pending {
     uint32_t end_seq; /* the file's direction had reached this sequence number */
     int acked;
 };
-static struct file_pending pending[DETECT_FILE_PENDING];
-static uint64_t pending_order;
+static _Thread_local struct file_pending pending[DETECT_FILE_PENDING]; /* per worker */
+static _Thread_local uint64_t pending_order;
 
 static void pending_fire(struct file_pending *p)
 {

@@ -98,6 +98,8 @@ void detect_worker_end(struct detect_engine *base)
     if (!w)
         return;
     det_stream_flush_pending(w);
+    det_file_flush(); /* the worker's files held for an ACK */
+    det_file_magic_free();
     det_thread_state_free();
     /* every counter is a uint64_t: add what this worker counted */
     uint64_t *b = (uint64_t *)&base->ctr;
