@@ -89,12 +89,7 @@ int rule_kw_tls_legacy(struct rule_pctx *p, char *val, int arg)
                                RULE_BUF_TLS_CERT_FINGERPRINT};
     if (arg < 0 || arg > 2)
         return rule_fail(p, RULE_ERR_INVALID, "internal: bad field");
-    val = rule_trim(val);
-    int neg = 0;
-    if (*val == '!') {
-        neg = 1;
-        val = rule_trim(val + 1);
-    }
+    int neg = rule_take_neg(&val);
     val = rule_unquote(val);
     size_t n = strlen(val);
     if (n == 0 || n > RULE_CONTENT_MAX)

@@ -190,10 +190,7 @@ int rule_kw_isdataat(struct rule_pctx *p, char *val, int arg)
     (void)arg;
     struct rule_isdataat d;
     memset(&d, 0, sizeof d);
-    if (*val == '!') {
-        d.negated = 1;
-        val = rule_trim(val + 1);
-    }
+    d.negated = (uint8_t)rule_take_neg(&val);
     char *parts[4];
     int n = rule_split(val, ',', parts, 3);
     if (n < 1 || rule_parse_pos(p, parts[0], &d.pos) < 0 || (d.pos.var < 0 && d.pos.v < 0))

@@ -202,11 +202,7 @@ odd:
 int rule_kw_content(struct rule_pctx *p, char *val, int arg)
 {
     (void)arg;
-    int neg = 0;
-    if (*val == '!') {
-        neg = 1;
-        val = rule_trim(val + 1);
-    }
+    int neg = rule_take_neg(&val);
     size_t n = strlen(val);
     if (n < 2 || val[0] != '"' || val[n - 1] != '"' || rule_escaped(val, n - 1))
         return rule_fail(p, RULE_ERR_INVALID, "value must be a quoted string");

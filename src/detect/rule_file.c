@@ -215,12 +215,7 @@ int rule_kw_filehash(struct rule_pctx *p, char *val, int arg)
         return rule_fail(p, RULE_ERR_INVALID, "out of memory");
     if (f->hash[arg])
         return rule_fail(p, RULE_ERR_INVALID, "given twice");
-    val = rule_trim(val);
-    int neg = 0;
-    if (*val == '!') {
-        neg = 1;
-        val = rule_trim(val + 1);
-    }
+    int neg = rule_take_neg(&val);
     val = rule_unquote(val);
     if (!*val)
         return rule_fail(p, RULE_ERR_INVALID, "needs a hash list file name");
@@ -302,10 +297,7 @@ int rule_kw_filesize(struct rule_pctx *p, char *val, int arg)
 /* filename (arg 0), fileext (1), filemagic (2): a content on the buffer. */
 int rule_kw_filename(struct rule_pctx *p, char *val, int arg)
 {
-    val = rule_trim(val);
-    int neg = *val == '!';
-    if (neg)
-        val = rule_trim(val + 1);
+    int neg = rule_take_neg(&val);
     size_t n = strlen(val);
     if (n < 2 || val[0] != '"' || val[n - 1] != '"' || rule_escaped(val, n - 1))
         return rule_fail(p, RULE_ERR_INVALID, "value must be a quoted string");

@@ -49,6 +49,8 @@ int rule_fail(struct rule_pctx *p, int kind, const char *fmt, ...)
 /* Helpers (rule_util.c). */
 char *rule_strndup(const char *s, size_t n);
 char *rule_trim(char *s);
+/* Trim *val and take a leading '!' (then trim again): 1 when negated. */
+int rule_take_neg(char **val);
 /* Strip one pair of enclosing double quotes in place; returns s+1 or s. */
 char *rule_unquote(char *s);
 /* Split s in place on commas (not inside quotes), trimming each part.

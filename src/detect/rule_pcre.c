@@ -104,10 +104,8 @@ int rule_kw_pcre(struct rule_pctx *p, char *val, int arg)
     (void)arg;
     struct rule_pcre pc;
     memset(&pc, 0, sizeof pc);
-    if (*val == '!') {
+    if (rule_take_neg(&val))
         pc.flags |= RULE_PCRE_NEGATED;
-        val = rule_trim(val + 1);
-    }
     size_t n = strlen(val);
     if (n < 4 || val[0] != '"' || val[n - 1] != '"' || val[1] != '/')
         return rule_fail(p, RULE_ERR_INVALID, "value must be \"/regex/flags\"");

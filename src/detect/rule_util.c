@@ -63,6 +63,14 @@ char *rule_trim(char *s)
     return s;
 }
 
+int rule_take_neg(char **val)
+{
+    char *v = rule_trim(*val);
+    int neg = *v == '!';
+    *val = neg ? rule_trim(v + 1) : v;
+    return neg;
+}
+
 int rule_escaped(const char *s, size_t i)
 {
     size_t k = 0;

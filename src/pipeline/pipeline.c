@@ -218,6 +218,17 @@ void pipeline_packet(struct pipeline *p, struct packet *pkt)
     detect_packet(pkt);
 }
 
+int pipeline_next(struct pipeline *p, struct capture_source *src, struct packet *pkt)
+{
+    if (p->stop)
+        return 0;
+    memset(pkt, 0, sizeof(*pkt));
+    int n = capture_next(src, pkt);
+    if (n < 0)
+        snprintf(p->err, sizeof(p->err), "%s", capture_error(src));
+    return n < 0 ? -1 : n > 0;
+}
+
 int pipeline_run(struct pipeline *p, struct capture_source *src)
 {
     if (p->cfg.workers > 1)
@@ -226,16 +237,8 @@ int pipeline_run(struct pipeline *p, struct capture_source *src)
     struct progress pg;
     progress_begin(&pg, "packets", p->cfg.progress);
     int rc = 0;
-    while (!p->stop) {
-        memset(&pkt, 0, sizeof(pkt));
-        int n = capture_next(src, &pkt);
-        if (n == 0)
-            break;
-        if (n < 0) {
-            snprintf(p->err, sizeof(p->err), "%s", capture_error(src));
-            rc = -1;
-            break;
-        }
+    int n;
+    while ((n = pipeline_next(p, src, &pkt)) > 0) {
         pipeline_packet(p, &pkt);
         detect_reload_poll(); /* SIGHUP: rules built off the packet path, swapped here */
         if ((p->ctr.packets & 1023) == 0)
@@ -250,6 +253,8 @@ int pipeline_run(struct pipeline *p, struct capture_source *src)
             progress_update_now(&pg, d, t, p->ctr.packets);
         }
     }
+    if (n < 0)
+        rc = -1;
     progress_end(&pg);
     pipeline_finish(p);
     if (p->out_failed)

@@ -33,6 +33,9 @@ void pipeline_packet(struct pipeline *p, struct packet *pkt);
 void pipeline_finish(struct pipeline *p);
 void pipeline_tick(struct pipeline *p);
 void pipeline_flush_outputs(struct pipeline *p);
+/* The next packet of src into *pkt (zeroed first): 1, 0 at the end or on
+ * a stop request, -1 on a read error (sentence in p->err). */
+int pipeline_next(struct pipeline *p, struct capture_source *src, struct packet *pkt);
 
 /* workers.c: p's fields are set from the caller (cfg, outs); builds the
  * workers' chains.  p, or NULL with p freed and a sentence in err. */

@@ -183,16 +183,8 @@ static int workers_read(struct pipeline *p, struct capture_source *src)
     uint64_t n_read = 0;
     int rc = 0;
     progress_begin(&pg, "packets", p->cfg.progress);
-    while (!p->stop) {
-        memset(&pkt, 0, sizeof(pkt));
-        int n = capture_next(src, &pkt);
-        if (n == 0)
-            break;
-        if (n < 0) {
-            snprintf(p->err, sizeof(p->err), "%s", capture_error(src));
-            rc = -1;
-            break;
-        }
+    int n;
+    while ((n = pipeline_next(p, src, &pkt)) > 0) {
         n_read++;
         if (ring_put(&p->w->w[worker_of(p, &pkt)].ring, &pkt) < 0) {
             snprintf(p->err, sizeof(p->err), "out of memory queueing a packet to a worker");
@@ -210,6 +202,8 @@ static int workers_read(struct pipeline *p, struct capture_source *src)
             progress_update_now(&pg, d, t, n_read);
         }
     }
+    if (n < 0)
+        rc = -1;
     progress_end(&pg);
     return rc;
 }
