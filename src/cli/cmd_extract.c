@@ -267,8 +267,8 @@ static int extract_run(struct extract_cli *o)
         cli_error("extract: %s", err);
     }
     struct extract_counters ec;
+    extract_stop(); /* range files still open end here: count them too */
     extract_counters_get(&ec);
-    extract_stop();
     if (src)
         capture_close(src);
     fclose(o->index);
