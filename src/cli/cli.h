@@ -51,6 +51,10 @@ int cli_wants_help(int argc, char **argv);
  * there are no words.  Caller frees. */
 char *cli_join_args(int argc, char **argv, int from);
 
+/* --workers N: 0 with *n set, or -1 with the error printed (1 to
+ * PIPELINE_WORKERS_MAX). */
+int cli_workers_arg(const char *cmd, const char *arg, int *n);
+
 struct pcapstore;
 struct output;
 

@@ -165,18 +165,10 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
             break;
         }
         case 'X': o->extract = 1; break;
-        case 'W': {
-            char *end;
-            errno = 0;
-            long v = strtol(optarg, &end, 10);
-            if (errno || *end || v < 1 || v > PIPELINE_WORKERS_MAX) {
-                cli_error("analyze: --workers wants a number from 1 to %d, not '%s'",
-                          PIPELINE_WORKERS_MAX, optarg);
+        case 'W':
+            if (cli_workers_arg("analyze", optarg, &cfg->workers) < 0)
                 return VIGIL_EXIT_USAGE;
-            }
-            cfg->workers = (int)v;
             break;
-        }
         case 'Y': o->yara = optarg; o->extract = 1; break;
         case 'M': {
             char *end;

@@ -173,18 +173,10 @@ static int extract_parse(int argc, char **argv, struct extract_cli *o)
         case 'q': o->quiet = 1; break;
         case 'C': o->certs = 1; break;
         case 'Y': o->yara = optarg; break;
-        case 'W': {
-            char *end;
-            errno = 0;
-            long v = strtol(optarg, &end, 10);
-            if (errno || *end || v < 1 || v > PIPELINE_WORKERS_MAX) {
-                cli_error("extract: --workers wants a number from 1 to %d, not '%s'",
-                          PIPELINE_WORKERS_MAX, optarg);
+        case 'W':
+            if (cli_workers_arg("extract", optarg, &o->workers) < 0)
                 return VIGIL_EXIT_USAGE;
-            }
-            o->workers = (int)v;
             break;
-        }
         case 'M': {
             char *end;
             errno = 0;

@@ -4,6 +4,7 @@
  * Each subcommand is one entry in the table below and one file
  * src/cli/cmd_<name>.c.  Exit codes are in cli.h and docs/exit-codes.md.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "core/version.h"
+#include "pipeline/pipeline.h"
 
 static const struct cli_command commands[] = {
     {"read", "print packets from captures or an interface (tcpdump-like)", cmd_read},
@@ -46,6 +48,20 @@ int cli_wants_help(int argc, char **argv)
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
             return 1;
     }
+    return 0;
+}
+
+int cli_workers_arg(const char *cmd, const char *arg, int *n)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || *end || v < 1 || v > PIPELINE_WORKERS_MAX) {
+        cli_error("%s: --workers wants a number from 1 to %d, not '%s'", cmd,
+                  PIPELINE_WORKERS_MAX, arg);
+        return -1;
+    }
+    *n = (int)v;
     return 0;
 }
 
