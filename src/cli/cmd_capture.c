@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/privdrop.h"
 #include "extract/extract.h"
 #include "pipeline/pipeline.h"
 #include "store/pcapindex.h"
@@ -225,6 +226,7 @@ struct capture_run {
     unsigned long long extract_max;
     const char *yara;
     const char *iface;
+    struct privdrop drop;            /* --user/--group: who runs after the interface is open */
     int buffer_mb;
     int stats_only;
     char *bpf;
@@ -343,6 +345,9 @@ static void capture_usage(FILE *out)
             "  -j, --json              Zeek JSON logs\n"
             "      --stats             show the drop counters of the last or running capture\n"
             "  -q, --quiet             no per-file lines\n"
+            "  -u, --user USER         after opening the interface, run as USER (needs root;\n"
+            "                          the sensor's data and log directories are given to it)\n"
+            "      --group GROUP       with --user: run with this group (default: USER's)\n"
             "%s%s%s\n"
             "Drops (kernel ring, interface) are logged every minute and at exit and kept in\n"
             "DATA/sensor_data/<sensor>/capture.stats.  docs/capture.md tells more.\n",
@@ -358,13 +363,14 @@ static const struct option capture_longs[] = {
     {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
     {"extract", no_argument, 0, 'X'},         {"extract-max-size", required_argument, 0, 'M'},
     {"yara", required_argument, 0, 'Y'},      {"intel", required_argument, 0, 'I'},
+    {"user", required_argument, 0, 'u'},      {"group", required_argument, 0, 'G'},
     BEHAVE_LONGOPTS, CLI_RULES_LONGOPTS, {0, 0, 0, 0}};
 
 static int capture_parse(int argc, char **argv, struct capture_run *r)
 {
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+i:B:l:jqh", capture_longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+i:B:l:u:jqh", capture_longs, NULL)) != -1) {
         int t = cli_archive_opt(&r->ar, "capture", c, optarg);
         if (t < 0)
             return VIGIL_EXIT_USAGE;
@@ -373,6 +379,8 @@ static int capture_parse(int argc, char **argv, struct capture_run *r)
         switch (c) {
         case 'i': r->iface = optarg; break;
         case 's': r->stats_only = 1; break;
+        case 'u': r->drop.user = optarg; break;
+        case 'G': r->drop.group = optarg; break;
         case 'X': r->extract = 1; break;
         case 'Y': r->yara = optarg; r->extract = 1; break;
         case 'M': {
@@ -408,6 +416,14 @@ static int capture_parse(int argc, char **argv, struct capture_run *r)
         return VIGIL_EXIT_USAGE;
     }
     char err[1024];
+    if (r->drop.group && !r->drop.user) {
+        cli_error("capture: --group needs --user");
+        return VIGIL_EXIT_USAGE;
+    }
+    if (r->drop.user && privdrop_resolve(&r->drop, err, sizeof(err)) < 0) {
+        cli_error("capture: %s", err);
+        return VIGIL_EXIT_USAGE;
+    }
     if (r->yara && extract_yara_load(r->yara, err, sizeof(err)) < 0) {
         cli_error("capture: %s", err);
         return VIGIL_EXIT_USAGE;
@@ -457,6 +473,32 @@ static int capture_show_stats(struct capture_run *r)
     return VIGIL_EXIT_OK;
 }
 
+/* --user: hand the sensor's directory (and --log-dir) to the user, then
+ * become it.  Before the archive, the logs, the rules and any thread, so
+ * every file is made by the user and nothing after this runs as root. */
+static int capture_drop_root(struct capture_run *r)
+{
+    char err[1200], sdir[4300];
+    snprintf(sdir, sizeof(sdir), "%.4000s/sensor_data/%.255s", pcapindex_data_dir(r->ar.data),
+             r->ar.sensor);
+    const char *dirs[3] = {sdir, r->ar.log_dir, NULL};
+    if (privdrop_prepare(&r->drop, dirs, err, sizeof(err)) < 0 ||
+        privdrop_apply(&r->drop, err, sizeof(err)) < 0) {
+        cli_error("capture: %s", err);
+        return -1;
+    }
+    for (int i = 0; dirs[i]; i++)
+        if (access(dirs[i], W_OK | X_OK) < 0) {
+            cli_error("capture: as %s, %s is not writable (%s): every directory above it must "
+                      "let that user in", r->drop.name, dirs[i], strerror(errno));
+            return -1;
+        }
+    if (!r->ar.quiet)
+        fprintf(stderr, "vigil: capture: running as %s (uid %u, gid %u)\n", r->drop.name,
+                (unsigned)r->drop.uid, (unsigned)r->drop.gid);
+    return 0;
+}
+
 static int capture_run_live(struct capture_run *r)
 {
     char err[512], host[256];
@@ -470,6 +512,10 @@ static int capture_run_live(struct capture_run *r)
     r->src = capture_open_live(r->iface, &lo, err, sizeof(err));
     if (!r->src) {
         cli_error("capture: %s", err);
+        return VIGIL_EXIT_ERROR;
+    }
+    if (r->drop.user && capture_drop_root(r) < 0) {
+        capture_close(r->src);
         return VIGIL_EXIT_ERROR;
     }
     int rc = cli_archive_open(&r->ar, "capture");
