@@ -482,6 +482,11 @@ static int capture_drop_root(struct capture_run *r)
     snprintf(sdir, sizeof(sdir), "%.4000s/sensor_data/%.255s", pcapindex_data_dir(r->ar.data),
              r->ar.sensor);
     const char *dirs[3] = {sdir, r->ar.log_dir, NULL};
+    for (int i = 0; dirs[i]; i++)
+        if (pcapstore_mkdirs(dirs[i]) < 0) {
+            cli_error("capture: cannot create %s: %s", dirs[i], strerror(errno));
+            return -1;
+        }
     if (privdrop_prepare(&r->drop, dirs, err, sizeof(err)) < 0 ||
         privdrop_apply(&r->drop, err, sizeof(err)) < 0) {
         cli_error("capture: %s", err);

@@ -79,36 +79,12 @@ static int give(const char *path, const struct stat *st, int flag, struct FTW *f
     return 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-    char p[PATH_MAX];
-    if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-            return -1;
-        *s = '/';
-    }
-    if (mkdir(p, 0755) < 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
 int privdrop_prepare(const struct privdrop *pd, const char *const *dirs, char *err,
                      size_t errlen)
 {
     if (geteuid() != 0)
         return 0;
     for (const char *const *d = dirs; *d; d++) {
-        if (mkdir_p(*d) < 0) {
-            snprintf(err, errlen, "cannot create %s: %s", *d, strerror(errno));
-            return -1;
-        }
         walk_pd = pd;
         walk_errno = 0;
         int rc = nftw(*d, give, 32, FTW_PHYS | FTW_MOUNT);

@@ -26,7 +26,7 @@ struct privdrop {
  * exist.  Call it while parsing options, so a typo is a usage error. */
 int privdrop_resolve(struct privdrop *pd, char *err, size_t errlen);
 
-/* Make each directory of dirs (NULL-terminated; mkdir -p) and give it and
+/* Give each directory of dirs (NULL-terminated; they must exist) and
  * everything under it that the target user does not own to that user and
  * group (lchown, symlinks not followed, other file systems not entered).
  * Only when running as root; a no-op otherwise.  -1 with err on failure. */
