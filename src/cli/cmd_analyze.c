@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/privdrop.h"
 #include "cli/cli_intel.h"
 #include "cli/cli_rules.h"
 #include "detect/behave.h"
@@ -54,6 +55,8 @@ static void analyze_usage(FILE *out)
             "  -r, --read PCAP         capture file, directory or glob (repeatable)\n"
             "  -i, --interface IFACE   analyze live traffic from IFACE until Ctrl-C/SIGTERM\n"
             "                          (no packets are stored; `vigil capture` archives)\n"
+            "  -u, --user USER         with -i: run as USER once the interface is open (needs\n"
+            "                          root; DIR is given to USER); --group GROUP sets its group\n"
             "  -l, --log-dir DIR       where the logs go (created if missing)\n"
             "  -j, --json              Zeek's JSON lines instead of TSV\n"
             "      --sensor NAME       sensor name, part of every uid (default vigil)\n"
@@ -105,6 +108,7 @@ struct analyze_opts {
     struct cli_rules rules; /* -S/--rules, --vars, --http-body-limit, --eve-alert */
     struct cli_intel intel; /* --intel */
     struct behave_config behave;
+    struct privdrop drop; /* --user/--group with -i */
 };
 
 static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct pipeline_config *cfg)
@@ -119,6 +123,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         {"extract", no_argument, 0, 'X'},      {"extract-max-size", required_argument, 0, 'M'},
         {"yara", required_argument, 0, 'Y'},   BEHAVE_LONGOPTS, CLI_RULES_LONGOPTS,
         {"intel", required_argument, 0, 'I'},  {"workers", required_argument, 0, 'W'},
+        {"user", required_argument, 0, 'u'},   {"group", required_argument, 0, 'G'},
         {0, 0, 0, 0}};
     char err[256];
     int c;
@@ -126,7 +131,7 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
     if (!o->inputs)
         return VIGIL_EXIT_ERROR;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+r:i:l:jqhS:", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:i:l:u:jqhS:", longs, NULL)) != -1) {
         switch (c) {
         case 'r': o->inputs[o->ninputs++] = optarg; break;
         case 'i': o->iface = optarg; break;
@@ -165,6 +170,8 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
             break;
         }
         case 'X': o->extract = 1; break;
+        case 'u': o->drop.user = optarg; break;
+        case 'G': o->drop.group = optarg; break;
         case 'W':
             if (cli_workers_arg("analyze", optarg, &cfg->workers) < 0)
                 return VIGIL_EXIT_USAGE;
@@ -205,6 +212,15 @@ static int analyze_parse(int argc, char **argv, struct analyze_opts *o, struct p
         fprintf(stderr, "'vigil analyze --help' lists the options\n");
         return VIGIL_EXIT_USAGE;
     }
+    if ((o->drop.user || o->drop.group) && (!o->iface || !o->drop.user)) {
+        cli_error("analyze: %s", !o->drop.user ? "--group needs --user"
+                                               : "--user is for a live interface (-i)");
+        return VIGIL_EXIT_USAGE;
+    }
+    if (o->drop.user && privdrop_resolve(&o->drop, err, sizeof(err)) < 0) {
+        cli_error("analyze: %s", err);
+        return VIGIL_EXIT_USAGE;
+    }
     if (o->yara && extract_yara_load(o->yara, err, sizeof(err)) < 0) {
         cli_error("analyze: %s", err);
         return VIGIL_EXIT_USAGE;
@@ -228,6 +244,12 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
                  : capture_open_files(o->inputs, o->ninputs, &fo, err, sizeof(err));
     if (!src) {
         cli_error("analyze: %s", err);
+        return VIGIL_EXIT_ERROR;
+    }
+    const char *dirs[2] = {o->dir, NULL};
+    if (o->drop.user && privdrop_become(&o->drop, dirs, err, sizeof(err)) < 0) {
+        cli_error("analyze: %s", err);
+        capture_close(src);
         return VIGIL_EXIT_ERROR;
     }
     struct output *out = output_zeek_open(o->dir, o->json ? ZEEK_LOG_JSON : ZEEK_LOG_TSV, err,

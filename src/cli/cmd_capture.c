@@ -487,17 +487,10 @@ static int capture_drop_root(struct capture_run *r)
             cli_error("capture: cannot create %s: %s", dirs[i], strerror(errno));
             return -1;
         }
-    if (privdrop_prepare(&r->drop, dirs, err, sizeof(err)) < 0 ||
-        privdrop_apply(&r->drop, err, sizeof(err)) < 0) {
+    if (privdrop_become(&r->drop, dirs, err, sizeof(err)) < 0) {
         cli_error("capture: %s", err);
         return -1;
     }
-    for (int i = 0; dirs[i]; i++)
-        if (access(dirs[i], W_OK | X_OK) < 0) {
-            cli_error("capture: as %s, %s is not writable (%s): every directory above it must "
-                      "let that user in", r->drop.name, dirs[i], strerror(errno));
-            return -1;
-        }
     if (!r->ar.quiet)
         fprintf(stderr, "vigil: capture: running as %s (uid %u, gid %u)\n", r->drop.name,
                 (unsigned)r->drop.uid, (unsigned)r->drop.gid);

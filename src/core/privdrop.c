@@ -131,3 +131,16 @@ int privdrop_apply(const struct privdrop *pd, char *err, size_t errlen)
     }
     return 0;
 }
+
+int privdrop_become(const struct privdrop *pd, const char *const *dirs, char *err, size_t errlen)
+{
+    if (privdrop_prepare(pd, dirs, err, errlen) < 0 || privdrop_apply(pd, err, errlen) < 0)
+        return -1;
+    for (const char *const *d = dirs; *d; d++)
+        if (access(*d, W_OK | X_OK) < 0) {
+            snprintf(err, errlen, "as %s, %s is not writable (%s): every directory above it "
+                     "must let that user in", pd->name, *d, strerror(errno));
+            return -1;
+        }
+    return 0;
+}

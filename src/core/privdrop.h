@@ -38,4 +38,9 @@ int privdrop_prepare(const struct privdrop *pd, const char *const *dirs, char *e
  * When not root: fine if the process already is that user, else -1. */
 int privdrop_apply(const struct privdrop *pd, char *err, size_t errlen);
 
+/* prepare + apply, then check that the user can write each of dirs: the
+ * whole drop as a command does it.  -1 with err naming what failed. */
+int privdrop_become(const struct privdrop *pd, const char *const *dirs, char *err,
+                    size_t errlen);
+
 #endif

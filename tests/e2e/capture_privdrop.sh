@@ -8,7 +8,8 @@
 # its index, the logs and eve.json are written and owned by nobody,
 # including a file a root-run capture left in the sensor's directory;
 # the alerts are those `analyze -S` gives on the same trace.  Unknown
-# users and --group alone are usage errors (exit 2).
+# users and --group alone are usage errors (exit 2).  `analyze -i --user`
+# drops the same way.
 set -u
 V="${VIGIL:-build/release/vigil}"
 V="$(cd "$(dirname "$V")" && pwd)/$(basename "$V")"
@@ -23,6 +24,10 @@ id nobody >/dev/null 2>&1 || { echo "skipped: no user 'nobody' here"; exit 77; }
 NUID=$(id -u nobody); NGID=$(id -g nobody)
 netns_kill_on_exit vpid
 netns_up p 10.232.0
+wait_file() { # until FILE exists (5 s at most), then a moment for the process to settle
+  for _ in $(seq 1 50); do [ -f "$1" ] && break; sleep 0.1; done
+  sleep 0.3
+}
 
 chmod 755 "$T"
 mkdir -p "$T/d/sensor_data/priv/dailylogs/2000-01-01"
@@ -33,11 +38,7 @@ chmod 644 "$T/p.rules"
 ip netns exec "$NB" "$V" capture -i "$IB" --data "$T/d" --sensor priv -B 16 --user nobody \
   --log-dir "$T/logs" --rules "$T/p.rules" 2>"$T/cap.err" &
 vpid=$!
-for _ in $(seq 1 50); do
-  [ -f "$T/d/sensor_data/priv/capture.stats" ] && break
-  sleep 0.1
-done
-sleep 0.3
+wait_file "$T/d/sensor_data/priv/capture.stats"
 st=$(cat "/proc/$vpid/status" 2>/dev/null)
 uids=$(echo "$st" | awk '/^Uid:/ {print $2, $3, $4, $5}')
 gids=$(echo "$st" | awk '/^Gid:/ {print $2, $3, $4, $5}')
@@ -71,6 +72,21 @@ want=$(grep -c '"signature_id":9100002' "$T/ref/eve.json")
 got=$(grep -c '"signature_id":9100002' "$T/logs/eve.json" 2>/dev/null)
 check "--rules after the drop: the alerts analyze -S gives ($got of $want)" \
   "[ '$want' -gt 0 ] && [ '$got' = '$want' ]"
+
+# analyze -i --user: the same drop for a live analysis without an archive
+ip netns exec "$NB" "$V" analyze -i "$IB" -l "$T/alogs" -q --user nobody 2>"$T/an.err" &
+vpid=$!
+wait_file "$T/alogs/conn.log"
+auids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$vpid/status" 2>/dev/null)
+ip netns exec "$NA" tcpreplay -i "$IA" --mbps 50 "$C/http/arkime-http-basicauth.pcap" >/dev/null 2>&1
+sleep 1
+kill -INT "$vpid"; wait "$vpid"; rc=$?; vpid=
+check "analyze -i --user nobody: every uid nobody's ($auids), exit 0 (rc $rc)" \
+  "[ '$auids' = '$NUID $NUID $NUID $NUID' ] && [ $rc -eq 0 ]"
+check "analyze -i --user: http.log written, owned by nobody" \
+  "grep -q 'xxxx.js' '$T/alogs/http.log' && [ \"\$(stat -c %u '$T/alogs/http.log')\" = $NUID ]"
+"$V" analyze -r "$C/http/arkime-http-basicauth.pcap" -l "$T/x" --user nobody 2>"$T/e0"; rc=$?
+check "analyze --user without -i: exit 2" "[ $rc -eq 2 ] && grep -q 'live interface' '$T/e0'"
 
 "$V" capture -i "$IA" --data "$T/d2" --user no-such-user-vigil >/dev/null 2>"$T/e1"; rc=$?
 check "unknown user: exit 2 naming it" "[ $rc -eq 2 ] && grep -q \"no user 'no-such-user-vigil'\" '$T/e1'"
