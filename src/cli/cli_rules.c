@@ -95,6 +95,33 @@ static void rules_alert(void *ctx, const struct record_hdr *rec)
     pipeline_output_unlock();
 }
 
+/* Rules with file keywords and no extraction running: follow and hash
+ * the files for them (no files.log, nothing stored). */
+static int rules_files_start(struct cli_rules *cr, char *err, size_t errlen)
+{
+    if (!detect_file_wanted() || extract_started())
+        return 0;
+    struct extract_config xc;
+    extract_config_default(&xc);
+    xc.files_log = false; /* hash only: no files.log, no fuids in the logs */
+    if (extract_start(&xc, err, errlen) < 0)
+        return -1;
+    cr->files = 1;
+    return 1;
+}
+
+/* A SIGHUP reload installed new rules: the first file rules start file
+ * tracking from here on (files already under way are not followed). */
+static void rules_installed(void *ctx)
+{
+    char err[600];
+    int rc = rules_files_start(ctx, err, sizeof(err));
+    if (rc < 0)
+        fprintf(stderr, "rules reload: the file rules get no files: %s\n", err);
+    else if (rc > 0)
+        fprintf(stderr, "rules reload: file rules: following and hashing files from now on\n");
+}
+
 int cli_rules_start(struct cli_rules *cr, const char *cmd, const char *dir, struct output *logs)
 {
     char err[600];
@@ -113,20 +140,15 @@ int cli_rules_start(struct cli_rules *cr, const char *cmd, const char *dir, stru
         cr->eve = NULL;
         return VIGIL_EXIT_ERROR;
     }
-    if (detect_file_wanted() && !extract_started()) {
-        struct extract_config xc;
-        extract_config_default(&xc);
-        xc.files_log = false; /* hash only: no files.log, no fuids in the logs */
-        if (extract_start(&xc, err, sizeof(err)) < 0) {
-            cli_error("%s: %s", cmd, err);
-            detect_reload_stop(cr->reload);
-            cr->reload = NULL;
-            output_close(cr->eve);
-            cr->eve = NULL;
-            return VIGIL_EXIT_ERROR;
-        }
-        cr->files = 1;
+    if (rules_files_start(cr, err, sizeof(err)) < 0) {
+        cli_error("%s: %s", cmd, err);
+        detect_reload_stop(cr->reload);
+        cr->reload = NULL;
+        output_close(cr->eve);
+        cr->eve = NULL;
+        return VIGIL_EXIT_ERROR;
     }
+    detect_reload_on_install(cr->reload, rules_installed, cr);
     struct sigaction sa = {0};
     sa.sa_handler = rules_on_hup;
     sa.sa_flags = SA_RESTART;

@@ -213,6 +213,10 @@ void detect_reload_poll(void);
 /* The installed engine; CPU seconds its rules took to load and to build. */
 struct detect_engine *detect_reload_engine(const struct detect_reload *r);
 void detect_reload_times(const struct detect_reload *r, double *load_s, double *build_s);
+/* fn(ctx) on the packet thread each time a reload's engine has been
+ * installed (before the "rules reloaded" line): what the new rules need
+ * that the old ones did not, e.g. file tracking, starts there. */
+void detect_reload_on_install(struct detect_reload *r, void (*fn)(void *ctx), void *ctx);
 /* A reload is requested or being built. */
 int detect_reload_busy(void);
 /* Wait for a running builder, uninstall and free everything. */

@@ -48,6 +48,8 @@ struct detect_reload {
     volatile int done; /* set by the builder (read with __atomic) */
     struct det_reload_build *b;
     double load_s, build_s; /* of the installed rules */
+    void (*on_install)(void *ctx); /* after a reload's engine is installed */
+    void *on_install_ctx;
 };
 
 static struct detect_reload *active;
@@ -138,6 +140,8 @@ static void reload_finish(struct detect_reload *r)
     r->rs = &b->rs;
     r->eng = b->eng;
     r->load_s = b->load_s, r->build_s = b->build_s;
+    if (r->on_install)
+        r->on_install(r->on_install_ctx);
     if (r->log) {
         fprintf(r->log, "rules reloaded: %zu loaded, %zu rejected (%llu evaluated, %llu skipped)\n",
                 b->rs.n, b->rs.rejected, (unsigned long long)c.rules,
@@ -175,6 +179,12 @@ void detect_reload_poll(void)
         return;
     }
     r->running = 1;
+}
+
+void detect_reload_on_install(struct detect_reload *r, void (*fn)(void *ctx), void *ctx)
+{
+    r->on_install = fn;
+    r->on_install_ctx = ctx;
 }
 
 struct detect_engine *detect_reload_engine(const struct detect_reload *r)

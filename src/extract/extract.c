@@ -75,6 +75,8 @@ struct extract_file {
     int64_t ts;
     char *filename;
     size_t filename_len;
+    char *rule_name;            /* file.name for the rules when filename is unset */
+    size_t rule_name_len;
     const char *mime;           /* set by the protocol, or sniffed */
     bool mime_fixed;
     bool mime_sniffed;          /* mime is the sniff of the final bof buffer */
@@ -422,6 +424,7 @@ static void extract_file_free(struct extract_file *f)
     }
     extract_store_free(&f->st);
     free(f->filename);
+    free(f->rule_name);
     free(f->dbuf);
     free(f);
 }
@@ -517,10 +520,8 @@ bool extract_file_attached(const struct extract_file *f)
     return f && f->ctx;
 }
 
-void extract_file_set_filename(struct extract_file *f, const char *name, size_t len)
+static void name_set(char **dst, size_t *dlen, const char *name, size_t len)
 {
-    if (!f || !name)
-        return;
     if (len > EXTRACT_NAME_MAX)
         len = EXTRACT_NAME_MAX;
     char *p = malloc(len + 1);
@@ -528,9 +529,21 @@ void extract_file_set_filename(struct extract_file *f, const char *name, size_t 
         return;
     memcpy(p, name, len);
     p[len] = '\0';
-    free(f->filename);
-    f->filename = p;
-    f->filename_len = len;
+    free(*dst);
+    *dst = p;
+    *dlen = len;
+}
+
+void extract_file_set_filename(struct extract_file *f, const char *name, size_t len)
+{
+    if (f && name)
+        name_set(&f->filename, &f->filename_len, name, len);
+}
+
+void extract_file_set_rule_name(struct extract_file *f, const char *name, size_t len)
+{
+    if (f && name && f->det)
+        name_set(&f->rule_name, &f->rule_name_len, name, len);
 }
 
 void extract_file_set_total(struct extract_file *f, uint64_t total)
@@ -612,7 +625,8 @@ static void extract_det_file(struct extract_file *f, const struct extract_digest
         /* to_server: the parser's client sent it (is_orig is conn.log's role) */
         .conn = c, .source = f->source, .to_server = f->is_orig != (c->reversed != 0),
         .data = f->dbuf, .data_len = (uint32_t)f->dlen, .head = f->sniff,
-        .head_len = (uint32_t)f->sniff_len, .name = f->filename, .name_len = f->filename_len,
+        .head_len = (uint32_t)f->sniff_len, .name = f->filename ? f->filename : f->rule_name,
+        .name_len = f->filename ? f->filename_len : f->rule_name_len,
         .md5 = d->ok ? d->md5 : NULL, .sha1 = d->ok ? d->sha1 : NULL,
         .sha256 = d->ok ? d->sha256 : NULL, .size = f->seen, .gaps = f->missing != 0,
     };

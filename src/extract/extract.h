@@ -115,6 +115,10 @@ struct extract_file;
 struct extract_file *extract_file_open(struct proto_ctx *ctx, const char *source, bool is_orig,
                                        uint64_t depth, int64_t ts);
 void extract_file_set_filename(struct extract_file *f, const char *name, size_t len);
+/* The name the signature engine's file.name/filename/fileext see when the
+ * file has no filename of its own (Suricata: an HTTP file is named by its
+ * request's URI path); not logged.  Kept only when file rules are loaded. */
+void extract_file_set_rule_name(struct extract_file *f, const char *name, size_t len);
 void extract_file_set_total(struct extract_file *f, uint64_t total);
 /* A type the protocol knows (certificates): no sniffing. */
 void extract_file_set_mime(struct extract_file *f, const char *mime);

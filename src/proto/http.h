@@ -51,7 +51,7 @@ struct http_entity {
     /* Byte ranges (Zeek's get_file_handle for range requests): */
     bool range_request;         /* responses: the request carried a Range header */
     struct rstr content_range;  /* a 206 reply's Content-Range value, may be empty */
-    struct rstr host, uri;      /* responses: the request's Host and URI, may be empty */
+    struct rstr host, uri;      /* the request's Host and URI (a request body's own), may be empty */
 };
 
 struct http_body_ops {

@@ -94,9 +94,9 @@ void http_body_begin(struct http_state *s, struct http_msg *m, int64_t ts)
             .status_code = m->dir == PROTO_RESP ? s->reply_code : 0,
             .encoded = m->enc != HTTP_ENC_IDENTITY,
         };
-        struct http_txn *t = m->dir == PROTO_RESP ? http_body_txn(s, m->dir) : NULL;
+        struct http_txn *t = http_body_txn(s, m->dir); /* a request's own, a response's */
         if (t) {
-            e.range_request = t->range_request;
+            e.range_request = m->dir == PROTO_RESP && t->range_request;
             e.host = (struct rstr){t->host.p, t->host.len};
             e.uri = (struct rstr){t->uri.p, t->uri.len};
         }
