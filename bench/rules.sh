@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # bench/rules.sh - the alert engine's cost (issue 7): `vigil analyze -r W -l DIR`
 # without rules and with every loadable Emerging Threats Open rule, on the
-# benchmark workload.
+# benchmark workload.  With rules it runs twice: with a cold rules cache (an
+# empty --rules-cache directory: every Vectorscan database is compiled, and
+# stored) and then with a warm one (the same directory: every database is
+# read back; docs/alerts.md "Rules cache").
 #
-# Runs the two RUNS times each, interleaved (none, rules, none, rules, ...)
-# so that background load hits both alike; keeps each one's best run (least
+# Runs the three RUNS times each, interleaved (none, cold, warm, none, ...)
+# so that background load hits them alike; keeps each one's best run (least
 # user+sys CPU seconds) and its largest peak RSS.  Prints a Markdown table -
 # CPU s, wall s, peak RSS, Gbit/s per core (workload bytes * 8 / CPU s), the
 # with/without ratio, the rules' load and engine build CPU time and the alert
 # count (from the "detect:" line) - next to Suricata's reference figures, and
 # writes it to bench/results/rules-<date>.md.  bench/README.md explains it.
+# The cold and warm runs' eve.json must be the same (checked: exit 1).
 #
 # Environment:
 #   WORKLOAD=FILE  capture (default bench/workload.pcap, else ../main's)
@@ -60,37 +64,48 @@ BYTES=$(stat -c %s "$WORKLOAD")
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -n $(git status --porcelain --untracked-files=no src 2>/dev/null) ]] && COMMIT+=" + uncommitted changes in src/"
 
-# one KIND run: none | rules.  Appends "cpu wall rss_kb" to $TMP/KIND.
+# one KIND run: none | cold | warm (rules, cold or warm cache).  Appends
+# "cpu wall rss_kb" to $TMP/KIND.
 run_one() {
     local kind=$1 out=$TMP/out-$1 args=()
-    [[ $kind == rules ]] && args=(-S "$RULES")
+    [[ $kind == cold ]] && rm -rf "$TMP/hscache"
+    [[ $kind != none ]] && args=(-S "$RULES" --rules-cache "$TMP/hscache")
     rm -rf "$out"
     /usr/bin/time -f '%U %S %M %e' -o "$TMP/time" "$VIGIL" analyze -q -r "$WORKLOAD" -l "$out" \
         "${args[@]}" 2>"$TMP/err-$kind" || { tail -5 "$TMP/err-$kind" >&2; die "vigil analyze ($kind) failed"; }
     read -r u s m e <"$TMP/time"
     echo "$(echo "$u + $s" | bc) $e $m" >>"$TMP/$kind"
-    if [[ $kind == rules ]]; then
-        grep '^detect:' "$TMP/err-rules" >"$TMP/detect" || die "no detect: line"
+    if [[ $kind != none ]]; then
+        grep '^detect:' "$TMP/err-$kind" >"$TMP/detect-$kind" || die "no detect: line"
         grep -c . "$out/eve.json" >"$TMP/eve" 2>/dev/null || echo 0 >"$TMP/eve"
+    fi
+    if [[ $kind == warm ]]; then
+        cmp -s "$TMP/out-cold/eve.json" "$TMP/out-warm/eve.json" ||
+            die "eve.json differs between the cold and the warm rules cache"
     fi
     say "$kind: $(tail -1 "$TMP/$kind") (cpu s, wall s, rss KB)"
 }
 
 for ((i = 1; i <= RUNS; i++)); do
     run_one none
-    run_one rules
+    run_one cold
+    run_one warm
 done
 
 best() { sort -n "$TMP/$1" | head -1; }        # least CPU
 maxrss() { sort -k3 -n "$TMP/$1" | tail -1 | cut -d' ' -f3; }
 read -r NONE_CPU NONE_WALL _ <<<"$(best none)"
-read -r RULES_CPU RULES_WALL _ <<<"$(best rules)"
+read -r RULES_CPU RULES_WALL _ <<<"$(best cold)"
+read -r WARM_CPU WARM_WALL _ <<<"$(best warm)"
 NONE_RSS=$(( $(maxrss none) / 1024 ))
-RULES_RSS=$(( $(maxrss rules) / 1024 ))
-D=$(cat "$TMP/detect")
+RULES_RSS=$(( $(maxrss cold) / 1024 ))
+WARM_RSS=$(( $(maxrss warm) / 1024 ))
+D=$(cat "$TMP/detect-cold")
 EVAL=$(sed -E 's/^detect: ([0-9]+) rules evaluated \(([0-9]+) with.*/\1 \2/' <<<"$D")
 SKIP=$(sed -E 's/.*, ([0-9]+) skipped;.*/\1/' <<<"$D")
 LOAD=$(sed -E 's/.*load ([0-9.]+) s, build ([0-9.]+) s CPU.*/\1 \2/' <<<"$D")
+WLOAD=$(sed -E 's/.*load ([0-9.]+) s, build ([0-9.]+) s CPU.*/\1 \2/' <"$TMP/detect-warm")
+CACHED=$(sed -E 's/.* CPU \(([^)]*)\);.*/\1/' <"$TMP/detect-warm")
 ALERTS=$(sed -E 's/.* ([0-9]+) alerts, .*/\1/' <<<"$D")
 EVALS=$(sed -E 's/.* ([0-9]+) rule evaluations.*/\1/' <<<"$D")
 gbps() { printf '%.2f' "$(echo "scale=4; $BYTES * 8 / $1 / 1000000000" | bc)"; }
@@ -104,14 +119,16 @@ ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
     echo "| run | CPU s (user+sys) | wall s | peak RSS | Gbit/s per core |"
     echo "|---|---:|---:|---:|---:|"
     echo "| vigil analyze, no rules | $NONE_CPU | $NONE_WALL | $NONE_RSS MB | $(gbps "$NONE_CPU") |"
-    echo "| vigil analyze -S et-open | $RULES_CPU | $RULES_WALL | $RULES_RSS MB | $(gbps "$RULES_CPU") |"
+    echo "| vigil analyze -S et-open, cold rules cache (compiled) | $RULES_CPU | $RULES_WALL | $RULES_RSS MB | $(gbps "$RULES_CPU") |"
+    echo "| vigil analyze -S et-open, warm rules cache | $WARM_CPU | $WARM_WALL | $WARM_RSS MB | $(gbps "$WARM_CPU") |"
     echo "| Suricata 4.1.10, no rules (reference) | $SURI_NONE_CPU | | 164 MB | $(gbps $SURI_NONE_CPU) |"
     echo "| Suricata 4.1.10, 5,398 ET rules (reference) | $SURI_RULES_CPU | | $SURI_RULES_RSS_MB MB | $(gbps $SURI_RULES_CPU) |"
     echo
-    echo "- ratio without/with rules (CPU): vigil $(ratio "$NONE_CPU" "$RULES_CPU") (target >= 0.5), Suricata $(ratio $SURI_NONE_CPU $SURI_RULES_CPU)"
-    echo "- throughput with rules, vigil / Suricata: $(ratio $SURI_RULES_CPU "$RULES_CPU")x (target >= 5x)"
+    echo "- ratio without/with rules (CPU): vigil $(ratio "$NONE_CPU" "$RULES_CPU") cold, $(ratio "$NONE_CPU" "$WARM_CPU") warm (target >= 0.5), Suricata $(ratio $SURI_NONE_CPU $SURI_RULES_CPU)"
+    echo "- throughput with rules, vigil / Suricata: $(ratio $SURI_RULES_CPU "$RULES_CPU")x cold, $(ratio $SURI_RULES_CPU "$WARM_CPU")x warm (target >= 5x)"
     read -r ev pf <<<"$EVAL"
     read -r ld bd <<<"$LOAD"
-    echo "- rules: $ev evaluated ($pf with a fast pattern in Vectorscan), $SKIP skipped; load $ld s + engine build $bd s CPU (part of the CPU above)"
+    read -r wld wbd <<<"$WLOAD"
+    echo "- rules: $ev evaluated ($pf with a fast pattern in Vectorscan), $SKIP skipped; load $ld s + engine build $bd s CPU with a cold cache, $wld s + $wbd s warm ($CACHED) (part of the CPU above)"
     echo "- $ALERTS alerts ($(cat "$TMP/eve") eve.json lines), $EVALS rule evaluations"
 } | tee "$RESULTS/rules-$(date -u +%Y-%m-%d-%H%M).md"

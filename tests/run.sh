@@ -11,7 +11,8 @@
 #   compat   tests/compat/*.{sh,py}   corpus comparisons against the peers' outputs
 # A script suite prints "ok - what" / "not ok - what" lines (each counts) and
 # exits 0, 1 (failed) or 77 (skipped: a peer tool or corpus is missing).
-# Everything a test writes goes under a fresh temporary directory.
+# Everything a test writes goes under a fresh temporary directory (the rules
+# cache too: XDG_CACHE_HOME points there).
 set -u
 cd "$(dirname "$0")/.."
 builds=()
@@ -31,6 +32,11 @@ pass=0; fail=0; skip=0
 failed_names=()
 tmproot=$(mktemp -d "${TMPDIR:-/tmp}/vigil-tests.XXXXXX")
 trap 'rm -rf "$tmproot"' EXIT
+# vigil's rules cache (compiled Vectorscan databases, docs/alerts.md) goes
+# to the default $XDG_CACHE_HOME/vigil/hs: here, not the user's home; the
+# suites share it, so the first run with a rules set fills it and later ones
+# read it.
+export XDG_CACHE_HOME="$tmproot/cache"
 
 count_output() { # $1 = label, $2 = output file, $3 = exit code
   local label="$1" out="$2" rc="$3" p f

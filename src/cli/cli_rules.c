@@ -14,6 +14,7 @@
 #include "detect/alert_payload.h"
 #include "detect/detect_http.h"
 #include "detect/engine.h"
+#include "detect/hs_cache.h"
 #include "extract/extract.h"
 #include "pipeline/pipeline.h"
 #include "store/eve.h"
@@ -22,6 +23,10 @@
     "                          to eve.json, fast.log and alert.log with the logs\n"       \
     "                          (docs/alerts.md)\n"                                        \
     "      --vars FILE         rule variables (NAME: value lines; $HOME_NET, ...)\n"          \
+    "      --rules-cache DIR|off  where compiled Vectorscan databases are kept and\n"     \
+    "                          reused by later runs and reloads with the same rules\n"  \
+    "                          (default $XDG_CACHE_HOME/vigil/hs, else\n"              \
+    "                          ~/.cache/vigil/hs; off: compile every time)\n"          \
     "                          SIGHUP reloads the rules files: parsed and compiled in\n"    \
     "                          the background, swapped between packets, flows kept\n"       \
     "      --http-body-limit BYTES  decoded HTTP body bytes the rules inspect, per\n"       \
@@ -75,6 +80,13 @@ int cli_rules_opt(struct cli_rules *cr, const char *cmd, int c, const char *arg)
         return 1;
     }
     case 4: cr->midstream_reverse = 1; return 1;
+    case 5:
+        if (!*arg) {
+            cli_error("%s: --rules-cache wants a directory or 'off'", cmd);
+            return -1;
+        }
+        cr->cache = arg;
+        return 1;
     default: return 0;
     }
 }
@@ -122,6 +134,18 @@ static void rules_installed(void *ctx)
         fprintf(stderr, "rules reload: file rules: following and hashing files from now on\n");
 }
 
+/* The Vectorscan database cache: --rules-cache DIR, off, or the default. */
+static void rules_cache_setup(const struct cli_rules *cr)
+{
+    char def[4096];
+    const char *dir = cr->cache;
+    if (dir && strcmp(dir, "off") == 0)
+        dir = NULL;
+    else if (!dir)
+        dir = hs_cache_default_dir(def, sizeof(def)) == 0 ? def : NULL;
+    hs_cache_configure(dir, stderr);
+}
+
 int cli_rules_start(struct cli_rules *cr, const char *cmd, const char *dir, struct output *logs)
 {
     char err[600];
@@ -132,6 +156,7 @@ int cli_rules_start(struct cli_rules *cr, const char *cmd, const char *dir, stru
         return VIGIL_EXIT_ERROR;
     }
     cr->logs = logs;
+    rules_cache_setup(cr);
     cr->reload = detect_reload_start(cr->paths, cr->n, cr->vars, rules_alert, cr, stderr, err,
                                      sizeof(err));
     if (!cr->reload) {
@@ -162,14 +187,25 @@ static void rules_report(const struct cli_rules *cr)
 {
     struct detect_counters c;
     double load_s, build_s; /* CPU seconds of the last (re)load: parsing, building */
+    unsigned cached, dbs, bad;
+    char cache[96];
     detect_engine_counters(detect_reload_engine(cr->reload), &c);
     detect_reload_times(cr->reload, &load_s, &build_s);
+    detect_reload_cache(cr->reload, &cached, &dbs, &bad);
+    if (!hs_cache_dir())
+        snprintf(cache, sizeof(cache), "%u databases, rules cache off", dbs);
+    else if (bad)
+        snprintf(cache, sizeof(cache), "%u of %u databases from cache, %u bad cache files",
+                 cached, dbs, bad);
+    else
+        snprintf(cache, sizeof(cache), "%u of %u databases from cache", cached, dbs);
     fprintf(stderr,
             "detect: %llu rules evaluated (%llu with a fast pattern), %llu skipped; "
-            "load %.2f s, build %.2f s CPU; %llu packets, %llu transactions inspected, "
+            "load %.2f s, build %.2f s CPU (%s); "
+            "%llu packets, %llu transactions inspected, "
             "%llu rule evaluations, %llu alerts, %llu suppressed\n",
             (unsigned long long)c.rules, (unsigned long long)c.prefilter_rules,
-            (unsigned long long)c.rules_skipped, load_s, build_s,
+            (unsigned long long)c.rules_skipped, load_s, build_s, cache,
             (unsigned long long)c.packets, (unsigned long long)c.records,
             (unsigned long long)c.candidates, (unsigned long long)c.alerts,
             (unsigned long long)c.suppressed);

@@ -1,7 +1,7 @@
 /*
  * cli_rules.h - the signature options shared by the commands that analyse
  * traffic (analyze, capture, ingest): --rules (-S for analyze), --vars,
- * --http-body-limit, --eve-alert and --midstream-reverse (Suricata's
+ * --http-body-limit, --eve-alert, --rules-cache and --midstream-reverse (Suricata's
  * stream.midstream: it changes what the parsers see too, so it is a
  * pipeline setting the command copies over).  Loading and compiling the rules
  * (src/detect, through the reload controller so SIGHUP reloads them),
@@ -23,7 +23,8 @@
     {"vars", required_argument, 0, CLI_RULES_OPT_BASE + 1},                      \
     {"http-body-limit", required_argument, 0, CLI_RULES_OPT_BASE + 2},           \
     {"eve-alert", required_argument, 0, CLI_RULES_OPT_BASE + 3},                 \
-    {"midstream-reverse", no_argument, 0, CLI_RULES_OPT_BASE + 4}
+    {"midstream-reverse", no_argument, 0, CLI_RULES_OPT_BASE + 4},               \
+    {"rules-cache", required_argument, 0, CLI_RULES_OPT_BASE + 5}
 
 /* The --help lines of these options ("-S, " shown by analyze only). */
 extern const char cli_rules_usage[];
@@ -35,6 +36,7 @@ struct cli_rules {
     const char *paths[CLI_RULES_MAX];
     int n;
     const char *vars;
+    const char *cache;      /* --rules-cache DIR or "off"; NULL: the default dir */
     struct detect_reload *reload;
     struct output *eve;     /* DIR/eve.json + fast.log, opened by cli_rules_start */
     struct output *logs;    /* alert.log goes with the Zeek logs */

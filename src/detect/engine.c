@@ -29,6 +29,7 @@
 
 #include "core/hash.h"
 #include "detect/engine_int.h"
+#include "detect/hs_cache.h"
 #include "detect/rule_pkt.h"
 #include "flow/flow.h"
 #include "proto/proto.h"
@@ -436,8 +437,8 @@ static int group_compile_one(hs_database_t **db, const struct fp_list *l, unsign
         if ((ex[i] = fp_render(l, i)) == NULL)
             goto oom;
     hs_compile_error_t *ce = NULL;
-    if (hs_compile_multi((const char *const *)ex, l->flags, l->ids, l->n, HS_MODE_BLOCK, NULL, db,
-                         &ce) != HS_SUCCESS) {
+    if (det_hs_compile_multi((const char *const *)ex, l->flags, l->ids, l->n, HS_MODE_BLOCK, db,
+                             &ce) != HS_SUCCESS) {
         snprintf(err, errlen, "Vectorscan could not compile the %s patterns: %s (pattern %d)",
                  rule_buffer_name(b), ce ? ce->message : "unknown error", ce ? ce->expression : -1);
         hs_free_compile_error(ce);

@@ -217,6 +217,10 @@ void detect_reload_times(const struct detect_reload *r, double *load_s, double *
  * installed (before the "rules reloaded" line): what the new rules need
  * that the old ones did not, e.g. file tracking, starts there. */
 void detect_reload_on_install(struct detect_reload *r, void (*fn)(void *ctx), void *ctx);
+/* The last (re)load's Vectorscan databases: how many were read from the
+ * rules cache (hs_cache.h) of how many, and cache files ignored as bad. */
+void detect_reload_cache(const struct detect_reload *r, unsigned *loaded, unsigned *dbs,
+                         unsigned *bad);
 /* A reload is requested or being built. */
 int detect_reload_busy(void);
 /* Wait for a running builder, uninstall and free everything. */

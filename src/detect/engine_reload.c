@@ -25,12 +25,14 @@
 #include <time.h>
 
 #include "detect/engine.h"
+#include "detect/hs_cache.h"
 
 struct det_reload_build {
     struct ruleset rs;
     struct detect_engine *eng;
     int ok;
     double load_s, build_s; /* CPU seconds of the building thread */
+    struct hs_cache_stats hc; /* its Vectorscan databases (hs_cache.c) */
     char err[600];
 };
 
@@ -50,6 +52,7 @@ struct detect_reload {
     double load_s, build_s; /* of the installed rules */
     void (*on_install)(void *ctx); /* after a reload's engine is installed */
     void *on_install_ctx;
+    struct hs_cache_stats hc;
 };
 
 static struct detect_reload *active;
@@ -68,9 +71,11 @@ static int build(struct detect_reload *r, struct det_reload_build *b, FILE *repo
     if (detect_load_rules(&b->rs, r->paths, r->n, r->vars, report, b->err, sizeof(b->err)) < 0)
         return -1;
     double t1 = cpu_now();
+    hs_cache_stats_take(&b->hc); /* this thread's counts from here */
     b->eng = detect_engine_new(&b->rs, r->emit, r->emit_ctx, report, b->err, sizeof(b->err));
     b->load_s = t1 - t0;
     b->build_s = cpu_now() - t1;
+    hs_cache_stats_take(&b->hc);
     return b->eng ? 0 : -1;
 }
 
@@ -97,7 +102,7 @@ struct detect_reload *detect_reload_start(const char *const *paths, int n, const
     }
     r->rs = &b->rs; /* b's first member: freed through it */
     r->eng = b->eng;
-    r->load_s = b->load_s, r->build_s = b->build_s;
+    r->load_s = b->load_s, r->build_s = b->build_s, r->hc = b->hc;
     detect_engine_install(r->eng);
     active = r;
     return r;
@@ -139,7 +144,7 @@ static void reload_finish(struct detect_reload *r)
     free(r->rs);
     r->rs = &b->rs;
     r->eng = b->eng;
-    r->load_s = b->load_s, r->build_s = b->build_s;
+    r->load_s = b->load_s, r->build_s = b->build_s, r->hc = b->hc;
     if (r->on_install)
         r->on_install(r->on_install_ctx);
     if (r->log) {
@@ -196,6 +201,14 @@ void detect_reload_times(const struct detect_reload *r, double *load_s, double *
 {
     *load_s = r->load_s;
     *build_s = r->build_s;
+}
+
+void detect_reload_cache(const struct detect_reload *r, unsigned *loaded, unsigned *dbs,
+                         unsigned *bad)
+{
+    *loaded = r->hc.loaded;
+    *dbs = r->hc.dbs;
+    *bad = r->hc.bad;
 }
 
 int detect_reload_busy(void)

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "detect/engine_int.h"
+#include "detect/hs_cache.h"
 #include "proto/proto.h"
 
 struct det_sdir {
@@ -173,7 +174,7 @@ int det_stream_build(struct detect_engine *e, char *err, size_t errlen)
     rc = 0;
     if (n) {
         hs_compile_error_t *ce = NULL;
-        if (hs_compile_lit_multi(pat, flags, ids, len, n, HS_MODE_BLOCK, NULL, &e->sdb, &ce) !=
+        if (det_hs_compile_lit_multi(pat, flags, ids, len, n, HS_MODE_BLOCK, &e->sdb, &ce) !=
             HS_SUCCESS) {
             snprintf(err, errlen, "Vectorscan could not compile the stream patterns: %s",
                      ce ? ce->message : "unknown error");

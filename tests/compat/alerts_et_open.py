@@ -35,7 +35,7 @@ TRACES = [  # (trace, application protocols it carries)
 ]
 DETECT = re.compile(
     r"^detect: (\d+) rules evaluated \((\d+) with a fast pattern\), (\d+) skipped; "
-    r"load ([\d.]+) s, build ([\d.]+) s CPU; (\d+) packets, (\d+) transactions inspected, "
+    r"load ([\d.]+) s, build ([\d.]+) s CPU \([^)]*\); (\d+) packets, (\d+) transactions inspected, "
     r"(\d+) rule evaluations, (\d+) alerts, (\d+) suppressed$", re.M)
 LOADED = re.compile(r"^rules: (\d+) loaded, (\d+) rejected, (\d+) disabled$", re.M)
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d{4}$")
