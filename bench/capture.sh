@@ -14,7 +14,8 @@
 #   RATES="..."     tcpreplay rates: "top" (--topspeed) or Mbps numbers
 #                   (default "top 100 500 1000 2000")
 #   TOOLS="..."     subset of "vigil tcpdump netsniff" (default all three)
-#   VIGIL=PATH      vigil binary (default build/h-bench2/vigil, else ./vigil)
+#   VIGIL=PATH      vigil binary (default: build/release/vigil, built first
+#                   with `make BUILD=release`; B=DIR for another build directory)
 #   VIGIL_B=MiB     vigil capture -B (default: vigil's own, 64 MiB)
 #   TMPDIR_BASE=D   where the captured files go (default bench/.tmp-capture)
 # Writes the table to stdout and bench/results/capture-<stamp>.md.
@@ -25,10 +26,7 @@ ROOT=$PWD
 WORKLOAD=${WORKLOAD:-bench/workload-small.pcap}
 RATES=${RATES:-top 100 500 1000 2000}
 TOOLS=${TOOLS:-vigil tcpdump netsniff}
-VIGIL=${VIGIL:-}
-[[ -z $VIGIL && -x build/h-bench2/vigil ]] && VIGIL=build/h-bench2/vigil
-[[ -z $VIGIL ]] && VIGIL=./vigil
-VIGIL=$(realpath "$VIGIL")
+B=${B:-build/release}
 T=${TMPDIR_BASE:-$ROOT/bench/.tmp-capture}
 say() { printf '[capture %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
@@ -39,6 +37,14 @@ done
 mkdir -p bench/results
 exec 9>bench/results/.lock
 flock -n 9 || { say "another benchmark holds bench/results/.lock"; exit 2; }
+if [[ -z ${VIGIL:-} ]]; then   # this checkout's binary unless VIGIL names one
+    mlog=$(mktemp)
+    make -s -j2 BUILD=release B="$B" "$B/vigil" >"$mlog" 2>&1 ||
+        { tail -20 "$mlog" >&2; rm -f "$mlog"; say "build failed"; exit 1; }
+    rm -f "$mlog"
+    VIGIL=$B/vigil
+fi
+VIGIL=$(realpath "$VIGIL")
 
 NA=vgb-tx-$$ NB=vgb-rx-$$ IA=vgbtx$$ IB=vgbrx$$
 IA=${IA:0:15} IB=${IB:0:15}

@@ -11,27 +11,39 @@
 # SHA-256), typed with libmagic and stored once by SHA-256 - so the
 # comparison is "the time to get the files out", as issue 6 asks.
 #
-# Environment: WORKLOAD=FILE (default bench/workload.pcap), RUNS=1,
-#   VIGIL=PATH (default build/h-bench2/vigil, else ./vigil),
+# Environment: WORKLOAD=FILE (default bench/workload.pcap, else ../main's),
+#   RUNS=1, VIGIL=PATH (default: build/release/vigil, built first with
+#   `make BUILD=release`), B=DIR (that build directory),
 #   OUT=DIR (scratch, default bench/.tmp-extract), TOOLS="vigil tcpflow tshark".
 # Writes the table to stdout and bench/results/extract-<stamp>.md; takes
 # bench/results/.lock (exit 2 when held).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 WORKLOAD=${WORKLOAD:-bench/workload.pcap}
+[[ -e $WORKLOAD ]] || WORKLOAD=$PWD/../../main/bench/workload.pcap
 RUNS=${RUNS:-1}
 TOOLS=${TOOLS:-vigil tcpflow tshark}
-VIGIL=${VIGIL:-}
-[[ -z $VIGIL && -x build/h-bench2/vigil ]] && VIGIL=build/h-bench2/vigil
-[[ -z $VIGIL ]] && VIGIL=./vigil
-VIGIL=$(realpath "$VIGIL")
+B=${B:-build/release}
 OUT=${OUT:-$PWD/bench/.tmp-extract}
 say() { printf '[extract %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 for t in /usr/bin/time tcpflow tshark; do command -v $t >/dev/null || { say "$t missing (scripts/deps.sh test)"; exit 1; }; done
+[[ -r $WORKLOAD ]] || { say "no workload at $WORKLOAD (bench/run.sh makes one)"; exit 1; }
+WORKLOAD=$(realpath "$WORKLOAD")
 mkdir -p bench/results
 exec 9>bench/results/.lock
 flock -n 9 || { say "another benchmark holds bench/results/.lock"; exit 2; }
 trap 'rm -rf "$OUT"' EXIT
+# the binary of this checkout unless VIGIL names one (a stale build
+# directory measured a stale binary once)
+if [[ -z ${VIGIL:-} ]]; then
+    mkdir -p "$OUT"
+    make -s -j2 BUILD=release B="$B" "$B/vigil" >"$OUT/make.log" 2>&1 ||
+        { tail -20 "$OUT/make.log" >&2; say "build failed"; exit 1; }
+    VIGIL=$B/vigil
+fi
+VIGIL=$(realpath "$VIGIL")
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -n $(git status --porcelain --untracked-files=no src 2>/dev/null) ]] && COMMIT+=" + uncommitted changes in src/"
 W_BYTES=$(stat -c %s "$WORKLOAD")
 cat "$WORKLOAD" >/dev/null   # warm the page cache
 
@@ -65,7 +77,7 @@ STAMP=$(date -u +%Y-%m-%dT%H%MZ)
     echo "# extraction, $STAMP"
     echo
     echo "- machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- workload: $WORKLOAD ($W_BYTES bytes); best of $RUNS run(s), page cache warm; vigil: $VIGIL"
+    echo "- workload: $WORKLOAD ($W_BYTES bytes); best of $RUNS run(s), page cache warm; vigil: $VIGIL (checkout at $COMMIT)"
     echo
     echo "| tool | CPU s (user+sys) | wall s | peak RSS | MB/s per CPU s | files written | bytes written |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
