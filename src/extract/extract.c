@@ -583,6 +583,11 @@ void extract_file_add_analyzer(struct extract_file *f, const char *name)
         f->analyzers[f->n_analyzers++] = name;
 }
 
+const char *extract_file_name(const struct extract_file *f)
+{
+    return f ? f->filename : NULL;
+}
+
 const char *extract_file_fuid(const struct extract_file *f)
 {
     return f ? f->fuid : NULL;

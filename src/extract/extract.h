@@ -118,6 +118,8 @@ void extract_file_set_filename(struct extract_file *f, const char *name, size_t 
 /* The name the signature engine's file.name/filename/fileext see when the
  * file has no filename of its own (Suricata: an HTTP file is named by its
  * request's URI path); not logged.  Kept only when file rules are loaded. */
+/* The file's name as files.log has it (NULL: none). */
+const char *extract_file_name(const struct extract_file *f);
 void extract_file_set_rule_name(struct extract_file *f, const char *name, size_t len);
 void extract_file_set_total(struct extract_file *f, uint64_t total);
 /* A type the protocol knows (certificates): no sniffing. */

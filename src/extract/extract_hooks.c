@@ -70,6 +70,8 @@ struct hook_mime {
     int64_t now;               /* packet time of the bytes being fed */
     struct mime_parser mp;
     struct hook_fuids fuids;
+    struct http_body_files *http; /* an HTTP multipart body (not byteranges): what
+                                     http.log takes from its parts */
     char *range_key;           /* multipart/byteranges of a range request: every part
                                   is a piece of that file */
 };
@@ -166,7 +168,21 @@ static void hook_part_close(void *arg, void *hp, bool complete)
     struct hook_mime *h = arg;
     if (!hp)
         return;
+    char name[HTTP_BODY_NAME_MAX] = "", mime[HTTP_BODY_MIME_MAX] = "";
+    struct extract_file *f = ((struct hook_part *)hp)->f;
+    if (h->http && f) { /* read before the close frees the file */
+        const char *fm = extract_file_mime(f, true), *fn = extract_file_name(f);
+        snprintf(mime, sizeof(mime), "%s", fm ? fm : "");
+        snprintf(name, sizeof(name), "%s", fn ? fn : "");
+    }
     const char *fuid = hook_part_end(hp, h->ctx, complete);
+    struct http_body_files *hf = h->http;
+    if (hf && fuid && extract_files_logged()) {
+        if (name[0] && hf->n_names < HTTP_MIMES_MAX)
+            memcpy(hf->names[hf->n_names++], name, sizeof(name));
+        if (mime[0] && hf->n_mimes < HTTP_MIMES_MAX)
+            memcpy(hf->mimes[hf->n_mimes++], mime, sizeof(mime));
+    }
     /* the pieces of one range file are one fuid in http.log */
     if (!(h->range_key && fuid && h->fuids.n && strstr(h->fuids.s, fuid)))
         hook_fuids_add(&h->fuids, fuid);
@@ -256,6 +272,8 @@ static void *hook_http_open(struct proto_ctx *ctx, const struct http_entity *e, 
         mime_param_get(e->content_type.p, e->content_type.len, "boundary", boundary,
                        sizeof(boundary)) && boundary[0]) {
         h->mime = hook_mime_new(ctx, "HTTP", is_orig, false, ts);
+        if (h->mime && !range)
+            h->mime->http = calloc(1, sizeof(*h->mime->http));
         if (h->mime)
             mime_parser_init_multipart(&h->mime->mp, &hook_mime_ops, h->mime, boundary,
                                        strlen(boundary));
@@ -305,22 +323,31 @@ static void hook_http_gap(void *hp, uint64_t n)
         hook_part_skip(&h->part, n);
 }
 
-static const char *hook_http_close(void *hp, bool complete)
+static void hook_http_close(void *hp, bool complete, struct http_body_files *out)
 {
-    static struct hook_fuids out;
     struct hook_http *h = hp;
-    const char *r = NULL;
+    const char *fuids = NULL;
     if (h->mime) {
         mime_parser_end(&h->mime->mp, complete);
-        out = h->mime->fuids;
-        r = out.len ? out.s : NULL;
+        fuids = h->mime->fuids.s;
+        if (h->mime->http) {
+            struct http_body_files *hf = h->mime->http;
+            out->parts = true;
+            out->n_names = hf->n_names;
+            out->n_mimes = hf->n_mimes;
+            memcpy(out->names, hf->names, hf->n_names * sizeof(hf->names[0]));
+            memcpy(out->mimes, hf->mimes, hf->n_mimes * sizeof(hf->mimes[0]));
+        }
+    } else if (h->part.f) {
+        fuids = hook_part_end(&h->part, h->ctx, complete);
+    }
+    snprintf(out->fuids, sizeof(out->fuids), "%s", fuids ? fuids : "");
+    if (h->mime) {
+        free(h->mime->http);
         free(h->mime->range_key);
         free(h->mime);
-    } else if (h->part.f) {
-        r = hook_part_end(&h->part, h->ctx, complete);
     }
     free(h);
-    return r;
 }
 
 static const struct http_body_ops hook_http_ops = {
@@ -524,12 +551,11 @@ static void lk_http_gap(void *h, uint64_t n)
     pthread_mutex_unlock(&lk_mu);
 }
 
-static const char *lk_http_close(void *h, bool complete)
+static void lk_http_close(void *h, bool complete, struct http_body_files *out)
 {
     pthread_mutex_lock(&lk_mu);
-    const char *r = lk_keep(hook_http_close(h, complete));
+    hook_http_close(h, complete, out);
     pthread_mutex_unlock(&lk_mu);
-    return r;
 }
 
 static const struct http_body_ops lk_http_ops = {

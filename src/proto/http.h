@@ -54,6 +54,23 @@ struct http_entity {
     struct rstr host, uri;      /* the request's Host and URI (a request body's own), may be empty */
 };
 
+/* What a body sink tells http.log when the body ends (Zeek's
+ * http/entities.zeek: one fuid per file; and, per file, its name if it has
+ * one and its type if it was sniffed). */
+#define HTTP_BODY_FUIDS_LEN 640 /* comma-separated fuids */
+#define HTTP_BODY_NAME_MAX 256
+#define HTTP_BODY_MIME_MAX 96
+struct http_body_files {
+    char fuids[HTTP_BODY_FUIDS_LEN];
+    /* The body was split into several files (a multipart body's parts):
+     * their names and types below stand for the body's own in
+     * orig/resp_filenames and orig/resp_mime_types. */
+    bool parts;
+    size_t n_names, n_mimes;
+    char names[HTTP_MIMES_MAX][HTTP_BODY_NAME_MAX];
+    char mimes[HTTP_MIMES_MAX][HTTP_BODY_MIME_MAX];
+};
+
 struct http_body_ops {
     /* A body begins: return a handle (NULL: not interested). */
     void *(*open)(struct proto_ctx *ctx, const struct http_entity *e, int64_t ts);
@@ -61,10 +78,9 @@ struct http_body_ops {
     void (*data)(void *h, const uint8_t *p, size_t n, int64_t ts);
     /* n bytes of the body are missing (capture loss). */
     void (*gap)(void *h, uint64_t n);
-    /* The body ended (complete=false: interrupted).  Frees h.  May return
-     * the file's id for orig_fuids/resp_fuids (static until the next call),
-     * or NULL. */
-    const char *(*close)(void *h, bool complete);
+    /* The body ended (complete=false: interrupted).  Frees h.  Fills out
+     * (zeroed by the caller) with what http.log takes from the files. */
+    void (*close)(void *h, bool complete, struct http_body_files *out);
 };
 
 /* Install the process-wide body sink (NULL: none).  Call before traffic. */

@@ -242,6 +242,15 @@ void http_body_gap(struct http_state *s, struct http_msg *m, uint64_t n)
         http_ops->gap(b->sink, n);
 }
 
+/* Nothing from the sink yet (the arrays are left as they are: only the
+ * counts say what is filled). */
+static void files_none(struct http_body_files *f)
+{
+    f->fuids[0] = '\0';
+    f->parts = false;
+    f->n_names = f->n_mimes = 0;
+}
+
 /* Add a string to one of the txn's vectors, unless already at the cap. */
 static void http_vec_add(struct hstr *v, size_t *n, const char *str)
 {
@@ -286,22 +295,29 @@ void http_body_end(struct http_state *s, struct http_msg *m, bool complete)
     for (size_t i = 0; i < s->n_pending; i++)
         if (s->pending[i]->key == key)
             t = s->pending[i];
-    if (t && b->len > 0 && b->sniff_len > 0 && proto_logging(s->ctx)) {
-        const char *mime = http_mime_sniff(b->sniff, b->sniff_len); /* http.log only */
-        if (mime)
-            http_vec_add(t->mimes[m->dir], &t->n_mimes[m->dir], mime);
-    }
-    if (t && b->len > 0)
-        http_body_filename(t, m);
-    if (b->sink && http_ops && http_ops->close) {
-        const char *fuid = http_ops->close(b->sink, complete);
-        /* one fuid per file; a multipart body's parts come comma-separated */
-        for (const char *f = fuid; t && f && *f;) {
-            size_t k = strcspn(f, ",");
-            if (t->n_fuids[m->dir] < HTTP_MIMES_MAX)
-                hstr_set(&t->fuids[m->dir][t->n_fuids[m->dir]++], f, k);
-            f += k + (f[k] == ',');
+    struct http_body_files files;
+    files_none(&files);
+    if (b->sink && http_ops && http_ops->close)
+        http_ops->close(b->sink, complete, &files);
+    if (t && files.parts) { /* the parts' names and types, as Zeek's files give them */
+        for (size_t i = 0; i < files.n_names && t->n_filenames[m->dir] < HTTP_MIMES_MAX; i++)
+            http_vec_add(t->filenames[m->dir], &t->n_filenames[m->dir], files.names[i]);
+        for (size_t i = 0; i < files.n_mimes && proto_logging(s->ctx); i++)
+            http_vec_add(t->mimes[m->dir], &t->n_mimes[m->dir], files.mimes[i]);
+    } else if (t && b->len > 0) {
+        if (b->sniff_len > 0 && proto_logging(s->ctx)) {
+            const char *mime = http_mime_sniff(b->sniff, b->sniff_len); /* http.log only */
+            if (mime)
+                http_vec_add(t->mimes[m->dir], &t->n_mimes[m->dir], mime);
         }
+        http_body_filename(t, m);
+    }
+    /* one fuid per file; a multipart body's parts come comma-separated */
+    for (const char *f = files.fuids; t && *f;) {
+        size_t k = strcspn(f, ",");
+        if (t->n_fuids[m->dir] < HTTP_MIMES_MAX)
+            hstr_set(&t->fuids[m->dir][t->n_fuids[m->dir]++], f, k);
+        f += k + (f[k] == ',');
     }
     b->sink = NULL;
     b->open = false;
@@ -313,8 +329,11 @@ void http_body_end(struct http_state *s, struct http_msg *m, bool complete)
 
 void http_body_free(struct http_body *b)
 {
-    if (b->sink && http_ops && http_ops->close)
-        http_ops->close(b->sink, false);
+    if (b->sink && http_ops && http_ops->close) {
+        struct http_body_files unused;
+        files_none(&unused);
+        http_ops->close(b->sink, false, &unused);
+    }
     b->sink = NULL;
     if (b->z_init)
         inflateEnd(&b->z);

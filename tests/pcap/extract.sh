@@ -3,7 +3,8 @@
 # ranges stitched into one file across connections (Zeek's range-request
 # file handle), pieces written at their Content-Range offsets with the hole
 # before them zero-filled, files.log rows per connection, and `vigil
-# extract`'s store and index.
+# extract`'s store and index; http.log's part names and types for multipart
+# uploads.
 set -u
 V="${VIGIL:-build/release/vigil}"
 C="${CORPUS:-../shared/corpus}"
@@ -102,5 +103,22 @@ print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["size"] > 100))' "$T/y1.
   check "every stored file is named by its sha256" \
     "for x in \$(ls '$T/y1' | grep -v index.tsv); do [ \$(sha256sum < '$T/y1'/\$x | cut -c1-64) = \$x ] || exit 1; done"
 fi
+
+# multipart/form-data uploads with --extract: http.log's orig_filenames and
+# orig_mime_types come from the parts (Zeek's files), equal to Zeek 8's
+zcol() { # LOG FIELD: the field's values of the data rows
+  awk -F'\t' -v f="$2" '/^#fields/ {for (i = 2; i <= NF; i++) if ($i == f) c = i - 1}
+    !/^#/ && c {print $c}' "$1"
+}
+for tr in http/zeek-multipart-form-data http/zeek-multipart malware/zeek-ctu-agent-tesla-http; do
+  [ -f "$C/$tr.pcap" ] || continue
+  d="$T/mp-$(basename "$tr")"
+  "$V" analyze -q --extract -r "$C/$tr.pcap" -l "$d" 2>/dev/null
+  for fld in orig_filenames orig_mime_types; do
+    want=$(zcol "$C/$tr.zeek8-http.log" $fld | tr '\n' ' ')
+    got=$(zcol "$d/http.log" $fld | tr '\n' ' ')
+    check "$tr --extract: http.log $fld from the parts = Zeek's ($got)" "[ '$got' = '$want' ]"
+  done
+done
 
 [ $fails -eq 0 ]
