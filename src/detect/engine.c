@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "detect/detect_http.h"
 #include "detect/engine_int.h"
 #include "detect/hs_cache.h"
 #include "detect/rule_pkt.h"
@@ -475,6 +476,21 @@ static int group_compile(struct detect_engine *e, fp_lists *fps, char *err, size
     return 0;
 }
 
+/* The list of rule id's fast pattern on buf in group g.  A body is scanned
+ * once: an HTTP rule's file.data pattern joins the request or response
+ * body's list, as at the rule's stage (REQ_BODY, RESP_BODY) file.data and
+ * that body are the same bytes (engine_http.c, http_buffers). */
+static struct fp_list *fp_slot(const struct detect_engine *e, fp_lists *fps, int g, uint32_t id,
+                               uint8_t buf)
+{
+    const struct det_rule *dr = &e->rules[id];
+    if (g == DG_HTTP && buf == RULE_BUF_FILE_DATA && dr->stage == DETECT_HTTP_REQ_BODY)
+        buf = RULE_BUF_HTTP_REQUEST_BODY;
+    else if (g == DG_HTTP && buf == RULE_BUF_FILE_DATA && dr->stage == DETECT_HTTP_RESP_BODY)
+        buf = RULE_BUF_HTTP_RESPONSE_BODY;
+    return &fps[g][dr->stage][buf];
+}
+
 static int engine_place(struct detect_engine *e, uint32_t id, fp_lists *fps)
 {
     unsigned groups = rule_groups(&e->rules[id]);
@@ -512,7 +528,7 @@ static int engine_place(struct detect_engine *e, uint32_t id, fp_lists *fps)
         /* a 1-2 byte pattern selects most packets: the port index fewer */
         int fp = has_fp && !(len <= 2 && g < DG_FIRST_TX && det_index_by_port(r, (enum det_grp)g));
         in_db |= fp;
-        if (fp ? fp_add(&fps[g][e->rules[id].stage][buf], p, len, nocase, id)
+        if (fp ? fp_add(fp_slot(e, fps, g, id, buf), p, len, nocase, id)
                : group_always_add(&e->g[g], id))
             return -1;
     }

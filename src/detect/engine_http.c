@@ -445,7 +445,9 @@ static void req_headers(struct det_insp *in, struct det_http *x)
     }
 }
 
-/* Fill in's buffers for stage from the captures. */
+/* Fill in's buffers for stage from the captures.  At REQ_BODY file.data is
+ * the request body and at RESP_BODY the response body, set together: the
+ * prefilter scans one database for both (engine.c, fp_slot). */
 static void http_buffers(struct det_insp *in, struct det_http *x, enum detect_http_stage stage)
 {
     int resp = stage >= DETECT_HTTP_RESP_HEADERS;
