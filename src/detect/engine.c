@@ -418,11 +418,14 @@ static int det_rule_setup(struct det_rule *dr, const struct rule *r)
  * hands its fast patterns to Hyperscan escaped the same way. */
 static char *fp_render(const struct fp_list *l, uint32_t i)
 {
+    static const char hx[] = "0123456789abcdef";
     char *s = malloc(l->len[i] * 4 + 1), *q = s;
     if (!s)
         return NULL;
-    for (size_t k = 0; k < l->len[i]; k++, q += 4)
-        snprintf(q, 5, "\\x%02x", (uint8_t)l->pat[i][k]);
+    for (size_t k = 0; k < l->len[i]; k++, q += 4) { /* no snprintf: 450,000 bytes in ET */
+        uint8_t c = (uint8_t)l->pat[i][k];
+        q[0] = '\\', q[1] = 'x', q[2] = hx[c >> 4], q[3] = hx[c & 15];
+    }
     *q = 0;
     return s;
 }

@@ -270,9 +270,10 @@ static int atom_addr(struct set_walk *w, const char *s)
         return addr_push(w, &r);
     }
     char buf[128];
-    if (strlen(s) >= sizeof buf)
+    size_t sl = strlen(s);
+    if (sl >= sizeof buf)
         goto bad;
-    snprintf(buf, sizeof buf, "%.127s", s);
+    memcpy(buf, s, sl + 1); /* (snprintf here was a third of the parse of an IP list) */
     char *slash = strchr(buf, '/'), *dash = strchr(buf, '-');
     if (slash)
         *slash = '\0';
@@ -364,9 +365,10 @@ static int atom_port(struct set_walk *w, const char *s)
         return port_push(w, 0, 65535);
     }
     char buf[64];
-    if (strlen(s) >= sizeof buf)
+    size_t sl = strlen(s);
+    if (sl >= sizeof buf)
         goto bad;
-    snprintf(buf, sizeof buf, "%.63s", s);
+    memcpy(buf, s, sl + 1);
     char *colon = strchr(buf, ':');
     if (colon) {
         *colon = '\0';

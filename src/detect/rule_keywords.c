@@ -19,6 +19,7 @@
  *
  * Anything a keyword does not understand is an error naming the keyword.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -673,10 +674,39 @@ static const struct rule_keyword keywords[] = {
     {"tcp.flags", kw_flags, RULE_KW_ARG, 0}, /* Suricata 7's name of flags */
 };
 
+/* The table by name: an open-addressed hash of the keywords[] slots, made
+ * once (ET Open asks 345,000 times; a walk of the table cost 22 strcmp a
+ * lookup, 3% of loading the rules). */
+#define KW_HASH_SLOTS 512
+static const struct rule_keyword *kw_hash[KW_HASH_SLOTS];
+static pthread_once_t kw_hash_once = PTHREAD_ONCE_INIT;
+_Static_assert(sizeof keywords / sizeof keywords[0] < KW_HASH_SLOTS / 2, "grow KW_HASH_SLOTS");
+
+static uint32_t kw_hash_of(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+static void kw_hash_build(void)
+{
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
+        uint32_t h = kw_hash_of(keywords[i].name) & (KW_HASH_SLOTS - 1);
+        while (kw_hash[h] && strcmp(kw_hash[h]->name, keywords[i].name) != 0)
+            h = (h + 1) & (KW_HASH_SLOTS - 1);
+        if (!kw_hash[h]) /* the first slot of a name wins, as the walk did */
+            kw_hash[h] = &keywords[i];
+    }
+}
+
 const struct rule_keyword *rule_keyword_find(const char *name)
 {
-    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-        if (strcmp(name, keywords[i].name) == 0)
-            return &keywords[i];
+    pthread_once(&kw_hash_once, kw_hash_build);
+    for (uint32_t h = kw_hash_of(name) & (KW_HASH_SLOTS - 1); kw_hash[h];
+         h = (h + 1) & (KW_HASH_SLOTS - 1))
+        if (strcmp(name, kw_hash[h]->name) == 0)
+            return kw_hash[h];
     return rule_pkt_keyword_find(name); /* rule_pkt.c: packet, flow and event keywords */
 }

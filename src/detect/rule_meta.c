@@ -111,6 +111,33 @@ int rule_kw_classtype(struct rule_pctx *p, char *val, int arg)
     return 0;
 }
 
+/* Room for entry n of a key/value array grown by doubling (ET's rules
+ * carry ten metadata entries each: growing by one was 250,000 reallocs). */
+static int kv_grow(struct rule_kv **v, uint32_t n)
+{
+    if (n & (n - 1)) /* n is not 0 or a power of two: there is room */
+        return 0;
+    struct rule_kv *nv = realloc(*v, (n ? (size_t)n * 2 : 4) * sizeof *nv);
+    if (!nv)
+        return -1;
+    *v = nv;
+    return 0;
+}
+
+/* key and value in one allocation (the key's: rule_free frees only it). */
+static int kv_set(struct rule_kv *kv, const char *key, const char *value)
+{
+    size_t kl = strlen(key), vl = strlen(value);
+    char *s = malloc(kl + vl + 2);
+    if (!s)
+        return -1;
+    memcpy(s, key, kl + 1);
+    memcpy(s + kl + 1, value, vl + 1);
+    kv->key = s;
+    kv->value = s + kl + 1;
+    return 0;
+}
+
 int rule_kw_reference(struct rule_pctx *p, char *val, int arg)
 {
     (void)arg;
@@ -130,26 +157,30 @@ int rule_kw_reference(struct rule_pctx *p, char *val, int arg)
         return rule_fail(p, RULE_ERR_INVALID, "system '%.40s' is not in reference.config", sys);
     if (r->n_refs >= 256)
         return rule_fail(p, RULE_ERR_INVALID, "more than 256 references");
-    struct rule_kv *nr = realloc(r->refs, (r->n_refs + 1) * sizeof *nr);
-    if (nr)
-        r->refs = nr;
-    char **nu = realloc(r->ref_urls, (r->n_refs + 1) * sizeof *nu);
-    if (nu)
-        r->ref_urls = nu;
-    if (!nr || !nu)
+    struct rule_kv *nr = r->refs;
+    int grow = kv_grow(&nr, r->n_refs);
+    r->refs = nr;
+    if (grow == 0 && !(r->n_refs & (r->n_refs - 1))) { /* the urls grow alike */
+        char **nu = realloc(r->ref_urls, (r->n_refs ? (size_t)r->n_refs * 2 : 4) * sizeof *nu);
+        if (nu)
+            r->ref_urls = nu;
+        else
+            grow = -1;
+    }
+    if (grow < 0 || kv_set(&nr[r->n_refs], sys, id) < 0)
         return rule_fail(p, RULE_ERR_INVALID, "out of memory");
     char *url = NULL;
     if (rsys) {
-        size_t n = strlen(rsys->url) + strlen(id) + 1;
-        url = malloc(n);
-        if (url)
-            snprintf(url, n, "%s%s", rsys->url, id);
+        size_t ul = strlen(rsys->url), il = strlen(id);
+        if ((url = malloc(ul + il + 1)) == NULL) {
+            free(nr[r->n_refs].key);
+            return rule_fail(p, RULE_ERR_INVALID, "out of memory");
+        }
+        memcpy(url, rsys->url, ul);
+        memcpy(url + ul, id, il + 1);
     }
-    nr[r->n_refs] = (struct rule_kv){rule_strndup(sys, strlen(sys)), rule_strndup(id, strlen(id))};
-    nu[r->n_refs] = url;
+    r->ref_urls[r->n_refs] = url;
     r->n_refs++;
-    if (!nr[r->n_refs - 1].key || !nr[r->n_refs - 1].value || (rsys && !url))
-        return rule_fail(p, RULE_ERR_INVALID, "out of memory");
     return 0;
 }
 
@@ -174,15 +205,13 @@ int rule_kw_metadata(struct rule_pctx *p, char *val, int arg)
         }
         if (r->n_metadata >= 1024)
             return rule_fail(p, RULE_ERR_INVALID, "more than 1024 entries");
-        struct rule_kv *nm = realloc(r->metadata, (r->n_metadata + 1) * sizeof *nm);
-        if (!nm)
+        struct rule_kv *nm = r->metadata;
+        if (kv_grow(&nm, r->n_metadata) < 0)
             return rule_fail(p, RULE_ERR_INVALID, "out of memory");
         r->metadata = nm;
-        nm[r->n_metadata] = (struct rule_kv){rule_strndup(parts[i], strlen(parts[i])),
-                                             rule_strndup(value, strlen(value))};
-        r->n_metadata++;
-        if (!nm[r->n_metadata - 1].key || !nm[r->n_metadata - 1].value)
+        if (kv_set(&nm[r->n_metadata], parts[i], value) < 0)
             return rule_fail(p, RULE_ERR_INVALID, "out of memory");
+        r->n_metadata++;
     }
     return 0;
 }

@@ -309,16 +309,13 @@ void rule_free(struct rule *r)
     free(r->classtype);
     free(r->class_desc);
     for (uint32_t i = 0; i < r->n_refs; i++) {
-        free(r->refs[i].key);
-        free(r->refs[i].value);
+        free(r->refs[i].key); /* the value is in the key's allocation (rule_meta.c) */
         free(r->ref_urls[i]);
     }
     free(r->refs);
     free(r->ref_urls);
-    for (uint32_t i = 0; i < r->n_metadata; i++) {
-        free(r->metadata[i].key);
-        free(r->metadata[i].value);
-    }
+    for (uint32_t i = 0; i < r->n_metadata; i++)
+        free(r->metadata[i].key); /* and the value */
     free(r->metadata);
     for (uint32_t i = 0; i < r->n_bits; i++)
         free(r->bits[i].name);
