@@ -148,9 +148,11 @@ static void reload_finish(struct detect_reload *r)
     if (r->on_install)
         r->on_install(r->on_install_ctx);
     if (r->log) {
-        fprintf(r->log, "rules reloaded: %zu loaded, %zu rejected (%llu evaluated, %llu skipped)\n",
+        fprintf(r->log,
+                "rules reloaded: %zu loaded, %zu rejected (%llu evaluated, %llu skipped; "
+                "%u of %u databases from the rules cache)\n",
                 b->rs.n, b->rs.rejected, (unsigned long long)c.rules,
-                (unsigned long long)c.rules_skipped);
+                (unsigned long long)c.rules_skipped, b->hc.loaded, b->hc.dbs);
         fflush(r->log);
     }
 }

@@ -97,6 +97,8 @@ kill -HUP "$vpid"
 for _ in $(seq 1 100); do grep -q "rules reloaded" "$T/err" && break; sleep 0.1; done
 check "SIGHUP: 'rules reloaded: 3 loaded, 1 rejected' logged" \
   "grep -q 'rules reloaded: 3 loaded, 1 rejected' '$T/err'"
+check "SIGHUP: the reload went through the rules cache (its count logged)" \
+  "grep -Eq 'rules reloaded: .*; [0-9]+ of [1-9][0-9]* databases from the rules cache\)' '$T/err'"
 say send A CHECK; say close A
 say open C; say send C ALPHA; say close C
 rm -f "$T/r/live.rules"
