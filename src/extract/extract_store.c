@@ -3,7 +3,13 @@
  * with as little work per byte as the outputs allow (extract_store.h).
  *
  * Per byte: a copy into the file's memory buffer (power-of-two sizes,
- * reused from file to file).
+ * reused from file to file) - or, for a file whose first XS_PREFIX bytes
+ * are those of a content in the content cache (found by a key of those
+ * bytes, and the length when a Content-Length gave it), a comparison with
+ * that content's bytes as they stream: no copy unless they stop matching
+ * (then the matched part is copied from the content and the file goes on
+ * as any other), and at the end a file that matched all of it is that
+ * content.
  * The digests run at the end, over the buffer, and only for a content not
  * seen before: a finished buffer equal byte for byte (memcmp) to a content
  * remembered in the content cache takes that content's SHA-256, MD5 and
@@ -37,6 +43,7 @@
 #define XS_CLASS_MIN ((size_t)64 * 1024)       /* buffer sizes: 64 KiB .. 16 MiB */
 #define XS_CLASSES 9
 #define XS_IDLE_MAX ((size_t)48 * 1024 * 1024)  /* bytes of free buffers kept */
+#define XS_PREFIX 64                           /* bytes that find a candidate content */
 
 struct xs_idle {
     struct xs_idle *next;
@@ -50,7 +57,9 @@ struct xs_entry {
 /* A content seen before, its bytes and digests (the content cache). */
 struct xs_content {
     struct xs_content *next;
+    struct xs_content *pnext;   /* chain of xs_prefix (contents of XS_PREFIX bytes or more) */
     uint64_t key;               /* xs_content_key */
+    uint64_t pkey;              /* xs_prefix_key */
     size_t len;
     uint8_t *bytes;             /* the file's buffer, handed over when it is freed;
                                    NULL until then */
@@ -69,6 +78,7 @@ static size_t xs_cache_used;
 static struct xs_idle *xs_idle[XS_CLASSES]; /* free buffers per size */
 static size_t xs_idle_bytes;
 static struct xs_content **xs_contents;  /* XS_CONTENT_BUCKETS chains */
+static struct xs_content **xs_prefix;    /* ... and by their first XS_PREFIX bytes */
 static size_t xs_contents_bytes;
 
 void extract_hex(const uint8_t *md, unsigned n, char *out)
@@ -101,7 +111,9 @@ int extract_store_init(void)
     xs_errors = 0;
     if (!xs_contents)
         xs_contents = calloc(XS_CONTENT_BUCKETS, sizeof(*xs_contents));
-    return xs_md5 && xs_sha1 && xs_sha256 && xs_cache && xs_contents ? 0 : -1;
+    if (!xs_prefix)
+        xs_prefix = calloc(XS_CONTENT_BUCKETS, sizeof(*xs_prefix));
+    return xs_md5 && xs_sha1 && xs_sha256 && xs_cache && xs_contents && xs_prefix ? 0 : -1;
 }
 
 void extract_store_fini(void)
@@ -118,6 +130,8 @@ void extract_store_fini(void)
         }
     free(xs_contents);
     xs_contents = NULL;
+    free(xs_prefix);
+    xs_prefix = NULL;
     xs_contents_bytes = 0;
     for (int c = 0; c < XS_CLASSES; c++)
         while (xs_idle[c]) {
@@ -224,6 +238,18 @@ static uint64_t xs_content_key(const uint8_t *p, size_t n)
     return h;
 }
 
+/* The key of a content's first XS_PREFIX bytes. */
+static uint64_t xs_prefix_key(const uint8_t *p)
+{
+    uint64_t h = 0xcbf29ce484222325ull, w;
+    for (size_t i = 0; i < XS_PREFIX; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
 static struct xs_content *xs_content_find(const uint8_t *p, size_t n, uint64_t key)
 {
     if (!xs_contents)
@@ -236,8 +262,9 @@ static struct xs_content *xs_content_find(const uint8_t *p, size_t n, uint64_t k
 
 /* Remember a content and its digests (while the budget lasts); its bytes
  * come with xs_content_adopt when the file's buffer is freed. */
-static struct xs_content *xs_content_put(size_t n, uint64_t key, const uint8_t sha256[32],
-                                         const uint8_t md5[16], const uint8_t sha1[20])
+static struct xs_content *xs_content_put(const uint8_t *p, size_t n, uint64_t key,
+                                         const uint8_t sha256[32], const uint8_t md5[16],
+                                         const uint8_t sha1[20])
 {
     if (!xs_contents || n == 0 || n > XS_CONTENT_TOTAL - xs_contents_bytes)
         return NULL;
@@ -251,6 +278,11 @@ static struct xs_content *xs_content_put(size_t n, uint64_t key, const uint8_t s
     memcpy(c->sha1, sha1, 20);
     c->next = xs_contents[key % XS_CONTENT_BUCKETS];
     xs_contents[key % XS_CONTENT_BUCKETS] = c;
+    if (n >= XS_PREFIX) {
+        c->pkey = xs_prefix_key(p);
+        c->pnext = xs_prefix[c->pkey % XS_CONTENT_BUCKETS];
+        xs_prefix[c->pkey % XS_CONTENT_BUCKETS] = c;
+    }
     xs_contents_bytes += n;
     return c;
 }
@@ -283,8 +315,11 @@ int extract_store_open(struct extract_store *s, const char *dir, const char *fui
 }
 
 /* SHA-256 from here on: caught up over the buffer (the content so far). */
+static void xs_unmatch(struct extract_store *s);
+
 static void xs_undefer_sha256(struct extract_store *s)
 {
+    xs_unmatch(s); /* the buffer must hold the bytes */
     if (!s->sha_deferred)
         return;
     s->sha_deferred = false;
@@ -427,6 +462,7 @@ static bool xs_buf_room(struct extract_store *s, size_t n)
 
 void extract_store_expect(struct extract_store *s, uint64_t total)
 {
+    s->expect = total;
     size_t cap = total <= xs_keep_file ? xs_class_size((size_t)total) : 0;
     if (s->keeping && !s->buf && !s->tmp && total > 0 && cap >= total && cap <= xs_keep_file &&
         cap <= xs_keep_total - xs_kept && (s->buf = xs_alloc(cap)) != NULL) {
@@ -477,10 +513,69 @@ static void xs_hash(struct extract_store *s, const uint8_t *p, size_t n)
     }
 }
 
+/* ---- matching a cached content instead of copying ---- */
+
+/* Does the file start as a cached content (head: its first n >= XS_PREFIX
+ * bytes)?  Only while the buffer would be the whole content. */
+static struct xs_content *xs_match_find(const struct extract_store *s, const uint8_t *head,
+                                        size_t n)
+{
+    if (!xs_prefix || !s->keeping || !s->deferred || !s->sha_deferred || s->tmp ||
+        s->store_md || s->cut || s->len != s->stored)
+        return NULL;
+    uint64_t pk = xs_prefix_key(head);
+    for (struct xs_content *c = xs_prefix[pk % XS_CONTENT_BUCKETS]; c; c = c->pnext)
+        if (c->pkey == pk && c->bytes && c->len >= n && (!s->expect || c->len == s->expect) &&
+            memcmp(c->bytes, head, n) == 0)
+            return c;
+    return NULL;
+}
+
+/* Stop matching: the buffer gets the matched bytes it lacks (as if copied
+ * all along: a spill on the way hashes them as xs_keep's callers do). */
+static void xs_unmatch(struct extract_store *s)
+{
+    struct xs_content *c = s->cand;
+    if (!c)
+        return;
+    s->cand = NULL;
+    size_t extra = (size_t)(s->matched - s->len);
+    s->matched = 0;
+    xs_keep(s, c->bytes + s->len, extra);
+    xs_hash(s, c->bytes + s->len, extra);
+}
+
+/* n bytes that go whole into the store: consumed by matching?  Returns the
+ * bytes consumed (n or 0). */
+static size_t xs_match_data(struct extract_store *s, const uint8_t *p, size_t n)
+{
+    if (!s->cand) {
+        if (s->cand_tried || s->len != 0 || n < XS_PREFIX)
+            return 0;
+        s->cand_tried = true;
+        if (!(s->cand = xs_match_find(s, p, n)))
+            return 0;
+        xs_buf_free(s); /* a Content-Length's buffer: not needed unless it stops matching */
+        s->matched = n;
+        return n;
+    }
+    if (n <= s->cand->len - s->matched && memcmp(s->cand->bytes + s->matched, p, n) == 0) {
+        s->matched += n;
+        return n;
+    }
+    xs_unmatch(s);
+    return 0;
+}
+
 void extract_store_data(struct extract_store *s, const uint8_t *p, size_t n, uint64_t max_size)
 {
     uint64_t room = max_size > s->stored ? max_size - s->stored : 0;
     size_t k = n > room ? (size_t)room : n;
+    if (k == n && k > 0 && xs_match_data(s, p, n) == n) {
+        s->stored += n;
+        return;
+    }
+    xs_unmatch(s); /* (the size limit) */
     if (k > 0) {
         xs_keep(s, p, k); /* first: a spill catches MD5/SHA-1 up to before p */
         xs_hash(s, p, k);
@@ -488,8 +583,16 @@ void extract_store_data(struct extract_store *s, const uint8_t *p, size_t n, uin
             EVP_DigestUpdate(s->store_md, p, k);
         s->stored += k;
     }
-    if (k == n)
+    if (k == n) {
+        /* the first bytes were copied (they came in pieces under XS_PREFIX):
+         * look for a content that starts with them once */
+        if (!s->cand_tried && s->len >= XS_PREFIX) {
+            s->cand_tried = true;
+            if ((s->cand = xs_match_find(s, s->buf, s->len)) != NULL)
+                s->matched = s->len;
+        }
         return;
+    }
     /* the size limit: the store ends here, the content hashes go on */
     xs_undefer(s);
     if (s->to_disk && s->keeping) {
@@ -538,10 +641,15 @@ void extract_store_digests(struct extract_store *s, struct extract_digests *d)
     uint8_t sha256[32], md5[16], sha1[20];
     unsigned n;
     d->ok = false;
+    /* matched a cached content to its end: that content */
+    struct xs_content *c = s->cand && s->matched == s->cand->len ? s->cand : NULL;
+    if (!c)
+        xs_unmatch(s);
     /* the buffer is the whole content: the same bytes seen before? */
     bool whole = s->sha_deferred && s->deferred;
-    uint64_t key = whole ? xs_content_key(s->buf, s->len) : 0;
-    struct xs_content *c = whole ? xs_content_find(s->buf, s->len, key) : NULL;
+    uint64_t key = whole && !c ? xs_content_key(s->buf, s->len) : 0;
+    if (whole && !c)
+        c = xs_content_find(s->buf, s->len, key);
     if (c) {
         s->content = c;
         s->sha_deferred = s->deferred = false;
@@ -577,7 +685,7 @@ void extract_store_digests(struct extract_store *s, struct extract_digests *d)
     if (!have)
         xs_cache_put(sha256, md5, sha1);
     if (whole) {
-        s->content = xs_content_put(s->len, key, sha256, md5, sha1);
+        s->content = xs_content_put(s->buf, s->len, key, sha256, md5, sha1);
         s->content_new = s->content != NULL;
     }
     extract_hex(md5, 16, d->md5);
@@ -610,7 +718,9 @@ static bool xs_tmp_finish(struct extract_store *s)
     int fd = open(s->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
         return false;
-    bool ok = xs_write_all(fd, s->buf, s->len);
+    /* a file that matched a cached content has its bytes there */
+    bool ok = s->cand ? xs_write_all(fd, s->cand->bytes, s->cand->len)
+                      : xs_write_all(fd, s->buf, s->len);
     return close(fd) == 0 && ok;
 }
 

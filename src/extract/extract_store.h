@@ -13,7 +13,9 @@
  * (the size limit cut the store, or nothing can be kept) MD5 and SHA-1
  * catch up over the kept bytes and stream from there on.  A gap ends the
  * content hashes (Zeek's Hash::Undelivered); the store goes on with
- * zeros.  Outputs are those of hashing every byte three times and
+ * zeros.  A file whose first bytes are those of a cached content is not
+ * even copied: its bytes are compared with the content's as they come and
+ * copied only if they stop matching.  Outputs are those of hashing every byte three times and
  * writing every file: only the work is less.
  *
  * Not thread-safe (the process-wide cache and memory budget).
@@ -52,6 +54,11 @@ struct extract_store {
     bool have_sha256;
     struct xs_content *content; /* its entry in the content cache, or NULL */
     bool content_new;           /* ... made by this file: the buffer goes to it */
+    struct xs_content *cand;    /* matching: the bytes so far are cand's first
+                                   `matched` (the buffer holds only the first len) */
+    uint64_t matched;
+    uint64_t expect;            /* extract_store_expect's total, 0 none */
+    bool cand_tried;            /* a candidate was looked for (once per file) */
 };
 
 /* Digests of a finished file (hex); ok false after a gap. */
