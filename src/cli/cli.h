@@ -55,6 +55,10 @@ char *cli_join_args(int argc, char **argv, int from);
  * PIPELINE_WORKERS_MAX). */
 int cli_workers_arg(const char *cmd, const char *arg, int *n);
 
+/* analyze, capture, ingest: re-execute once with glibc's malloc on
+ * transparent huge pages (hugepages.c); returns when not done. */
+void cli_malloc_hugepages(char **argv);
+
 struct pcapstore;
 struct output;
 

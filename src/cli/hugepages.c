@@ -1,0 +1,52 @@
+/*
+ * hugepages.c - analyze, capture and ingest run with glibc's malloc on
+ * transparent huge pages (cli.h cli_malloc_hugepages, docs/alerts.md
+ * "Rules cache").
+ *
+ * Loading Emerging Threats Open touches about 100 MB of small allocations
+ * (24,800 parsed rules, their options, the engine's tables): with 4 KiB
+ * pages that was 26,000 page faults, a third of the CPU of a run that
+ * reads no packet, and TLB misses after.  glibc can put its heap on
+ * transparent huge pages (madvise(MADV_HUGEPAGE), where the kernel's THP
+ * mode is "madvise" or "always"), but only through the GLIBC_TUNABLES
+ * variable read at process start: so the command re-executes itself once
+ * with glibc.malloc.hugetlb=1 added.  Measured on ET Open, empty pcap:
+ * 26,000 -> 2,600 page faults, 0.79 -> 0.49 CPU s; workload-small with
+ * rules 1.95 -> 1.65 CPU s, peak RSS 183 -> 203 MB.
+ *
+ * Not done when VIGIL_HUGEPAGES is set (0 turns it off; the re-executed
+ * process has it set to 1), when GLIBC_TUNABLES names hugetlb already,
+ * for a secure-execution (setuid/capabilities) process, or under
+ * AddressSanitizer (its own allocator).  A failed exec carries on as is.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+void cli_malloc_hugepages(char **argv)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    (void)argv;
+#else
+    const char *tun = getenv("GLIBC_TUNABLES");
+    char exe[4096], val[2048];
+    if (getenv("VIGIL_HUGEPAGES") || getauxval(AT_SECURE) ||
+        (tun && strstr(tun, "glibc.malloc.hugetlb")))
+        return;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    int w = snprintf(val, sizeof(val), "%s%sglibc.malloc.hugetlb=1", tun ? tun : "",
+                     tun && *tun ? ":" : "");
+    if (w < 0 || (size_t)w >= sizeof(val) || setenv("GLIBC_TUNABLES", val, 1) < 0 ||
+        setenv("VIGIL_HUGEPAGES", "1", 1) < 0)
+        return;
+    execv(exe, argv);
+    /* not re-executed: carry on with 4 KiB pages */
+#endif
+}
