@@ -494,6 +494,33 @@ static struct fp_list *fp_slot(const struct detect_engine *e, fp_lists *fps, int
     return &fps[g][dr->stage][buf];
 }
 
+/* A TCP packet whose payload went into a stream window unchanged needs the
+ * candidates of packet-only and both-mode rules only (a default or
+ * stream-only rule is not evaluated on it, pkt_wanted), and most come from
+ * the window's scan (det_stream_derives): the others' patterns are searched
+ * for in the payload (e->covered; not a Vectorscan database of their own:
+ * Vectorscan 5.4.9 missed ET's "|00 00 00|" in such a small database
+ * depending on where the payload lay in memory). */
+static int tcp_covered_needs(struct det_rule *dr)
+{
+    uint8_t mode = det_stream_mode(dr);
+    dr->pderive = (uint8_t)det_stream_derives(dr);
+    return (mode == DS_PKT || mode == DS_BOTH) && !dr->pderive;
+}
+
+static int covered_add(struct detect_engine *e, const uint8_t *p, uint32_t len, int nocase,
+                       uint32_t id)
+{
+    struct det_covered *n = realloc(e->covered, (e->n_covered + 1) * sizeof(*n));
+    if (!n)
+        return -1;
+    e->covered = n;
+    const uint8_t *z = memchr(p, 0, len);
+    n[e->n_covered++] = (struct det_covered){p, len, z ? (uint32_t)(z - p) : UINT32_MAX, id,
+                                             (uint8_t)(nocase != 0)};
+    return 0;
+}
+
 static int engine_place(struct detect_engine *e, uint32_t id, fp_lists *fps)
 {
     unsigned groups = rule_groups(&e->rules[id]);
@@ -533,6 +560,9 @@ static int engine_place(struct detect_engine *e, uint32_t id, fp_lists *fps)
         in_db |= fp;
         if (fp ? fp_add(fp_slot(e, fps, g, id, buf), p, len, nocase, id)
                : group_always_add(&e->g[g], id))
+            return -1;
+        if (fp && g == DG_TCP && tcp_covered_needs(&e->rules[id]) &&
+            covered_add(e, p, len, nocase, id) < 0)
             return -1;
     }
     if (in_db)
@@ -639,6 +669,7 @@ void detect_engine_free(struct detect_engine *e)
     free(e->thresh);
     free(e->ev);
     free(e->files);
+    free(e->covered);
     free(e);
 }
 

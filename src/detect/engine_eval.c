@@ -626,6 +626,57 @@ void det_inspect_list(struct detect_engine *e, const uint32_t *ids, uint32_t n,
             det_eval_one(e, DG_COUNT, &e->rules[ids[i]], in);
 }
 
+static uint8_t ascii_lower(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/* Does c's pattern start at h (HS_FLAG_CASELESS: ASCII letters either case)? */
+static int covered_at(const uint8_t *h, const struct det_covered *c)
+{
+    if (!c->nocase)
+        return memcmp(h, c->p, c->len) == 0;
+    for (uint32_t k = 0; k < c->len; k++)
+        if (ascii_lower(h[k]) != ascii_lower(c->p[k]))
+            return 0;
+    return 1;
+}
+
+/* A packet held by a stream window: the rules not derived from the
+ * window's scan, by their pattern in its payload (engine.c, covered_add).
+ * Their patterns have a NUL byte (ET's all do): only the places around the
+ * payload's NULs (memchr) are compared; one without is searched for whole. */
+static void covered_candidates(struct detect_engine *e, const uint8_t *p, uint32_t n)
+{
+    uint32_t left = 0;
+    for (uint32_t i = 0; i < e->n_covered; i++) {
+        const struct det_covered *c = &e->covered[i];
+        if (c->nul != UINT32_MAX) {
+            left++;
+            continue;
+        }
+        for (uint32_t at = 0; at + c->len <= n; at++)
+            if (covered_at(p + at, c)) {
+                mark_cand(c->id, e);
+                break;
+            }
+    }
+    for (const uint8_t *q = left ? memchr(p, 0, n) : NULL; q && left;
+         q = memchr(q + 1, 0, (size_t)(p + n - q - 1))) {
+        uint32_t at = (uint32_t)(q - p);
+        for (uint32_t i = 0; i < e->n_covered; i++) {
+            const struct det_covered *c = &e->covered[i];
+            if (c->nul == UINT32_MAX || e->mark[c->id] == e->gen || at < c->nul ||
+                at - c->nul + c->len > n || !covered_at(p + at - c->nul, c))
+                continue;
+            mark_cand(c->id, e);
+            left--;
+        }
+    }
+}
+
+static hs_database_t *const no_db[RULE_BUF_COUNT];
+
 void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
 {
     struct det_group *grp = &e->g[g];
@@ -635,6 +686,10 @@ void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
     }
     e->n_cand = 0;
     hs_database_t *const *db = grp->db[in->stage < DET_STAGES ? in->stage : 0];
+    if (g == DG_TCP && det_stream_cover(e, in)) {
+        covered_candidates(e, in->buf[RULE_BUF_PKT], in->len[RULE_BUF_PKT]);
+        db = no_db;
+    }
     for (int b = 0; b < RULE_BUF_COUNT; b++) {
         if (!db[b] || !in->have[b] || !in->len[b] || !in->buf[b])
             continue;

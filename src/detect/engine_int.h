@@ -34,6 +34,17 @@ struct det_aidx {
 };
 
 #define DET_STAGES 5 /* HTTP rules: enum detect_http_stage (1-4); 0 for every other rule */
+/* A TCP packet rule whose candidacy on a packet held by a stream window is
+ * not derived from the window's scan (det_stream_derives): its pattern is
+ * looked for in the packet's payload directly (ET: 8 rules, 2-4 bytes, most
+ * of them NULs). */
+struct det_covered {
+    const uint8_t *p;
+    uint32_t len;
+    uint32_t nul; /* index of its first NUL byte, UINT32_MAX none */
+    uint32_t id;
+    uint8_t nocase;
+};
 
 struct det_group {
     /* by stage: an HTTP inspection scans only the databases of the rules
@@ -58,6 +69,9 @@ struct det_rule {
     uint8_t stream;      /* enum det_stream_mode: pkt_data on packets and/or the TCP stream */
     uint8_t file;        /* a file rule: evaluated when a file ends (engine_file.c) */
     uint16_t stail;      /* stream: bytes before a chunk its matches can reach back */
+    uint8_t pderive;     /* TCP packet candidate from the stream scan (det_stream_derives) */
+    uint16_t pnul;       /* NULs before its stream database pattern in its packet pattern */
+    uint32_t splen;      /* length of its pattern in the stream database */
 };
 
 /* How a packet rule's pkt_data meets TCP (engine_stream.c, as Suricata):
@@ -150,6 +164,9 @@ struct detect_engine {
     uint32_t n_spend, cap_spend;
     uint64_t *spairs;      /* candidates: rule << 8 | window (0xff: the packet) */
     uint32_t n_spairs, cap_spairs;
+    uint8_t pwin;          /* 1 + the window holding the inspected packet's payload, 0 none */
+    struct det_covered *covered; /* the packet-pattern rules such a packet is searched for */
+    uint32_t n_covered;
     /* file rules (engine_file.c), in no group */
     uint32_t *files;
     uint32_t n_files;
@@ -294,6 +311,15 @@ uint8_t det_stream_mode(const struct det_rule *dr);
 int det_stream_build(struct detect_engine *e, char *err, size_t errlen);
 void det_stream_engine_free(struct detect_engine *e);
 int det_stream_pending(const struct detect_engine *e);
+/* Is dr's candidacy on a TCP packet derived from the stream scan of the
+ * window that holds the packet's payload (a both-mode rule, by its stream
+ * pattern; a packet-only rule, by an entry of its own)? */
+int det_stream_derives(const struct det_rule *dr);
+/* Does a queued window hold in's payload as its new bytes?  Then (1) the
+ * packet is not scanned with DG_TCP's database: its payload is searched for
+ * the e->covered patterns and the window's scan adds the derived
+ * candidates (det_stream_run). */
+int det_stream_cover(struct detect_engine *e, const struct det_insp *in);
 /* Evaluate the queued windows and the packet's candidates pids (sorted;
  * pin NULL: windows only) together in rule order; empties the queue. */
 void det_stream_run(struct detect_engine *e, enum det_grp g, const struct det_insp *pin,

@@ -23,6 +23,15 @@
  * view and not its tail alone (a match there was reported with the
  * previous chunk).
  *
+ * The packet whose payload a window holds as its new bytes (the common
+ * case: in-order data, delivered with its packet) is not scanned with the
+ * TCP packet database: the window's scan gives its candidates too
+ * (det_stream_cover, pkt_match).  The database has, besides the stream
+ * rules' patterns, an entry (id | SDB_PKT) for each packet-only TCP rule;
+ * a both-ways rule's stream pattern or such an entry makes the rule a
+ * candidate of the packet when the match, with the NULs its pattern lost,
+ * lies wholly in the new bytes, as the packet's own scan would find it.
+ *
  * Why block mode over a tail rather than Vectorscan streaming mode
  * (hs_open_stream per flow direction): the full rule (relative contents,
  * pcre, byte_*) must be evaluated on real bytes anyway, so a tail is kept
@@ -34,6 +43,7 @@
  * The per-flow state (struct detect_stream) belongs to the app layer's
  * flow context and is freed with it (detect_stream_free).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +101,59 @@ uint8_t det_stream_mode(const struct det_rule *dr)
     return DS_DEFAULT;
 }
 
+/* The rule's stream pattern: its fast pattern on pkt_data less leading NUL
+ * bytes (Vectorscan 5.4's literal API takes a pattern starting with a NUL
+ * byte for an empty string and refuses the whole database: the prefilter
+ * is only a filter, so the rest, which still ends where the content ends,
+ * is the pattern; all NULs: none).  A 1-2 byte one (ET's "|03|" for RDP,
+ * "|00 00 00 47|" less its NULs) occurs in most windows of any port: the
+ * port index selects fewer, so such a rule goes there when it can.  The
+ * number of leading NULs left out in *nul. */
+static int stream_pattern(const struct det_rule *dr, const uint8_t **p, uint32_t *plen,
+                          int *nocase, uint32_t *nul)
+{
+    uint8_t buf;
+    *nul = 0;
+    if (!det_rule_fast_pattern(dr->r, &buf, p, plen, nocase) || buf != RULE_BUF_PKT)
+        return 0;
+    while (*plen > 0 && **p == 0)
+        (*p)++, (*plen)--, (*nul)++;
+    if (*plen <= 2 && det_index_by_port(dr->r, DG_TCP))
+        return 0;
+    return *plen > 0;
+}
+
+/* A packet-only rule's entry in the stream database: its pkt_data fast
+ * pattern less leading NULs when at least SDB_PKT_MIN bytes are left (a
+ * shorter one would report in most windows). */
+#define SDB_PKT (1u << 31) /* id bit of such an entry */
+#define SDB_PKT_MIN 3
+
+static int pkt_entry(const struct det_rule *dr, const uint8_t **p, uint32_t *plen, int *nocase,
+                     uint32_t *nul)
+{
+    uint8_t buf;
+    *nul = 0;
+    if (!det_rule_fast_pattern(dr->r, &buf, p, plen, nocase) || buf != RULE_BUF_PKT)
+        return 0;
+    while (*plen > 0 && **p == 0)
+        (*p)++, (*plen)--, (*nul)++;
+    return *plen >= SDB_PKT_MIN;
+}
+
+int det_stream_derives(const struct det_rule *dr)
+{
+    const uint8_t *p;
+    uint32_t plen, nul;
+    int nocase, ok;
+    switch (det_stream_mode(dr)) {
+    case DS_BOTH: ok = stream_pattern(dr, &p, &plen, &nocase, &nul); break;
+    case DS_PKT: ok = pkt_entry(dr, &p, &plen, &nocase, &nul); break;
+    default: return 0;
+    }
+    return ok && nul <= UINT16_MAX;
+}
+
 /* Bytes a rule's contents can span: what the tail must hold (less one). */
 static uint32_t rule_span(const struct rule *r)
 {
@@ -137,28 +200,25 @@ int det_stream_build(struct detect_engine *e, char *err, size_t errlen)
     for (uint32_t id = 0; id < e->n_rules; id++) {
         struct det_rule *dr = &e->rules[id];
         dr->stream = det_stream_mode(dr);
-        if (dr->stream == DS_PKT)
+        const uint8_t *p;
+        uint32_t plen, nul;
+        int nocase;
+        if (dr->stream == DS_PKT) {
+            if (dr->pderive && pkt_entry(dr, &p, &plen, &nocase, &nul)) {
+                dr->splen = plen, dr->pnul = (uint16_t)nul;
+                pat[n] = (const char *)p;
+                len[n] = plen;
+                flags[n] = nocase ? HS_FLAG_CASELESS : 0;
+                ids[n++] = id | SDB_PKT;
+            }
             continue;
+        }
         e->n_stream++;
         uint32_t s = rule_span(dr->r);
         span = s > span ? s : span;
         dr->stail = (uint16_t)(s > 1 ? s - 1 : 0);
-        uint8_t buf;
-        const uint8_t *p;
-        uint32_t plen;
-        int nocase;
-        int fp = det_rule_fast_pattern(dr->r, &buf, &p, &plen, &nocase) && buf == RULE_BUF_PKT;
-        /* Vectorscan 5.4's literal API takes a pattern starting with a NUL
-         * byte for an empty string and refuses the whole database: the
-         * prefilter is only a filter, so leading NULs are left out (the rest
-         * still ends where the content ends); all NULs: no fast pattern. */
-        while (fp && plen > 0 && *p == 0)
-            p++, plen--;
-        /* 1-2 bytes (ET's "|03|" for RDP, "|00 00 00 47|" less its NULs)
-         * occur in most windows of any port: the port index selects fewer */
-        if (fp && plen <= 2 && det_index_by_port(dr->r, DG_TCP))
-            fp = 0;
-        if (fp && plen > 0) {
+        if (stream_pattern(dr, &p, &plen, &nocase, &nul)) {
+            dr->splen = plen, dr->pnul = (uint16_t)(nul <= UINT16_MAX ? nul : 0);
             pat[n] = (const char *)p;
             len[n] = plen;
             flags[n] = nocase ? HS_FLAG_CASELESS : 0;
@@ -229,6 +289,8 @@ struct smatch_ctx {
     struct detect_engine *e;
     uint32_t old; /* bytes of the window that were inspected before (the tail) */
     uint8_t src;  /* window index */
+    uint8_t pkt;  /* the window's new bytes are the inspected packet's payload */
+    const uint8_t *win;
 };
 
 static int pair_add(struct detect_engine *e, uint32_t id, uint8_t src)
@@ -245,10 +307,17 @@ static int pair_add(struct detect_engine *e, uint32_t id, uint8_t src)
     return 0;
 }
 
+/* A window's marks: gen - 1 the rule is paired with the window, gen with
+ * the window and (derived, det_stream_cover) with the packet. */
+static int paired(const struct detect_engine *e, uint32_t id)
+{
+    return e->mark[id] == e->gen || e->mark[id] == e->gen - 1;
+}
+
 static void pair_once(struct detect_engine *e, uint32_t id, uint8_t src)
 {
-    if (id < e->n_rules && e->mark[id] != e->gen) {
-        e->mark[id] = e->gen;
+    if (id < e->n_rules && !paired(e, id)) {
+        e->mark[id] = e->gen - 1;
         pair_add(e, id, src);
     }
 }
@@ -259,17 +328,49 @@ static void on_sindex(uint32_t id, void *ctx)
     pair_once(m->e, id, m->src);
 }
 
+/* Is the match of dr's pattern ending at to, with the NULs left out of it
+ * before it, wholly in the window's new bytes (the packet's payload)?  Then
+ * the packet's own scan with the whole pattern finds it too. */
+static int pkt_match(const struct smatch_ctx *m, const struct det_rule *dr, unsigned long long to)
+{
+    unsigned long long at = to - dr->splen;
+    if (to < dr->splen || at < (unsigned long long)m->old + dr->pnul)
+        return 0;
+    for (uint32_t i = 1; i <= dr->pnul; i++)
+        if (m->win[at - i])
+            return 0;
+    return 1;
+}
+
 static int on_smatch(unsigned int id, unsigned long long from, unsigned long long to,
                      unsigned int flags, void *ctx)
 {
     struct smatch_ctx *m = ctx;
     struct detect_engine *e = m->e;
     (void)from, (void)flags;
+    if (id & SDB_PKT) { /* a packet-only rule's entry */
+        id &= ~SDB_PKT;
+        if (m->pkt && id < e->n_rules && e->mark[id] != e->gen && pkt_match(m, &e->rules[id], to)) {
+            e->mark[id] = e->gen;
+            pair_add(e, id, 0xff);
+        }
+        return 0;
+    }
     if (id >= e->n_rules)
         return 0;
-    uint32_t back = e->rules[id].stail < m->old ? e->rules[id].stail : m->old;
-    if (to > m->old - back && e->mark[id] != e->gen) {
-        e->mark[id] = e->gen;
+    const struct det_rule *dr = &e->rules[id];
+    if (m->pkt && dr->pderive && pkt_match(m, dr, to)) {
+        if (e->mark[id] != e->gen) {
+            if (e->mark[id] != e->gen - 1)
+                pair_add(e, id, m->src);
+            pair_add(e, id, 0xff);
+            e->mark[id] = e->gen;
+        }
+        return 0;
+    }
+    uint32_t back = dr->stail < m->old ? dr->stail : m->old;
+    if (to > m->old - back && !paired(e, id)) {
+        e->mark[id] = e->gen - 1;
         pair_add(e, id, m->src);
     }
     return 0;
@@ -327,11 +428,12 @@ static int rule_view(struct detect_engine *e, const struct det_rule *dr, const s
 static void window_candidates(struct detect_engine *e, uint8_t k, const struct det_insp *in)
 {
     const struct det_spend *w = &e->spend[k];
-    if (++e->gen == 0) {
+    if (e->gen > UINT32_MAX - 2) {
         memset(e->mark, 0, (e->n_rules + 1) * sizeof(*e->mark));
-        e->gen = 1;
+        e->gen = 0;
     }
-    struct smatch_ctx m = {e, w->old, k};
+    e->gen += 2; /* two marks a window (paired) */
+    struct smatch_ctx m = {e, w->old, k, e->pwin == k + 1, e->swin + w->off};
     if (e->sdb)
         hs_scan(e->sdb, (const char *)e->swin + w->off, w->len, 0, e->scratch, on_smatch, &m);
     for (uint32_t i = 0; i < e->sidx.n_always; i++)
@@ -374,11 +476,29 @@ void det_stream_run(struct detect_engine *e, enum det_grp g, const struct det_in
     e->n_spend = 0;
     e->swlen = 0;
     e->n_spairs = 0;
+    e->pwin = 0;
 }
 
 int det_stream_pending(const struct detect_engine *e)
 {
     return e->n_spend != 0;
+}
+
+int det_stream_cover(struct detect_engine *e, const struct det_insp *in)
+{
+    const uint8_t *p = in->buf[RULE_BUF_PKT];
+    uint32_t n = in->len[RULE_BUF_PKT];
+    e->pwin = 0;
+    if (!in->pkt || !in->st || !in->st->stream_add || !p || !n || !e->sdb)
+        return 0;
+    for (uint32_t k = 0; k < e->n_spend; k++) {
+        const struct det_spend *w = &e->spend[k];
+        if (w->len - w->old == n && memcmp(e->swin + w->off + w->old, p, n) == 0) {
+            e->pwin = (uint8_t)(k + 1);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* ---- hooks ------------------------------------------------------------------ */

@@ -6,7 +6,9 @@
 # match: default tcp content rules on the stream (once, not again on the
 # packet), tcp-pkt / flow:no_stream on packets only, flow:only_stream on the
 # stream only, content with depth on both but once, relative content and a
-# pcre across the segment boundary.  Then thresholds on a SYN scan (same
+# pcre across the segment boundary, a tcp-pkt content in the first segment
+# (its candidacy comes from the stream window's scan) that the next
+# segment's window holds in its tail.  Then thresholds on a SYN scan (same
 # script, "scan" pcap): detection_filter with unique_on dst_port, threshold
 # type backoff, limit by_both, detection_filter by_rule.
 #
@@ -35,6 +37,7 @@ alert tcp any any -> any any (msg:"no_stream"; flow:no_stream; content:"WORLD"; 
 alert tcp any any -> any any (msg:"relative"; content:"EV"; content:"IL"; distance:0; within:2; sid:7;)
 alert tcp any any -> any any (msg:"pcre"; pcre:"/EVIL\s+WORLD/"; sid:8;)
 alert tcp any any -> any any (msg:"nothing across"; content:"EVILWORLD"; sid:9;)
+alert tcp-pkt any any -> any any (msg:"packets only, in the next window's tail"; content:"HELLO"; sid:10;)
 RULES
 "$VIGIL" analyze -q -r "$TMP/st/split.pcap" -S "$TMP/st/split.rules" -l "$TMP/st/out" \
     >"$TMP/st/out.txt" 2>"$TMP/st/err.txt"; rc=$?
@@ -68,6 +71,7 @@ want 6 "5" "no_stream on the packet"
 want 7 "5,14" "relative content across the boundary"
 want 8 "5" "pcre across the boundary"
 want 9 "" "no match where the bytes are not adjacent"
+want 10 "4" "tcp-pkt: the packet's bytes, not the stream tail before them"
 
 python3 "$HERE/mkpcap_split.py" "$TMP/st/scan.pcap" scan || { bad "generate the scan pcap"; exit 1; }
 cat >"$TMP/st/scan.rules" <<'RULES'
