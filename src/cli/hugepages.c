@@ -14,7 +14,7 @@
  * 26,000 -> 2,600 page faults, 0.79 -> 0.49 CPU s; workload-small with
  * rules 1.95 -> 1.65 CPU s, peak RSS 183 -> 203 MB.
  *
- * Not done when VIGIL_HUGEPAGES is set (0 turns it off; the re-executed
+ * Only for a run given rules (-S, --rules).  Not done when VIGIL_HUGEPAGES is set (0 turns it off; the re-executed
  * process has it set to 1), when GLIBC_TUNABLES names hugetlb already,
  * for a secure-execution (setuid/capabilities) process, or under
  * AddressSanitizer (its own allocator).  A failed exec carries on as is.
@@ -27,11 +27,31 @@
 
 #include "cli/cli.h"
 
+/* Rules on the command line (-S, also inside a cluster like -qS, or
+ * --rules): the runs whose ~100 MB of small allocations this is for.
+ * Without rules a run allocates a few tens of MB and gains nothing
+ * measurable, and its peak RSS (the flow-table memory figures of
+ * bench/README.md) stays on 4 KiB pages. */
+static int given_rules(char **argv)
+{
+    for (char **a = argv + 1; *a; a++) {
+        if (strcmp(*a, "--") == 0)
+            return 0;
+        if (strcmp(*a, "--rules") == 0 || strncmp(*a, "--rules=", 8) == 0)
+            return 1;
+        if ((*a)[0] == '-' && (*a)[1] != '-' && strchr(*a, 'S'))
+            return 1;
+    }
+    return 0;
+}
+
 void cli_malloc_hugepages(char **argv)
 {
 #if defined(__SANITIZE_ADDRESS__)
     (void)argv;
 #else
+    if (!given_rules(argv))
+        return;
     const char *tun = getenv("GLIBC_TUNABLES");
     char exe[4096], val[2048];
     if (getenv("VIGIL_HUGEPAGES") || getauxval(AT_SECURE) ||

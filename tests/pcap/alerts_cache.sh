@@ -11,8 +11,9 @@
 #  3. --rules-cache off writes nothing and says "rules cache off"; the
 #     default directory is $XDG_CACHE_HOME/vigil/hs;
 #  4. an empty --rules-cache is a usage error; --help documents the option;
-#  5. analyze re-executes itself once (glibc.malloc.hugetlb=1), not with
-#     VIGIL_HUGEPAGES=0, and the alerts are the same either way.
+#  5. analyze -S re-executes itself once (glibc.malloc.hugetlb=1), not
+#     without rules nor with VIGIL_HUGEPAGES=0, and the alerts are the same
+#     either way.
 set -u
 V="${VIGIL:-build/release/vigil}"
 C="${CORPUS:-../shared/corpus}"
@@ -65,17 +66,20 @@ XDG_CACHE_HOME="$T/xdg" "$V" analyze -q -r "$P" -S "$R" -l "$T/def" 2>"$T/def.er
 check "default: \$XDG_CACHE_HOME/vigil/hs holds the $files files" \
   "[ \$(ls '$T/xdg/vigil/hs' 2>/dev/null | grep -c '\.hs\$') = '$files' ]"
 
-# 5. huge pages (src/cli/hugepages.c): analyze re-executes itself once (with
-# glibc.malloc.hugetlb=1), not with VIGIL_HUGEPAGES=0; the same alerts
+# 5. huge pages (src/cli/hugepages.c): analyze with rules re-executes itself
+# once (with glibc.malloc.hugetlb=1), not with VIGIL_HUGEPAGES=0 nor without
+# rules; the same alerts
 VIGIL_HUGEPAGES=0 "$V" analyze -q -r "$P" -S "$R" -l "$T/nohp" --rules-cache "$T/hs" 2>/dev/null
 check "VIGIL_HUGEPAGES=0: the same eve.json" "cmp -s '$T/cold/eve.json' '$T/nohp/eve.json'"
 # the dynamic loader starts the program twice when it re-executes (LD_DEBUG)
 starts() { LD_DEBUG=files "$@" 2>&1 | grep -c 'transferring control'; }
-n_hp=$(env -u VIGIL_HUGEPAGES -u GLIBC_TUNABLES bash -c "$(declare -f starts); starts '$V' analyze -q -r '$P' -l '$T/hp1'")
-n_nohp=$(VIGIL_HUGEPAGES=0 bash -c "$(declare -f starts); starts '$V' analyze -q -r '$P' -l '$T/hp0'")
+n_hp=$(env -u VIGIL_HUGEPAGES -u GLIBC_TUNABLES bash -c "$(declare -f starts); starts '$V' analyze -q -r '$P' -S '$R' --rules-cache '$T/hs' -l '$T/hp1'")
+n_nohp=$(VIGIL_HUGEPAGES=0 bash -c "$(declare -f starts); starts '$V' analyze -q -r '$P' -S '$R' --rules-cache '$T/hs' -l '$T/hp0'")
+n_norules=$(env -u VIGIL_HUGEPAGES -u GLIBC_TUNABLES bash -c "$(declare -f starts); starts '$V' analyze -q -r '$P' -l '$T/hp2'")
 if grep -q __asan_init "$V"; then n_hp=2; fi # ASan: its own allocator, not done
 check "analyze re-executes itself once (huge pages)" "[ '$n_hp' = 2 ]"
 check "VIGIL_HUGEPAGES=0: no re-execution" "[ '$n_nohp' = 1 ]"
+check "no rules given: no re-execution" "[ '$n_norules' = 1 ]"
 
 # 4. usage
 "$V" analyze -q -r "$P" -S "$R" -l "$T/u" --rules-cache '' 2>"$T/u.err"; rc=$?
