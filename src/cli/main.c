@@ -114,8 +114,9 @@ int main(int argc, char **argv)
         return VIGIL_EXIT_OK;
     }
     if (strcmp(name, "analyze") == 0 || strcmp(name, "capture") == 0 ||
-        strcmp(name, "ingest") == 0)
-        cli_malloc_hugepages(argv); /* the rules and tables: ~100 MB of small allocations */
+        strcmp(name, "ingest") == 0 || strcmp(name, "extract") == 0)
+        cli_malloc_hugepages(argv); /* the rules and tables: ~100 MB of small allocations;
+                                       extract: the file buffers and contents */
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(name, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
