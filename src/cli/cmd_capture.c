@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/fsutil.h"
 #include "core/privdrop.h"
 #include "extract/extract.h"
 #include "pipeline/pipeline.h"
@@ -139,7 +140,7 @@ int cli_archive_open(struct cli_archive *a, const char *cmd)
         snprintf(dir, sizeof(dir), "%.4000s/logs/%s", pcapstore_sensor_dir(a->store), day);
         a->log_dir = dir;
     }
-    if (pcapstore_mkdirs(a->log_dir) < 0) {
+    if (core_mkdirs(a->log_dir, 0755) < 0) {
         cli_error("%s: cannot create the log directory %s: %s", cmd, a->log_dir, strerror(errno));
         goto fail;
     }
@@ -483,7 +484,7 @@ static int capture_drop_root(struct capture_run *r)
              r->ar.sensor);
     const char *dirs[3] = {sdir, r->ar.log_dir, NULL};
     for (int i = 0; dirs[i]; i++)
-        if (pcapstore_mkdirs(dirs[i]) < 0) {
+        if (core_mkdirs(dirs[i], 0755) < 0) {
             cli_error("capture: cannot create %s: %s", dirs[i], strerror(errno));
             return -1;
         }

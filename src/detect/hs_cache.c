@@ -25,6 +25,7 @@
  * directory is pruned to HS_CACHE_MAX_FILES files, none unused for
  * HS_CACHE_MAX_AGE_DAYS (once per process, at its first store).
  */
+#include "core/fsutil.h"
 #include "detect/hs_cache.h"
 
 #include <dirent.h>
@@ -142,19 +143,6 @@ void hs_cache_file_name(const char *const *ex, const unsigned *flags, const unsi
 
 /* ---- reading ---------------------------------------------------------------- */
 
-static int read_all(int fd, uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t r = read(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        p += r, n -= (size_t)r;
-    }
-    return 0;
-}
-
 /* Does hs_serialized_database_info's text ("Version: 5.4.9 Features: ...
  * Mode: BLOCK") name this library's version and the mode? */
 static int info_ok(const char *payload, size_t len, unsigned mode)
@@ -194,7 +182,8 @@ static hs_database_t *cache_read(const char *name, const uint8_t key[32], unsign
         *bad = "not a cache file (size)";
         goto out;
     }
-    if ((buf = malloc((size_t)st.st_size)) == NULL || read_all(fd, buf, (size_t)st.st_size) < 0) {
+    if ((buf = malloc((size_t)st.st_size)) == NULL ||
+        core_read_all(fd, buf, (size_t)st.st_size) < 0) {
         *bad = buf ? "truncated" : "out of memory";
         goto out;
     }
@@ -220,35 +209,6 @@ out:
 }
 
 /* ---- writing ---------------------------------------------------------------- */
-
-static int mkdir_p(const char *dir)
-{
-    char p[sizeof(cache_dir)];
-    snprintf(p, sizeof(p), "%s", dir);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = 0;
-        if (mkdir(p, 0700) < 0 && errno != EEXIST)
-            return -1;
-        *s = '/';
-    }
-    return mkdir(p, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-    const uint8_t *q = p;
-    while (n > 0) {
-        ssize_t w = write(fd, q, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        q += w, n -= (size_t)w;
-    }
-    return 0;
-}
 
 struct cfile {
     char name[80];
@@ -322,7 +282,7 @@ static void cache_write(const char *name, const uint8_t key[32], const hs_databa
     uint64_t l64 = len;
     memcpy(head + 40, &l64, 8);
     int fd = -1;
-    if (sha256(bytes, len, head + 48) < 0 || mkdir_p(cache_dir) < 0)
+    if (sha256(bytes, len, head + 48) < 0 || core_mkdirs(cache_dir, 0700) < 0)
         goto fail;
     if (!__atomic_exchange_n(&pruned, 1, __ATOMIC_ACQ_REL))
         cache_prune();
@@ -332,7 +292,7 @@ static void cache_write(const char *name, const uint8_t key[32], const hs_databa
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         goto fail;
-    if (write_all(fd, head, sizeof(head)) < 0 || write_all(fd, bytes, len) < 0) {
+    if (core_write_all(fd, head, sizeof(head)) < 0 || core_write_all(fd, bytes, len) < 0) {
         close(fd);
         unlink(tmp);
         goto fail;

@@ -32,6 +32,7 @@
 #include <openssl/evp.h>
 
 #include "detect/engine.h"
+#include "detect/detect_http.h"
 #include "extract/extract.h"
 #include "extract/extract_store.h"
 #include "pipeline/pipeline.h"
@@ -540,10 +541,17 @@ void extract_file_set_filename(struct extract_file *f, const char *name, size_t 
         name_set(&f->filename, &f->filename_len, name, len);
 }
 
-void extract_file_set_rule_name(struct extract_file *f, const char *name, size_t len)
+void extract_file_set_rule_uri(struct extract_file *f, const char *uri, size_t len)
 {
-    if (f && name && f->det)
-        name_set(&f->rule_name, &f->rule_name_len, name, len);
+    if (!f || !uri || !f->det) /* only with file rules: not on every body otherwise */
+        return;
+    const char *q = memchr(uri, '?', len);
+    size_t n = q ? (size_t)(q - uri) : len;
+    uint8_t path[EXTRACT_NAME_MAX + 1]; /* the normaliser writes up to n + 1 */
+    if (n > EXTRACT_NAME_MAX)
+        n = EXTRACT_NAME_MAX;
+    size_t k = detect_http_uri_normalize((const uint8_t *)uri, n, path);
+    name_set(&f->rule_name, &f->rule_name_len, (const char *)path, k);
 }
 
 void extract_file_set_total(struct extract_file *f, uint64_t total)

@@ -115,12 +115,13 @@ struct extract_file;
 struct extract_file *extract_file_open(struct proto_ctx *ctx, const char *source, bool is_orig,
                                        uint64_t depth, int64_t ts);
 void extract_file_set_filename(struct extract_file *f, const char *name, size_t len);
-/* The name the signature engine's file.name/filename/fileext see when the
- * file has no filename of its own (Suricata: an HTTP file is named by its
- * request's URI path); not logged.  Kept only when file rules are loaded. */
+/* Suricata's name for an HTTP file without a filename of its own, for the
+ * signature engine's file.name/filename/fileext: the request URI's path
+ * (before '?', normalised as http.uri); not logged.  Computed and kept only
+ * when file rules are loaded. */
+void extract_file_set_rule_uri(struct extract_file *f, const char *uri, size_t len);
 /* The file's name as files.log has it (NULL: none). */
 const char *extract_file_name(const struct extract_file *f);
-void extract_file_set_rule_name(struct extract_file *f, const char *name, size_t len);
 void extract_file_set_total(struct extract_file *f, uint64_t total);
 /* A type the protocol knows (certificates): no sniffing. */
 void extract_file_set_mime(struct extract_file *f, const char *mime);

@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/detect_http.h"
 #include "extract/extract.h"
 #include "extract/mime.h"
 #include "proto/ftp.h"
@@ -242,19 +241,6 @@ static void hook_range_key(struct proto_ctx *ctx, const struct http_entity *e, c
              e->uri.len ? e->uri.p : "/<missed_request>");
 }
 
-/* Suricata names an HTTP file without a Content-Disposition filename by
- * its request's path: the URI before '?', normalised as http.uri is. */
-static void hook_http_rule_name(struct extract_file *f, const struct rstr *uri)
-{
-    const char *q = memchr(uri->p, '?', uri->len);
-    size_t n = q ? (size_t)(q - uri->p) : uri->len;
-    uint8_t path[EXTRACT_NAME_MAX + 1]; /* the normaliser writes up to n + 1 */
-    if (n > EXTRACT_NAME_MAX)
-        n = EXTRACT_NAME_MAX;
-    size_t k = detect_http_uri_normalize((const uint8_t *)uri->p, n, path);
-    extract_file_set_rule_name(f, (const char *)path, k);
-}
-
 static void *hook_http_open(struct proto_ctx *ctx, const struct http_entity *e, int64_t ts)
 {
     struct hook_http *h = calloc(1, sizeof(*h));
@@ -296,7 +282,7 @@ static void *hook_http_open(struct proto_ctx *ctx, const struct http_entity *e, 
     if (k)
         extract_file_set_filename(f, name, k);
     else if (e->uri.len)
-        hook_http_rule_name(f, &e->uri);
+        extract_file_set_rule_uri(f, e->uri.p, e->uri.len);
     if (e->content_length >= 0 && e->status_code != 206 && !e->encoded && !range)
         extract_file_set_total(f, (uint64_t)e->content_length);
     return h;

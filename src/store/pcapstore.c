@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "store/pcapindex.h"
+#include "core/fsutil.h"
 #include "store/pcapstore.h"
 
 #define NS_PER_S 1000000000LL
@@ -72,24 +73,6 @@ void pcapstore_config_default(struct pcapstore_config *cfg)
     cfg->buf_size = 8u << 20;
     cfg->compress_index = true;
     retention_config_default(&cfg->retention);
-}
-
-int pcapstore_mkdirs(const char *path)
-{
-    char p[4096];
-    if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-            return -1;
-        *s = '/';
-    }
-    return mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 __attribute__((format(printf, 2, 3))) static void store_log(const struct pcapstore *s,
@@ -179,7 +162,7 @@ struct pcapstore *pcapstore_open(const struct pcapstore_config *cfg, char *err, 
         snprintf(err, errlen, "out of memory for the archive's write buffer");
         goto fail;
     }
-    if (pcapstore_mkdirs(s->dl_dir) < 0) {
+    if (core_mkdirs(s->dl_dir, 0755) < 0) {
         snprintf(err, errlen, "cannot create the archive directory %s: %s", s->dl_dir,
                  strerror(errno));
         goto fail;
@@ -195,20 +178,6 @@ fail:
     return NULL;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static void store_stop_writing(struct pcapstore *s, const char *why);
 
 /* Buffer -> file, then the journal frame of what is now on disk. */
@@ -217,7 +186,7 @@ static int store_flush(struct pcapstore *s)
     if (s->fd < 0)
         return 0;
     if (s->blen) {
-        if (write_all(s->fd, s->buf, s->blen) < 0) {
+        if (core_write_all(s->fd, s->buf, s->blen) < 0) {
             char why[4400];
             snprintf(why, sizeof(why), "writing %.4200s failed: %s", s->path, strerror(errno));
             store_stop_writing(s, why);
@@ -229,7 +198,7 @@ static int store_flush(struct pcapstore *s)
     const uint8_t *fr;
     size_t fl;
     pcapindex_builder_journal(s->b, &fr, &fl);
-    if (fl && s->jfd >= 0 && write_all(s->jfd, fr, fl) < 0) {
+    if (fl && s->jfd >= 0 && core_write_all(s->jfd, fr, fl) < 0) {
         /* the journal is a convenience: recovery rebuilds without it */
         close(s->jfd);
         s->jfd = -1;
@@ -307,7 +276,7 @@ static int store_open_file(struct pcapstore *s, int64_t ts_ns, int lt)
     gmtime_r(&sec, &tm);
     strftime(day, sizeof(day), "%Y-%m-%d", &tm);
     snprintf(dir, sizeof(dir), "%s/%s", s->dl_dir, day);
-    if (pcapstore_mkdirs(dir) < 0) {
+    if (core_mkdirs(dir, 0755) < 0) {
         char why[4400];
         snprintf(why, sizeof(why), "cannot create %s: %s", dir, strerror(errno));
         store_stop_writing(s, why);

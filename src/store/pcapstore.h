@@ -72,7 +72,4 @@ int pcapstore_finish(struct pcapstore *s, char *err, size_t errlen);
 /* Close the open file (index written) and free.  0, or <0 with a sentence. */
 int pcapstore_close(struct pcapstore *s, char *err, size_t errlen);
 
-/* mkdir -p; 0 or <0 with errno set. */
-int pcapstore_mkdirs(const char *path);
-
 #endif
