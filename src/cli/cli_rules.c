@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "detect/detect_worker.h"
 #include "cli/cli_rules.h"
 #include "detect/alert_payload.h"
 #include "detect/detect_http.h"
@@ -127,6 +128,12 @@ static int rules_files_start(struct cli_rules *cr, char *err, size_t errlen)
 static void rules_installed(void *ctx)
 {
     char err[600];
+    if (detect_workers_running()) { /* extraction's hooks cannot change under running workers */
+        if (detect_file_wanted() && !extract_started())
+            fprintf(stderr, "rules reload: the file rules get no files: with --workers N > 1 "
+                            "file tracking starts only with rules loaded at start\n");
+        return;
+    }
     int rc = rules_files_start(ctx, err, sizeof(err));
     if (rc < 0)
         fprintf(stderr, "rules reload: the file rules get no files: %s\n", err);

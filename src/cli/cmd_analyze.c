@@ -84,7 +84,7 @@ static void analyze_usage(FILE *out)
             "      --workers N         analysis threads (default 1): a reader thread spreads\n"
             "                          packets over N workers by their outer IP address\n"
             "                          pair; the same records, in another row order\n"
-            "                          (docs/pipeline.md; no SIGHUP reload with N > 1)\n"
+            "                          (docs/pipeline.md)\n"
             "  -q, --quiet             no progress line\n"
             "  BPF                     libpcap filter, as tcpdump takes it\n\n"
             "Behaviour (scan, SSH guessing and beacon notices in notice.log, alerts gid 9000):\n"
@@ -287,8 +287,6 @@ static int analyze_run(struct analyze_opts *o, struct pipeline_config *cfg)
         return VIGIL_EXIT_ERROR;
     }
     outs[1] = o->rules.eve;
-    if (outs[1] && cfg->workers > 1)
-        signal(SIGHUP, SIG_IGN); /* the workers keep the engine they start with */
     int irc = cli_intel_start(&o->intel, "analyze", o->dir, out, outs[1], cfg->sensor, o->quiet);
     /* behaviour detectors in front of the logs and eve.json (docs/behaviour.md) */
     struct output *bdown[2] = {out, outs[1] ? outs[1] : o->intel.eve};

@@ -9,8 +9,9 @@
  * windows, counters) and its own per-flow table, installed as that
  * thread's engine; workers own disjoint flows, so nothing per flow is
  * shared.  What spans flows - thresholds/detection_filter and xbits - is
- * shared under one lock while workers run.  SIGHUP reloads are not
- * polled by workers (one engine for the whole run).
+ * shared under one lock while workers run.  A SIGHUP reload's engine is
+ * published by the reader thread and taken by each worker between two of
+ * its packets (engine_worker.c).
  */
 #ifndef VIGIL_DETECT_WORKER_H
 #define VIGIL_DETECT_WORKER_H
@@ -21,12 +22,23 @@ struct detect_engine;
 struct detect_engine *detect_worker_base(void);
 /* On: thresholds and xbits are taken under a lock (set while workers run). */
 void detect_workers_threaded(int on);
-/* In a worker thread: install a per-worker copy of base.  0, or -1 out of
- * memory (the thread then inspects nothing). */
+/* Are workers running (set by detect_workers_threaded)? */
+int detect_workers_running(void);
+/* In a worker thread: install a per-worker copy of base (of the engine a
+ * reload published meanwhile, if any).  0, or -1 out of memory (the
+ * thread then inspects nothing). */
 int detect_worker_begin(struct detect_engine *base);
+/* In a worker thread between two packets: a reload published a new
+ * engine - replace the copy by one of it (flows and their state kept). */
+void detect_worker_poll(void);
 /* In the worker thread, after its last flow ended: inspect the stream
- * windows still pending, add the worker's counters to base's, free the
- * copy and the thread's per-flow table. */
-void detect_worker_end(struct detect_engine *base);
+ * windows still pending, add the worker's counters to its engine's, free
+ * the copy and the thread's per-flow table. */
+void detect_worker_end(void);
+/* The reader thread, after a reload installed base: workers take it from
+ * their next packet on.  The engine they copied before stays in use until
+ * detect_workers_retired() says no copy of it is left. */
+void detect_workers_publish(struct detect_engine *base);
+int detect_workers_retired(void);
 
 #endif

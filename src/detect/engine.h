@@ -208,8 +208,9 @@ struct detect_reload *detect_reload_start(const char *const *paths, int n, const
 void detect_reload_request(void);
 /* At a packet boundary (the pipeline, between packets): start the builder
  * thread of a requested reload, or install what it built (logging "rules
- * reloaded: N loaded, M rejected", or the error while the old rules stay). */
-void detect_reload_poll(void);
+ * reloaded: N loaded, M rejected", or the error while the old rules stay).
+ * 1 when new rules were installed (with workers: published to them), else 0. */
+int detect_reload_poll(void);
 /* The installed engine; CPU seconds its rules took to load and to build. */
 struct detect_engine *detect_reload_engine(const struct detect_reload *r);
 void detect_reload_times(const struct detect_reload *r, double *load_s, double *build_s);

@@ -13,6 +13,13 @@
  *       old engine and ruleset, log "rules reloaded: N loaded, M rejected";
  *       failure: log the error, keep the old rules.
  *
+ * With analysis workers (--workers N) the packet thread is the reader:
+ * the new engine is installed there and published to the workers
+ * (detect_workers_publish), each of which takes a copy of it between two
+ * of its packets; the engine it replaces, and its rules, are freed once
+ * no worker copies them any more (engine_worker.c), and no other reload
+ * is installed or started before that.
+ *
  * Only the builder thread and the packet thread touch the reloader; the
  * builder shares with the packet path only the flowbit name table, which
  * only grows and publishes each new name atomically (engine.c).  Threshold
@@ -24,7 +31,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "detect/detect_worker.h"
 #include "detect/engine.h"
+#include "detect/engine_int.h"
 #include "detect/hs_cache.h"
 
 struct det_reload_build {
@@ -50,6 +59,8 @@ struct detect_reload {
     volatile int done; /* set by the builder (read with __atomic) */
     struct det_reload_build *b;
     double load_s, build_s; /* of the installed rules */
+    struct detect_engine *retired_eng; /* replaced, still copied by a worker */
+    struct ruleset *retired_rs;
     void (*on_install)(void *ctx); /* after a reload's engine is installed */
     void *on_install_ctx;
     struct hs_cache_stats hc;
@@ -122,7 +133,7 @@ void detect_reload_request(void)
     requested = 1;
 }
 
-static void reload_finish(struct detect_reload *r)
+static int reload_finish(struct detect_reload *r)
 {
     pthread_join(r->th, NULL);
     r->running = 0;
@@ -134,14 +145,20 @@ static void reload_finish(struct detect_reload *r)
         detect_engine_free(b->eng);
         ruleset_free(&b->rs);
         free(b);
-        return;
+        return 0;
     }
     struct detect_counters c;
     detect_engine_counters(b->eng, &c);
     detect_engine_install(b->eng);
-    detect_engine_free(r->eng);
-    ruleset_free(r->rs);
-    free(r->rs);
+    if (det_threaded) { /* workers copy r->eng: freed when none is left */
+        detect_workers_publish(b->eng);
+        r->retired_eng = r->eng;
+        r->retired_rs = r->rs;
+    } else {
+        detect_engine_free(r->eng);
+        ruleset_free(r->rs);
+        free(r->rs);
+    }
     r->rs = &b->rs;
     r->eng = b->eng;
     r->load_s = b->load_s, r->build_s = b->build_s, r->hc = b->hc;
@@ -155,24 +172,38 @@ static void reload_finish(struct detect_reload *r)
                 (unsigned long long)c.rules_skipped, b->hc.loaded, b->hc.dbs);
         fflush(r->log);
     }
+    return 1;
 }
 
-void detect_reload_poll(void)
+static void retired_free(struct detect_reload *r)
+{
+    detect_engine_free(r->retired_eng);
+    if (r->retired_rs) {
+        ruleset_free(r->retired_rs);
+        free(r->retired_rs);
+    }
+    r->retired_eng = NULL;
+    r->retired_rs = NULL;
+}
+
+int detect_reload_poll(void)
 {
     struct detect_reload *r = active;
     if (!r)
-        return;
-    if (r->running) {
-        if (__atomic_load_n(&r->done, __ATOMIC_ACQUIRE))
-            reload_finish(r);
-        return;
+        return 0;
+    if (r->retired_eng) { /* workers: the engine before the last reload */
+        if (!detect_workers_retired())
+            return 0; /* and no new one is installed (nor started) before it goes */
+        retired_free(r);
     }
+    if (r->running)
+        return __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) ? reload_finish(r) : 0;
     if (!requested)
-        return;
+        return 0;
     requested = 0;
     r->b = calloc(1, sizeof(*r->b));
     if (!r->b)
-        return;
+        return 0;
     r->done = 0;
     if (r->log) {
         fprintf(r->log, "rules reload requested: loading in the background\n");
@@ -183,9 +214,10 @@ void detect_reload_poll(void)
         r->b = NULL;
         if (r->log)
             fprintf(r->log, "rules reload failed: cannot start a thread\n");
-        return;
+        return 0;
     }
     r->running = 1;
+    return 0;
 }
 
 void detect_reload_on_install(struct detect_reload *r, void (*fn)(void *ctx), void *ctx)
@@ -230,6 +262,7 @@ void detect_reload_stop(struct detect_reload *r)
     }
     if (active == r)
         active = NULL;
+    retired_free(r); /* the workers have ended */
     detect_engine_install(NULL);
     detect_engine_free(r->eng);
     ruleset_free(r->rs);

@@ -25,6 +25,9 @@
  * and xbits (the detect module's lock), extraction's store (its hooks'
  * lock), x509's and libmagic's caches (their own).  A full ring blocks the
  * reader (nothing dropped); counters are per worker and summed at the end.
+ * SIGHUP reloads the rules: the reader polls the reloader between packets
+ * and publishes the new engine, which each worker takes between two of its
+ * own packets (engine_worker.c).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -34,6 +37,7 @@
 #include "core/hash.h"
 #include "core/progress.h"
 #include "detect/detect_worker.h"
+#include "detect/engine.h"
 #include "extract/extract.h"
 #include "pipeline/pipeline_int.h"
 #include "pipeline/ring.h"
@@ -137,6 +141,12 @@ static void *worker_main(void *arg)
         w->det_failed = 1;
     struct packet *pkt;
     while ((pkt = ring_get(&w->ring)) != NULL) {
+        if (w->det)
+            detect_worker_poll(); /* a SIGHUP reload's engine, between packets */
+        if (pkt->num == 0) { /* not a packet: the reader's wake-up after a reload */
+            ring_release(&w->ring);
+            continue;
+        }
         if (!__atomic_load_n(&w->failed, __ATOMIC_RELAXED)) {
             pipeline_packet(w->p, pkt);
             if (w->p->out_failed)
@@ -146,7 +156,7 @@ static void *worker_main(void *arg)
     }
     pipeline_finish(w->p);
     if (w->det && !w->det_failed)
-        detect_worker_end(w->det);
+        detect_worker_end();
     flow_thread_free(); /* the thread's cached digest contexts */
     return NULL;
 }
@@ -176,6 +186,19 @@ static int workers_failed(struct pipeline *p)
     return 0;
 }
 
+/* A reload was published: an entry that is no packet (num 0) in every
+ * ring, so that a worker waiting for packets takes the new engine now and
+ * the old one can go (the reloader waits for every worker's switch). */
+static int workers_wake(struct pipeline *p)
+{
+    struct packet none;
+    memset(&none, 0, sizeof(none));
+    for (int i = 0; i < p->w->n; i++)
+        if (ring_put(&p->w->w[i].ring, &none) < 0)
+            return -1;
+    return 0;
+}
+
 static int workers_read(struct pipeline *p, struct capture_source *src)
 {
     struct packet pkt;
@@ -186,6 +209,12 @@ static int workers_read(struct pipeline *p, struct capture_source *src)
     int n;
     while ((n = pipeline_next(p, src, &pkt)) > 0) {
         n_read++;
+        /* SIGHUP: rules built in the background, published to the workers */
+        if (detect_reload_poll() && workers_wake(p) < 0) {
+            snprintf(p->err, sizeof(p->err), "out of memory queueing a packet to a worker");
+            rc = -1;
+            break;
+        }
         if (ring_put(&p->w->w[worker_of(p, &pkt)].ring, &pkt) < 0) {
             snprintf(p->err, sizeof(p->err), "out of memory queueing a packet to a worker");
             rc = -1;

@@ -13,6 +13,9 @@
 #      flowbit survived the reload; a new connection's "ALPHA" is sid 11.
 #   4. the rules file is removed, SIGHUP: the reload fails, the v2 rules
 #      stay ("ALPHA" is sid 11 again).
+# WORKERS=N runs vigil with --workers N (alerts_reload_workers.sh: 2; all
+# the test's flows are between one address pair, so one worker gets them
+# and the other idles - the reload must reach both).
 # Traffic stays inside the namespaces; they are deleted on exit.  Skipped
 # (exit 77) without root, ip netns or python3.
 set -u
@@ -83,7 +86,7 @@ say() { local n; n=$(($(wc -l <"$T/client.out") + 1)); echo "$*" >&7;
         for _ in $(seq 1 50); do [ "$(wc -l <"$T/client.out")" -ge "$n" ] && return; sleep 0.1; done; }
 
 ip netns exec "$NB" "$V" analyze -q -i "$IB" -l "$T/out" -S "$T/r/live.rules" \
-  --eve-alert payload-printable 2>"$T/err" &
+  ${WORKERS:+--workers "$WORKERS"} --eve-alert payload-printable 2>"$T/err" &
 vpid=$!
 sleep 1.5
 # keep a packet a few times a second on the wire: a reload is swapped in between packets
