@@ -16,10 +16,19 @@
  *
  * State that outlives one engine (so a SIGHUP reload loses no flow): the
  * per-flow table (flowbits, flowints, TCP state, confirmed app protocol,
- * first-packet time and per-direction counts for flow.age/pkts/bytes), direct-
- * mapped by a seeded hash of the session uid with DETECT_FLOWS_MAX slots
- * (a collision replaces the older flow and is counted), and the flowbit
- * name table (names only grow, capped at DETECT_FLOWBITS_MAX).  The
+ * first-packet time and per-direction counts for flow.age/pkts/bytes), a
+ * hash table of the live flows by session uid (open addressing on a seeded
+ * hash, doubled at half full; each flow's state allocated on its own so
+ * pointers to it stay valid while the table grows), an entry freed when
+ * its flow ends (detect_flow_end, from the flow table's end of every flow,
+ * carried out before the next packet's inspection so that windows and
+ * files still pending see it); and the flowbit name table (names only
+ * grow, capped at DETECT_FLOWBITS_MAX).  (Until 2026-11-29 the flow table
+ * was direct-mapped, 65,536 slots, entries never freed: a new flow took
+ * the slot of whichever flow hashed there, live or not - 11,800 times on
+ * the benchmark workload - so a live flow could lose its flowbits and TCP
+ * state, and with the random hash key the evaluations varied by a few
+ * between runs of the same capture.)  The
  * engine in use, the per-flow table and the current packet's stash are
  * per thread: with several analysis workers each thread installs its own
  * copy of the engine (engine_worker.c) and owns its flows' state.
@@ -35,7 +44,16 @@
 #include "flow/flow.h"
 #include "proto/proto.h"
 
-_Thread_local struct det_flow *detect_flows;
+/* The live flows' state: slots of (hash, state), a power of two, at most
+ * half full; the uids of flows that ended, freed at the next packet. */
+struct det_fslot {
+    uint64_t h;
+    struct det_flow *fs; /* NULL: free */
+};
+static _Thread_local struct det_fslot *ftab;
+static _Thread_local uint32_t fcap, fcount;
+static _Thread_local char (*fgone)[24];
+static _Thread_local uint32_t n_fgone, cap_fgone;
 static _Thread_local uint64_t flow_key[2];
 static char *bit_names[DETECT_FLOWBITS_MAX];
 static uint32_t n_bit_names;
@@ -65,15 +83,111 @@ int det_bit_index(const char *name, size_t len, int create)
     return (int)n;
 }
 
+#define FTAB_MIN 1024u
+
 int det_state_init(void)
 {
-    if (detect_flows)
+    if (ftab)
         return 0;
-    detect_flows = calloc(DETECT_FLOWS_MAX, sizeof(*detect_flows));
-    if (!detect_flows)
+    ftab = calloc(FTAB_MIN, sizeof(*ftab));
+    if (!ftab)
         return -1;
+    fcap = FTAB_MIN;
+    fcount = 0;
     core_random_key(flow_key);
     return 0;
+}
+
+/* Free every flow's state and the table. */
+static void flows_free(void)
+{
+    for (uint32_t i = 0; ftab && i < fcap; i++)
+        if (ftab[i].fs) {
+            det_flow_release(ftab[i].fs);
+            free(ftab[i].fs);
+        }
+    free(ftab);
+    ftab = NULL;
+    fcap = fcount = 0;
+    free(fgone);
+    fgone = NULL;
+    n_fgone = cap_fgone = 0;
+}
+
+static int ftab_grow(void)
+{
+    uint32_t nc = fcap * 2;
+    struct det_fslot *n = calloc(nc, sizeof(*n));
+    if (!n)
+        return -1;
+    for (uint32_t i = 0; i < fcap; i++)
+        if (ftab[i].fs) {
+            uint32_t j = (uint32_t)ftab[i].h & (nc - 1);
+            while (n[j].fs)
+                j = (j + 1) & (nc - 1);
+            n[j] = ftab[i];
+        }
+    free(ftab);
+    ftab = n;
+    fcap = nc;
+    return 0;
+}
+
+/* The slot of uid (n bytes, hash h), or of the free slot ending its probe. */
+static uint32_t ftab_probe(const char *uid, size_t n, uint64_t h)
+{
+    uint32_t i = (uint32_t)h & (fcap - 1);
+    while (ftab[i].fs && !(ftab[i].h == h && memcmp(ftab[i].fs->uid, uid, n) == 0 &&
+                           ftab[i].fs->uid[n] == 0))
+        i = (i + 1) & (fcap - 1);
+    return i;
+}
+
+/* Remove slot i, moving later entries of its probe run back (linear
+ * probing without tombstones). */
+static void ftab_remove(uint32_t i)
+{
+    det_flow_release(ftab[i].fs);
+    free(ftab[i].fs);
+    ftab[i].fs = NULL;
+    fcount--;
+    for (uint32_t j = (i + 1) & (fcap - 1); ftab[j].fs; j = (j + 1) & (fcap - 1)) {
+        uint32_t home = (uint32_t)ftab[j].h & (fcap - 1);
+        /* j's entry may move to i when its home is not in (i, j] */
+        if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+            ftab[i] = ftab[j];
+            ftab[j].fs = NULL;
+            i = j;
+        }
+    }
+}
+
+void detect_flow_end(const char *uid)
+{
+    if (!ftab || !uid || !*uid)
+        return;
+    if (n_fgone == cap_fgone) {
+        uint32_t nc = cap_fgone ? cap_fgone * 2 : 64;
+        char(*n)[24] = realloc(fgone, nc * sizeof(*n));
+        if (!n)
+            return; /* kept until the end of the run */
+        fgone = n;
+        cap_fgone = nc;
+    }
+    snprintf(fgone[n_fgone++], sizeof(fgone[0]), "%s", uid);
+}
+
+/* The flows that ended since the last packet: their state goes now that
+ * nothing pending refers to it. */
+void det_flows_gone(void)
+{
+    for (uint32_t k = 0; k < n_fgone; k++) {
+        size_t n = strnlen(fgone[k], sizeof(fgone[k]) - 1);
+        uint32_t i = ftab_probe(fgone[k], n, core_siphash(flow_key, fgone[k], n));
+        if (ftab[i].fs)
+            ftab_remove(i);
+    }
+    n_fgone = 0;
 }
 
 struct det_stash *det_stash_get(void)
@@ -88,12 +202,9 @@ struct detect_engine *det_current(void)
 
 static void det_state_free(void)
 {
-    for (uint32_t i = 0; detect_flows && i < DETECT_FLOWS_MAX; i++)
-        det_flow_release(&detect_flows[i]);
+    flows_free();
     det_flowint_names_free();
     det_xbits_free();
-    free(detect_flows);
-    detect_flows = NULL;
     for (uint32_t i = 0; i < n_bit_names; i++)
         free(bit_names[i]);
     n_bit_names = 0;
@@ -103,10 +214,7 @@ static void det_state_free(void)
 /* A worker thread's own state, at its end (engine_worker.c). */
 void det_thread_state_free(void)
 {
-    for (uint32_t i = 0; detect_flows && i < DETECT_FLOWS_MAX; i++)
-        det_flow_release(&detect_flows[i]);
-    free(detect_flows);
-    detect_flows = NULL;
+    flows_free();
     current = NULL;
     memset(&stash, 0, sizeof(stash));
     det_http_thread_free();
@@ -114,20 +222,25 @@ void det_thread_state_free(void)
 
 struct det_flow *det_flow_find(const char *uid, int create)
 {
-    if (!detect_flows || !uid || !*uid)
+    if (!ftab || !uid || !*uid)
         return NULL;
-    size_t n = strnlen(uid, sizeof(detect_flows->uid) - 1);
+    size_t n = strnlen(uid, sizeof(ftab->fs->uid) - 1);
     uint64_t h = core_siphash(flow_key, uid, n);
-    struct det_flow *fs = &detect_flows[h & (DETECT_FLOWS_MAX - 1)];
-    if (strncmp(fs->uid, uid, sizeof(fs->uid)) == 0)
-        return fs;
-    if (!create)
+    uint32_t i = ftab_probe(uid, n, h);
+    if (ftab[i].fs || !create)
+        return ftab[i].fs;
+    if ((fcount + 1) * 2 > fcap) {
+        if (ftab_grow() < 0)
+            return NULL;
+        i = ftab_probe(uid, n, h);
+    }
+    struct det_flow *fs = calloc(1, sizeof(*fs));
+    if (!fs)
         return NULL;
-    if (fs->uid[0] && current)
-        current->ctr.flow_evictions++;
-    det_flow_release(fs);
-    memset(fs, 0, sizeof(*fs));
     memcpy(fs->uid, uid, n);
+    ftab[i].h = h;
+    ftab[i].fs = fs;
+    fcount++;
     return fs;
 }
 
@@ -723,6 +836,8 @@ void detect_packet_flow(struct flow_table *t, struct flow *f, const struct packe
     if (!current)
         return;
     det_stream_flush_pending(current); /* windows a previous packet left */
+    if (n_fgone)
+        det_flows_gone();
     struct flow_app_info in;
     flow_table_cache_uids(t); /* the uid is asked for on every packet */
     flow_app_ids(t, f, &in);

@@ -65,7 +65,6 @@ int detect_match_list(struct detect_match *m, const struct rule_buflist *bl, con
 /* ---- the engine (engine.c) ---------------------------------------------- */
 
 /* Caps. */
-#define DETECT_FLOWS_MAX (1u << 16)   /* per-flow state slots (direct-mapped by uid) */
 #define DETECT_FLOWBITS_MAX 512       /* distinct flowbit names in one ruleset */
 #define DETECT_THRESH_MAX (1u << 16)  /* threshold tracking slots */
 #define DETECT_ALERTS_PER_PACKET 64   /* Suricata's packet_alert_max is 15; we keep more */
@@ -79,7 +78,6 @@ struct detect_counters {
     uint64_t candidates;     /* rules fully evaluated */
     uint64_t alerts;         /* alerts emitted */
     uint64_t suppressed;     /* matches a threshold held back */
-    uint64_t flow_evictions; /* per-flow state lost to a slot collision */
     uint64_t thresh_evictions;
     uint64_t stream_chunks;  /* reassembled chunks inspected */
     uint64_t stream_bytes;
@@ -180,6 +178,9 @@ void detect_app_end(const struct proto_conn *conn);
 
 /* Is an engine installed? */
 int detect_active(void);
+/* The flow of session uid ended: its per-flow state (flowbits, flowints,
+ * TCP state) is freed before the next packet's inspection. */
+void detect_flow_end(const char *uid);
 
 /* Reassembled-stream inspection (engine_stream.c).  Does the installed
  * engine have rules for the TCP stream (the app layer then keeps

@@ -83,7 +83,7 @@ enum det_stream_mode { DS_PKT = 0, DS_DEFAULT, DS_ONLY, DS_BOTH };
 #define DETECT_STREAM_TAIL_MAX 2048
 #define DET_TX_DONE 16 /* rules remembered per flow as having matched their transaction */
 
-/* Per-flow state (direct-mapped by uid; a collision replaces the older flow). */
+/* Per-flow state (engine.c: a table of the live flows by uid). */
 struct det_flow {
     char uid[24];
     uint8_t app;  /* RULE_PROTO_* confirmed by a parser, 0 none */
@@ -217,7 +217,6 @@ struct det_http;
 /* engine.c */
 /* RULE_PROTO_* of a parser name ("http", "ssl", "dns", ...), 0 for others. */
 uint8_t det_app_of(const char *name);
-extern _Thread_local struct det_flow *detect_flows;
 /* The calling thread's per-flow table (engine_worker.c's workers too). */
 int det_state_init(void);
 void det_thread_state_free(void);
@@ -226,6 +225,9 @@ void det_thread_state_free(void);
 void det_tx_insp_init(struct det_insp *in, const struct proto_conn *conn, uint8_t app,
                       int to_server);
 struct det_flow *det_flow_find(const char *uid, int create);
+/* Free the state of the flows detect_flow_end named (detect_packet_flow
+ * does it before a packet's inspection). */
+void det_flows_gone(void);
 int det_bit_index(const char *name, size_t len, int create);
 
 struct det_stash *det_stash_get(void);

@@ -425,6 +425,8 @@ static void flow_end(struct flow_table *t, struct flow *f, uint64_t *counter)
     if (f->ext && f->ext->app && t->app.end)
         t->app.end(t->app.ctx, t, f, f->ext->app);
     flow_conn_emit(t, f);
+    if (t->app.gone)
+        t->app.gone(t->app.ctx, t, f);
     table_unhash(t, f);
     tlist_unlink(t, f, f->tclass);
     if (f->ext) {

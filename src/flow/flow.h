@@ -162,6 +162,9 @@ struct flow_app_hooks {
     /* A flow-level anomaly raised by the flow module (Zeek's TCP weird names). */
     void (*weird)(void *ctx, struct flow_table *t, struct flow *f, const char *name,
                   const char *source, int64_t now);
+    /* Every flow's end, with or without app state, after its record and
+     * before its slot is reused (state kept elsewhere by uid goes). */
+    void (*gone)(void *ctx, const struct flow_table *t, const struct flow *f);
 };
 
 /* Install (or with NULL remove) the app-layer hooks; h is copied. */
@@ -182,6 +185,10 @@ bool flow_app_is_off(const struct flow *f);
 /* TCP: the sequence number of the SYN sent by key side `side`, when one
  * was seen (the stream starts after it even if data came first). */
 bool flow_app_tcp_syn_seq(const struct flow *f, int side, uint32_t *isn);
+
+/* The flow's uid, from the slot cache when the table keeps one (filled on
+ * first use), else computed. */
+void flow_uid_get(const struct flow_table *t, const struct flow *f, char *out, size_t outlen);
 
 /* Identity of a flow for records: uid, community id, orig/resp as now. */
 void flow_app_info(const struct flow_table *t, const struct flow *f, struct flow_app_info *out);

@@ -195,9 +195,6 @@ void flow_weird(struct flow_table *tb, struct flow *f, const char *name, const c
 void flow_conn_emit(struct flow_table *tb, struct flow *f);
 void flow_uid_make(const char *sensor, int64_t first_ns, const struct flow_key *k, uint8_t salt,
                    char *out, size_t outlen);
-/* The flow's uid, from the slot cache when the table keeps one (filled on
- * first use), else computed. */
-void flow_uid_get(const struct flow_table *t, const struct flow *f, char *out, size_t outlen);
 void flow_tunnel_uid(const char *sensor, const struct pkt_ip *outer, char *out, size_t outlen);
 
 #endif

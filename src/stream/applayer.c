@@ -957,6 +957,17 @@ static void hook_end(void *ctx, struct flow_table *t, struct flow *f, void *app)
         stream_dir_free(&al->mem, &c->sd[i]);
 }
 
+/* Every flow's end: the detection engine's per-flow state goes with it. */
+static void hook_gone(void *ctx, const struct flow_table *t, const struct flow *f)
+{
+    (void)ctx;
+    if (!detect_active())
+        return;
+    char uid[24];
+    flow_uid_get(t, f, uid, sizeof(uid));
+    detect_flow_end(uid);
+}
+
 static const char *hook_service(void *ctx, void *app)
 {
     struct applayer *al = ctx;
@@ -1210,7 +1221,7 @@ void applayer_attach(struct applayer *al, struct flow_table *t)
 {
     struct flow_app_hooks h = {
         .ctx = al, .packet = hook_packet, .end = hook_end, .service = hook_service,
-        .release = hook_release, .weird = hook_weird,
+        .release = hook_release, .weird = hook_weird, .gone = hook_gone,
     };
     flow_table_set_app(t, &h);
 }

@@ -5,7 +5,8 @@
  * decode-event, prefilter, frame's rejection, unmapped events, flowint
  * (conditions, modifiers, unset variables, variable operands) and
  * stream_size (sequence space per direction), the midstream reversal of a
- * flow's direction (detect_flow_reverse), xbits (ip_src with expiry,
+ * flow's direction (detect_flow_reverse), the per-flow table (growth,
+ * ended flows), xbits (ip_src with expiry,
  * ip_pair either way, unset).  Rules are
  * parsed with the real parser and run through a real engine on synthetic
  * packets (detect_packet without a flow: no flow state).
@@ -341,6 +342,62 @@ static void test_flow_reverse(void **st)
     ruleset_free(&rs);
 }
 
+/* The per-flow table: every live flow keeps its own state however many
+ * there are (it grows; pointers stay valid), an ended flow's state goes
+ * (and only its), a uid seen again starts afresh. */
+static void test_flow_table(void **st)
+{
+    (void)st;
+    static const char rules[] = "alert tcp any any -> any any (flow:to_server; sid:1;)\n";
+    struct ruleset rs;
+    char err[256], uid[24];
+    enum { N = 20000 };
+    assert_int_equal(ruleset_init(&rs), 0);
+    ruleset_load_text(&rs, "t", rules, strlen(rules));
+    struct detect_engine *e = detect_engine_new(&rs, count_alert, NULL, NULL, err, sizeof(err));
+    assert_non_null(e);
+    detect_engine_install(e);
+    struct det_flow *first = det_flow_find("CFirst0000000000", 1);
+    assert_non_null(first);
+    first->bits[0] = 0xf1;
+    for (unsigned i = 0; i < N; i++) {
+        snprintf(uid, sizeof(uid), "CT%014u", i);
+        struct det_flow *fs = det_flow_find(uid, 1);
+        assert_non_null(fs);
+        assert_int_equal(fs->bits[0], 0); /* fresh */
+        fs->bits[0] = i + 1;
+        fs->pkts[0] = i;
+    }
+    assert_ptr_equal(det_flow_find("CFirst0000000000", 0), first); /* the same after growth */
+    assert_int_equal(first->bits[0], 0xf1);
+    for (unsigned i = 0; i < N; i += 3) { /* a third end */
+        snprintf(uid, sizeof(uid), "CT%014u", i);
+        detect_flow_end(uid);
+    }
+    snprintf(uid, sizeof(uid), "CT%014u", 0u);
+    assert_non_null(det_flow_find(uid, 0)); /* kept until the next packet */
+    det_flows_gone();
+    for (unsigned i = 0; i < N; i++) {
+        snprintf(uid, sizeof(uid), "CT%014u", i);
+        struct det_flow *fs = det_flow_find(uid, 0);
+        if (i % 3 == 0) {
+            assert_null(fs);
+        } else {
+            assert_non_null(fs);
+            assert_int_equal(fs->bits[0], i + 1);
+            assert_int_equal(fs->pkts[0], i);
+        }
+    }
+    snprintf(uid, sizeof(uid), "CT%014u", 3u);
+    assert_int_equal(det_flow_find(uid, 1)->bits[0], 0); /* seen again: afresh */
+    assert_int_equal(first->bits[0], 0xf1);
+    detect_flow_end("CNeverSeen");
+    det_flows_gone(); /* nothing to free */
+    detect_engine_install(NULL);
+    detect_engine_free(e);
+    ruleset_free(&rs);
+}
+
 /* xbits by source address (with expiry) and by address pair. */
 static int xb_pkt(uint8_t src, uint8_t dst, uint8_t ttl, int64_t sec)
 {
@@ -395,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_icmpv6_mtu),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_flow_reverse),
+        cmocka_unit_test(test_flow_table),
         cmocka_unit_test(test_flowint),
         cmocka_unit_test(test_stream_size),
         cmocka_unit_test(test_xbits),
