@@ -81,6 +81,7 @@ struct detect_counters {
     uint64_t thresh_evictions;
     uint64_t stream_chunks;  /* reassembled chunks inspected */
     uint64_t stream_bytes;
+    uint64_t stream_scanned; /* window bytes scanned by the stream databases */
 };
 
 /* Alerts go out as records (struct alert_record, detect/alert_record.h). */

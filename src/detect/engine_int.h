@@ -83,6 +83,15 @@ enum det_stream_mode { DS_PKT = 0, DS_DEFAULT, DS_ONLY, DS_BOTH };
 #define DETECT_STREAM_TAIL_MAX 2048
 #define DET_TX_DONE 16 /* rules remembered per flow as having matched their transaction */
 
+/* A stream signature group head (engine_sgh.c): the stream database of
+ * the windows of one direction whose server port it holds. */
+struct det_sgh {
+    hs_database_t *db;
+    uint32_t n_pat;
+    uint32_t back; /* bytes before the new ones a pattern it reports may start at */
+};
+#define DET_SGH_MAX 256 /* groups (sgmap holds a uint8_t) */
+
 /* Per-flow state (engine.c: a table of the live flows by uid). */
 struct det_flow {
     char uid[24];
@@ -153,7 +162,11 @@ struct detect_engine {
     uint32_t n_ev;
     /* stream inspection (engine_stream.c) */
     uint32_t n_stream;     /* rules inspected on the stream */
-    hs_database_t *sdb;    /* their fast patterns, every occurrence reported */
+    struct det_sgh *sgh;   /* signature group heads: their fast patterns by direction
+                              and server port, every occurrence reported */
+    uint32_t n_sgh;
+    uint8_t *sgmap;        /* [2][65536]: group of a to-server (0) window by its
+                              destination port, of a to-client (1) one by its source */
     struct det_group sidx; /* stream rules without a (strong) fast pattern: their
                               always list and header indexes (engine_index.c) */
     uint32_t stail;        /* bytes of the previous chunk kept per direction */
@@ -327,5 +340,18 @@ int det_stream_cover(struct detect_engine *e, const struct det_insp *in);
 void det_stream_run(struct detect_engine *e, enum det_grp g, const struct det_insp *pin,
                     const uint32_t *pids, uint32_t n_pids);
 void det_stream_flush_pending(struct detect_engine *e);
+/* An id bit of the stream databases: a packet-only rule's entry. */
+#define DET_SDB_PKT (1u << 31)
+
+/* engine_sgh.c: the stream databases by direction and server port over
+ * the entries (pattern, length, flags, id) det_stream_build collected. */
+int det_sgh_build(struct detect_engine *e, const char **pat, const size_t *len,
+                  const unsigned *flags, const unsigned *ids, uint32_t n, char *err,
+                  size_t errlen);
+void det_sgh_free(struct detect_engine *e);
+/* The group of a window (or packet) of that direction and ports; NULL when
+ * there are no stream patterns. */
+const struct det_sgh *det_sgh_of(const struct detect_engine *e, int to_server, uint16_t sport,
+                                 uint16_t dport);
 
 #endif

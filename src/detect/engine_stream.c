@@ -126,7 +126,7 @@ static int stream_pattern(const struct det_rule *dr, const uint8_t **p, uint32_t
 /* A packet-only rule's entry in the stream database: its pkt_data fast
  * pattern less leading NULs when at least SDB_PKT_MIN bytes are left (a
  * shorter one would report in most windows). */
-#define SDB_PKT (1u << 31) /* id bit of such an entry */
+#define SDB_PKT DET_SDB_PKT /* id bit of such an entry */
 #define SDB_PKT_MIN 3
 
 static int pkt_entry(const struct det_rule *dr, const uint8_t **p, uint32_t *plen, int *nocase,
@@ -231,20 +231,7 @@ int det_stream_build(struct detect_engine *e, char *err, size_t errlen)
     if (det_index_group(e, &e->sidx, 1) < 0)
         goto oom;
     e->stail = span > 1 ? span - 1 : 0;
-    rc = 0;
-    if (n) {
-        hs_compile_error_t *ce = NULL;
-        if (det_hs_compile_lit_multi(pat, flags, ids, len, n, HS_MODE_BLOCK, &e->sdb, &ce) !=
-            HS_SUCCESS) {
-            snprintf(err, errlen, "Vectorscan could not compile the stream patterns: %s",
-                     ce ? ce->message : "unknown error");
-            hs_free_compile_error(ce);
-            rc = -1;
-        } else if (hs_alloc_scratch(e->sdb, &e->scratch) != HS_SUCCESS) {
-            snprintf(err, errlen, "out of memory for Vectorscan scratch");
-            rc = -1;
-        }
-    }
+    rc = n ? det_sgh_build(e, pat, len, flags, ids, n, err, errlen) : 0;
     goto out;
 oom:
     snprintf(err, errlen, "out of memory building the stream rules");
@@ -258,7 +245,7 @@ out:
 
 void det_stream_engine_free(struct detect_engine *e)
 {
-    hs_free_database(e->sdb);
+    det_sgh_free(e);
     free(e->sidx.always);
     det_index_free(&e->sidx);
     free(e->spkt);
@@ -291,6 +278,7 @@ struct smatch_ctx {
     uint8_t src;  /* window index */
     uint8_t pkt;  /* the window's new bytes are the inspected packet's payload */
     const uint8_t *win;
+    uint32_t at; /* where the scan started in the window */
 };
 
 static int pair_add(struct detect_engine *e, uint32_t id, uint8_t src)
@@ -348,6 +336,7 @@ static int on_smatch(unsigned int id, unsigned long long from, unsigned long lon
     struct smatch_ctx *m = ctx;
     struct detect_engine *e = m->e;
     (void)from, (void)flags;
+    to += m->at; /* an offset in the window */
     if (id & SDB_PKT) { /* a packet-only rule's entry */
         id &= ~SDB_PKT;
         if (m->pkt && id < e->n_rules && e->mark[id] != e->gen && pkt_match(m, &e->rules[id], to)) {
@@ -433,9 +422,13 @@ static void window_candidates(struct detect_engine *e, uint8_t k, const struct d
         e->gen = 0;
     }
     e->gen += 2; /* two marks a window (paired) */
-    struct smatch_ctx m = {e, w->old, k, e->pwin == k + 1, e->swin + w->off};
-    if (e->sdb)
-        hs_scan(e->sdb, (const char *)e->swin + w->off, w->len, 0, e->scratch, on_smatch, &m);
+    struct smatch_ctx m = {e, w->old, k, e->pwin == k + 1, e->swin + w->off, 0};
+    const struct det_sgh *h = det_sgh_of(e, in->to_server, in->sport, in->dport);
+    if (h && h->db) { /* from where its patterns can start: m.at bytes in */
+        m.at = w->old > h->back ? w->old - h->back : 0;
+        hs_scan(h->db, (const char *)m.win + m.at, w->len - m.at, 0, e->scratch, on_smatch, &m);
+        e->ctr.stream_scanned += w->len - m.at;
+    }
     for (uint32_t i = 0; i < e->sidx.n_always; i++)
         pair_once(e, e->sidx.always[i], k);
     if (e->sidx.n_indexed)
@@ -489,11 +482,17 @@ int det_stream_cover(struct detect_engine *e, const struct det_insp *in)
     const uint8_t *p = in->buf[RULE_BUF_PKT];
     uint32_t n = in->len[RULE_BUF_PKT];
     e->pwin = 0;
-    if (!in->pkt || !in->st || !in->st->stream_add || !p || !n || !e->sdb)
+    if (!in->pkt || !in->st || !in->st->stream_add || !p || !n || !e->n_sgh)
         return 0;
     for (uint32_t k = 0; k < e->n_spend; k++) {
         const struct det_spend *w = &e->spend[k];
-        if (w->len - w->old == n && memcmp(e->swin + w->off + w->old, p, n) == 0) {
+        /* the window's group was chosen by its direction and ports: the
+         * packet's must be the same for its candidates to come from the
+         * window's scan */
+        uint16_t sp = w->to_server ? w->conn.orig_p : w->conn.resp_p;
+        uint16_t dp = w->to_server ? w->conn.resp_p : w->conn.orig_p;
+        if (w->len - w->old == n && (in->to_server != 0) == w->to_server && in->sport == sp &&
+            in->dport == dp && memcmp(e->swin + w->off + w->old, p, n) == 0) {
             e->pwin = (uint8_t)(k + 1);
             return 1;
         }

@@ -10,7 +10,8 @@
 # (its candidacy comes from the stream window's scan) that the next
 # segment's window holds in its tail.  Then thresholds on a SYN scan (same
 # script, "scan" pcap): detection_filter with unique_on dst_port, threshold
-# type backoff, limit by_both, detection_filter by_rule.
+# type backoff, limit by_both, detection_filter by_rule.  In between, the
+# stream rule groups by direction and server port ("reply" pcap).
 #
 # Prints TAP-style "ok - ..." / "not ok - ..." lines; exits 1 on failure,
 # 77 when the vigil binary or python3 is missing.
@@ -72,6 +73,46 @@ want 7 "5,14" "relative content across the boundary"
 want 8 "5" "pcre across the boundary"
 want 9 "" "no match where the bytes are not adjacent"
 want 10 "4" "tcp-pkt: the packet's bytes, not the stream tail before them"
+
+# Signature groups (docs/alerts.md "Engine"): the stream databases are split
+# by direction and, for ports that many rules name, by server port.  Same
+# alerts with and without ten filler rules that give ports 7777 and 9999
+# groups of their own (two databases more), "reply" pcap: EVIL split once
+# to the server (packet 5) and once to the client (packet 8).
+python3 "$HERE/mkpcap_split.py" "$TMP/st/reply.pcap" reply || { bad "generate the reply pcap"; exit 1; }
+cat >"$TMP/st/groups.rules" <<'RULES'
+alert tcp any any -> any 7777 (msg:"to the server port"; content:"EVIL"; sid:21;)
+alert tcp any 7777 -> any any (msg:"from the server port"; content:"EVIL"; sid:22;)
+alert tcp any any -> any any (msg:"to_client"; flow:to_client; content:"EVIL"; sid:23;)
+alert tcp any any -> any any (msg:"to_server"; flow:to_server; content:"EVIL"; sid:24;)
+alert tcp any 7777 <> any any (msg:"both ways"; content:"EVIL"; sid:25;)
+alert tcp any any -> any 7778 (msg:"another port"; content:"EVIL"; sid:26;)
+alert tcp-pkt any 7777 -> any any (msg:"packet from the server port"; content:"SERVER"; sid:27;)
+alert tcp any any -> any [7000:7776,7778:8000] (msg:"around the port"; content:"EVIL"; sid:28;)
+alert tcp any any -> any !7777 (msg:"not the port"; content:"EVIL"; sid:29;)
+RULES
+cp "$TMP/st/groups.rules" "$TMP/st/groups_fill.rules"
+for i in 0 1 2 3 4 5 6 7 8 9; do
+  echo "alert tcp any any -> any [7777,9999] (msg:\"filler $i\"; content:\"nothing-$i\"; sid:3$i;)"
+done >>"$TMP/st/groups_fill.rules"
+dbs() { sed -nE 's/^detect: .* CPU \(([0-9]+) databases.*/\1/p' "$1"; }
+for g in groups groups_fill; do
+  "$VIGIL" analyze -q -r "$TMP/st/reply.pcap" -S "$TMP/st/$g.rules" -l "$TMP/st/$g" \
+      --rules-cache off >/dev/null 2>"$TMP/st/$g.err" || bad "$g: analyze failed: $(cat "$TMP/st/$g.err")"
+  EVE="$TMP/st/$g/eve.json"
+  want 21 "5" "$g: dst port 7777, to the server only"
+  want 22 "8" "$g: src port 7777, to the client only"
+  want 23 "8" "$g: flow:to_client"
+  want 24 "5" "$g: flow:to_server"
+  want 25 "5,8" "$g: <> both ways"
+  want 26 "" "$g: another port"
+  want 27 "6" "$g: tcp-pkt candidate from the to-client window's scan"
+  want 28 "" "$g: a range around the port"
+  want 29 "8" "$g: !7777 (the client's port, to the client)"
+done
+n0=$(dbs "$TMP/st/groups.err") n1=$(dbs "$TMP/st/groups_fill.err")
+[ -n "$n0" ] && [ "${n1:-x}" = "$((n0 + 2))" ] && ok "ports 7777 and 9999 get groups: $n0 -> $n1 databases" \
+    || bad "databases without/with the fillers: '$n0' '$n1' (want +2)"
 
 python3 "$HERE/mkpcap_split.py" "$TMP/st/scan.pcap" scan || { bad "generate the scan pcap"; exit 1; }
 cat >"$TMP/st/scan.rules" <<'RULES'

@@ -2,6 +2,10 @@
 """mkpcap_split.py OUT.pcap [scan] - TCP sessions whose payload crosses
 segments, for tests/pcap/alerts_stream.sh.
 
+With "reply": one session (10.0.0.1:40003 -> 10.0.0.2:7777) where the
+client sends "HELLO EV" "IL WORLD" and the server answers "SERVER EV" "IL
+REPLY" (each segment ACKed): EVIL split once each way.
+
 With "scan": ten SYNs from 3.3.3.3:12345 to 1.1.1.1, destination ports
 80 80 81 80 82 83 83 84 85 86 (7 distinct), one a second, for the
 threshold / detection_filter cases.
@@ -45,7 +49,7 @@ def tcp_pkt(src, dst, sp, dp, seq, ack, flags, data=b""):
 SYN, ACK, PSH, FIN, RST = 0x02, 0x10, 0x08, 0x01, 0x04
 
 
-def session(sp, segs_in_order, order, rst=False):
+def session(sp, segs_in_order, order, rst=False, reply=()):
     c, s = "10.0.0.1", "10.0.0.2"
     ci, si = 1000, 5000
     out = [tcp_pkt(c, s, sp, 7777, ci, 0, SYN),
@@ -56,18 +60,26 @@ def session(sp, segs_in_order, order, rst=False):
         segs.append(tcp_pkt(c, s, sp, 7777, seq, si + 1, ACK | PSH, d))
         seq += len(d)
     out += [segs[i] for i in order]
-    out.append(tcp_pkt(s, c, 7777, sp, si + 1, seq, ACK))
+    sseq = si + 1
+    for d in reply:  # the server's answer, in order, each segment ACKed
+        out.append(tcp_pkt(s, c, 7777, sp, sseq, seq, ACK | PSH, d))
+        sseq += len(d)
+        out.append(tcp_pkt(c, s, sp, 7777, seq, sseq, ACK))
+    out.append(tcp_pkt(s, c, 7777, sp, sseq, seq, ACK))
     if rst:
-        out.append(tcp_pkt(c, s, sp, 7777, seq, si + 1, RST | ACK))
+        out.append(tcp_pkt(c, s, sp, 7777, seq, sseq, RST | ACK))
     else:
-        out += [tcp_pkt(c, s, sp, 7777, seq, si + 1, FIN | ACK),
-                tcp_pkt(s, c, 7777, sp, si + 1, seq + 1, FIN | ACK),
-                tcp_pkt(c, s, sp, 7777, seq + 1, si + 2, ACK)]
+        out += [tcp_pkt(c, s, sp, 7777, seq, sseq, FIN | ACK),
+                tcp_pkt(s, c, 7777, sp, sseq, seq + 1, FIN | ACK),
+                tcp_pkt(c, s, sp, 7777, seq + 1, sseq + 1, ACK)]
     return out
 
 
 def main():
-    if len(sys.argv) > 2 and sys.argv[2] == "scan":
+    if len(sys.argv) > 2 and sys.argv[2] == "reply":
+        pkts = session(40003, [b"HELLO EV", b"IL WORLD"], [0, 1],
+                       reply=[b"SERVER EV", b"IL REPLY"])
+    elif len(sys.argv) > 2 and sys.argv[2] == "scan":
         pkts = [tcp_pkt("3.3.3.3", "1.1.1.1", 12345, p, 1, 0, SYN)
                 for p in (80, 80, 81, 80, 82, 83, 83, 84, 85, 86)]
     else:
