@@ -41,6 +41,7 @@
 #include "extract/extract.h"
 #include "pipeline/pipeline_int.h"
 #include "pipeline/ring.h"
+#include "proto/proto.h"
 
 #define WORKER_RING_SLOTS 4096
 
@@ -157,7 +158,8 @@ static void *worker_main(void *arg)
     pipeline_finish(w->p);
     if (w->det && !w->det_failed)
         detect_worker_end();
-    flow_thread_free(); /* the thread's cached digest contexts */
+    flow_thread_free();  /* the thread's cached digest contexts */
+    proto_thread_free(); /* HTTP's memo of inflated bodies */
     return NULL;
 }
 

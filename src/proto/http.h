@@ -135,6 +135,8 @@ enum http_msg_state {
 enum http_encoding { HTTP_ENC_IDENTITY, HTTP_ENC_GZIP, HTTP_ENC_DEFLATE };
 
 /* Decoding and typing of one message body. */
+struct http_zmemo;
+
 struct http_body {
     bool open;
     enum http_encoding enc;
@@ -150,7 +152,13 @@ struct http_body {
     void *sink;             /* handle from http_body_ops.open */
     struct detect_http_cap *dcap; /* the message's capture for the signature engine */
     int ddir;
+    struct http_zmemo *zm;  /* memo entry replayed or recorded (http_zmemo.c), or NULL */
+    uint32_t zm_calls;      /* inflate calls of this body so far */
+    uint8_t zm_mode;        /* HTTP_ZM_NONE, _REPLAY, _RECORD */
+    bool zm_mute;           /* rebuilding the decoder: nothing delivered */
 };
+
+enum { HTTP_ZM_NONE, HTTP_ZM_REPLAY, HTTP_ZM_RECORD };
 
 /* One direction's message parser. */
 struct http_msg {
@@ -229,6 +237,40 @@ void http_body_gap(struct http_state *s, struct http_msg *m, uint64_t n);
 void http_body_end(struct http_state *s, struct http_msg *m, bool complete);
 void http_body_free(struct http_body *b);
 bool http_chunk_size_parse(const uint8_t *p, size_t n, uint64_t *size);
+
+/* http_zmemo.c: the memo of inflated bodies (per thread).  find: the entry
+ * whose call k brings (p, n) - cur itself, or one with cur's history - or
+ * NULL; record: a new entry (held) with from's first k calls and call k
+ * (p, n) recording, or NULL; call_begin/out/weird/call_end record one call
+ * (false: the entry stopped recording); replay: call k's deliveries and
+ * weirds through the sink, and the body's state after it; history: call
+ * call() with the compressed bytes of the first k calls. */
+struct http_zmemo_sink {
+    void *ctx;
+    void (*out)(void *ctx, const uint8_t *p, size_t n);
+    void (*weird)(void *ctx, const char *name);
+};
+struct http_zmemo *http_zmemo_find(struct http_zmemo *cur, uint32_t k, const uint8_t *p, size_t n);
+struct http_zmemo *http_zmemo_record(const struct http_zmemo *from, uint32_t k, const uint8_t *p,
+                                     size_t n);
+void http_zmemo_hold(struct http_zmemo *e);
+void http_zmemo_release(struct http_zmemo *e, bool recorder);
+bool http_zmemo_call_begin(struct http_zmemo *e, const uint8_t *p, size_t n);
+bool http_zmemo_out(struct http_zmemo *e, const uint8_t *p, size_t n);
+bool http_zmemo_weird(struct http_zmemo *e, const char *name);
+bool http_zmemo_call_end(struct http_zmemo *e, uint64_t inflated, bool dead);
+void http_zmemo_replay(const struct http_zmemo *e, uint32_t k, const struct http_zmemo_sink *s,
+                       uint64_t *inflated, bool *dead);
+void http_zmemo_history(const struct http_zmemo *e, uint32_t k,
+                        void (*call)(void *ctx, const uint8_t *p, size_t n), void *ctx);
+/* Free the calling thread's memo (a worker's end; no body may hold an entry). */
+void http_zmemo_thread_free(void);
+/* The calling thread's counts: calls replayed, calls recorded, bodies whose
+ * decoder was rebuilt after a replay. */
+struct http_zmemo_counters {
+    uint64_t replayed, recorded, rebuilt;
+};
+void http_zmemo_counters(struct http_zmemo_counters *c);
 
 /* http_mime.c: Zeek-style content sniffing */
 const char *http_mime_sniff(const uint8_t *p, size_t n);

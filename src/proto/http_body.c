@@ -9,12 +9,16 @@
  * deflate (-15).  When even that fails the rest of the body is dropped
  * (weird "inflate_failed"), as Zeek does.  Decoded
  * output is capped at HTTP_INFLATE_MAX per body (weird
- * "HTTP_inflate_cap_exceeded").  chunk sizes are parsed here too (RFC 9112
- * §7.1: hex digits, then extensions after ';', which are ignored).
+ * "HTTP_inflate_cap_exceeded").  A body whose compressed pieces are those
+ * of a body inflated before is replayed from the memo of http_zmemo.c
+ * instead (the same deliveries and weirds; at the first piece that differs
+ * zlib rebuilds its state from the pieces so far and goes on).  chunk sizes
+ * are parsed here too (RFC 9112 §7.1: hex digits, then extensions after
+ * ';', which are ignored).
  *
- *   framed bytes ─► [inflate] ─► http_body_deliver ─┬─► length (Zeek's body_length)
- *                                                   ├─► sniff buffer (first 4 KiB) ─► mime type
- *                                                   └─► body sink (file extraction)
+ *   framed bytes ─► [inflate | memo replay] ─► http_body_deliver ─┬─► length (Zeek's body_length)
+ *                                                                 ├─► sniff buffer (first 4 KiB) ─► mime type
+ *                                                                 └─► body sink (file extraction)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -143,7 +147,34 @@ static int http_inflate_init(struct http_body *b, bool raw)
     return b->z_init ? 0 : -1;
 }
 
-static void http_body_inflate(struct http_state *s, struct http_body *b, const uint8_t *p, size_t n)
+/* The live decoder's output: delivered (and recorded when the body records
+ * a memo entry), or dropped while the decoder is being rebuilt. */
+static void http_zout(struct http_state *s, struct http_body *b, const uint8_t *p, size_t n)
+{
+    if (b->zm_mute || n == 0)
+        return;
+    if (b->zm_mode == HTTP_ZM_RECORD && !http_zmemo_out(b->zm, p, n)) {
+        http_zmemo_release(b->zm, true);
+        b->zm = NULL;
+        b->zm_mode = HTTP_ZM_NONE;
+    }
+    http_body_deliver(b, p, n, s->last_ts);
+}
+
+static void http_zweird(struct http_state *s, struct http_body *b, const char *name)
+{
+    if (b->zm_mute)
+        return;
+    if (b->zm_mode == HTTP_ZM_RECORD && !http_zmemo_weird(b->zm, name)) {
+        http_zmemo_release(b->zm, true);
+        b->zm = NULL;
+        b->zm_mode = HTTP_ZM_NONE;
+    }
+    http_weird(s, name, NULL, 0);
+}
+
+static void http_body_inflate_live(struct http_state *s, struct http_body *b, const uint8_t *p,
+                                   size_t n)
 {
     uint8_t out[16384];
     bool restart = true;
@@ -165,12 +196,12 @@ static void http_body_inflate(struct http_state *s, struct http_body *b, const u
             size_t have = sizeof(out) - b->z.avail_out;
             restart = false;
             if (b->inflated + have > HTTP_INFLATE_MAX) {
-                http_weird(s, "HTTP_inflate_cap_exceeded", NULL, 0);
+                http_zweird(s, b, "HTTP_inflate_cap_exceeded");
                 b->z_dead = true;
                 return;
             }
             b->inflated += have;
-            http_body_deliver(b, out, have, s->last_ts);
+            http_zout(s, b, out, have);
             if (r == Z_STREAM_END) {
                 b->z_dead = true; /* what follows the stream is ignored, as Zeek does */
                 return;
@@ -191,7 +222,7 @@ static void http_body_inflate(struct http_state *s, struct http_body *b, const u
                 if (inflate(&b->z, Z_SYNC_FLUSH) == Z_DATA_ERROR)
                     goto fail;
                 b->inflated += sizeof(out) - b->z.avail_out;
-                http_body_deliver(b, out, sizeof(out) - b->z.avail_out, s->last_ts);
+                http_zout(s, b, out, sizeof(out) - b->z.avail_out);
             }
             b->z.next_in = (Bytef *)(uintptr_t)p;
             b->z.avail_in = (uInt)n;
@@ -202,8 +233,88 @@ static void http_body_inflate(struct http_state *s, struct http_body *b, const u
     }
     return;
 fail:
-    http_weird(s, "inflate_failed", NULL, 0);
+    http_zweird(s, b, "inflate_failed");
     b->z_dead = true; /* as Zeek's ZIP analyzer: nothing more of this body is decoded */
+}
+
+/* ---- the memo of inflated bodies (http_zmemo.c) ---- */
+
+struct http_zctx {
+    struct http_state *s;
+    struct http_body *b;
+};
+
+static void http_zreplay_out(void *ctx, const uint8_t *p, size_t n)
+{
+    struct http_zctx *z = ctx;
+    http_body_deliver(z->b, p, n, z->s->last_ts);
+}
+
+static void http_zreplay_weird(void *ctx, const char *name)
+{
+    struct http_zctx *z = ctx;
+    http_weird(z->s, name, NULL, 0);
+}
+
+static void http_zrebuild_call(void *ctx, const uint8_t *p, size_t n)
+{
+    struct http_zctx *z = ctx;
+    http_body_inflate_live(z->s, z->b, p, n);
+}
+
+static void http_zmemo_drop(struct http_body *b)
+{
+    http_zmemo_release(b->zm, b->zm_mode == HTTP_ZM_RECORD);
+    b->zm = NULL;
+    b->zm_mode = HTTP_ZM_NONE;
+}
+
+/* Call k of a body that replayed its first k calls differs from the memo:
+ * the decoder is rebuilt by running zlib over those calls' bytes with
+ * nothing delivered (it had no state: nothing was inflated live). */
+static void http_zrebuild(struct http_state *s, struct http_body *b, uint32_t k)
+{
+    struct http_zctx z = {s, b};
+    b->inflated = 0;
+    b->zhead_len = 0;
+    b->z_dead = false;
+    b->zm_mute = true;
+    http_zmemo_history(b->zm, k, http_zrebuild_call, &z);
+    b->zm_mute = false;
+}
+
+/* One piece of compressed body: replayed from the memo when the body so far
+ * and this piece are those of a body inflated before, else inflated (and
+ * recorded while the memo has room). */
+static void http_body_inflate(struct http_state *s, struct http_body *b, const uint8_t *p, size_t n)
+{
+    uint32_t k = b->zm_calls++;
+    if (k == 0 || b->zm_mode == HTTP_ZM_REPLAY) {
+        struct http_zmemo *e = http_zmemo_find(b->zm, k, p, n);
+        if (e) {
+            if (e != b->zm) {
+                http_zmemo_hold(e);
+                http_zmemo_drop(b);
+                b->zm = e;
+            }
+            b->zm_mode = HTTP_ZM_REPLAY;
+            struct http_zctx z = {s, b};
+            struct http_zmemo_sink sink = {&z, http_zreplay_out, http_zreplay_weird};
+            http_zmemo_replay(e, k, &sink, &b->inflated, &b->z_dead);
+            return;
+        }
+        if (b->zm_mode == HTTP_ZM_REPLAY)
+            http_zrebuild(s, b, k);
+        struct http_zmemo *r = http_zmemo_record(b->zm, k, p, n);
+        http_zmemo_drop(b);
+        b->zm = r;
+        b->zm_mode = r ? HTTP_ZM_RECORD : HTTP_ZM_NONE;
+    } else if (b->zm_mode == HTTP_ZM_RECORD && !http_zmemo_call_begin(b->zm, p, n)) {
+        http_zmemo_drop(b);
+    }
+    http_body_inflate_live(s, b, p, n);
+    if (b->zm_mode == HTTP_ZM_RECORD && !http_zmemo_call_end(b->zm, b->inflated, b->z_dead))
+        http_zmemo_drop(b);
 }
 
 void http_body_input(struct http_state *s, struct http_msg *m, const uint8_t *p, size_t n)
@@ -325,6 +436,7 @@ void http_body_end(struct http_state *s, struct http_msg *m, bool complete)
         inflateEnd(&b->z);
         b->z_init = false;
     }
+    http_zmemo_drop(b);
 }
 
 void http_body_free(struct http_body *b)
@@ -339,4 +451,5 @@ void http_body_free(struct http_body *b)
         inflateEnd(&b->z);
     b->z_init = false;
     b->open = false;
+    http_zmemo_drop(b);
 }

@@ -290,4 +290,8 @@ extern const struct proto_parser *const proto_parsers[];
 /* The parser named name for ip_proto, or NULL. */
 const struct proto_parser *proto_find(const char *name, uint8_t ip_proto);
 
+/* Free what the parsers keep per thread across sessions (HTTP's memo of
+ * inflated bodies): a worker thread calls it at its end. */
+void proto_thread_free(void);
+
 #endif

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "proto/http.h"
 #include "proto/proto.h"
 
 /* One extern line and one table line per parser. */
@@ -40,4 +41,9 @@ const struct proto_parser *proto_find(const char *name, uint8_t ip_proto)
         if (proto_parsers[i]->ip_proto == ip_proto && strcmp(proto_parsers[i]->name, name) == 0)
             return proto_parsers[i];
     return NULL;
+}
+
+void proto_thread_free(void)
+{
+    http_zmemo_thread_free();
 }
