@@ -2,8 +2,9 @@
  * test_engine.c - the detection engine's matcher (src/detect/match.c):
  * content modifiers and relative matching with backtracking, negation,
  * pcre (relative), byte_test/byte_jump/byte_extract, isdataat, and the
- * prefilter's equivalence with plain evaluation on random inputs, and
- * fast patterns Vectorscan's literal API cannot take as they are.
+ * prefilter's equivalence with plain evaluation on random inputs, fast
+ * patterns Vectorscan's literal API cannot take as they are, and the
+ * address index of IP-list rules against a brute-force check.
  * Each rule is parsed with the real parser; buffers are ASCII unless
  * commented.
  */
@@ -221,6 +222,85 @@ static void test_fast_pattern_leading_nul(void **st)
     ruleset_free(&rs);
 }
 
+/* The address index (engine_index.c) selects IP-list rules without a fast
+ * pattern by a binary search over range segments: every rule whose source
+ * list holds the packet's source must alert, none other, for addresses at
+ * and around the ranges' ends and at random. */
+static uint32_t ip_rand(void)
+{
+    return (uint32_t)rand() << 16 ^ (uint32_t)rand();
+}
+
+static void test_address_index(void **st)
+{
+    (void)st;
+    enum { RULES = 24, RANGES = 12 };
+    static uint32_t lo[RULES][RANGES], hi[RULES][RANGES];
+    static char text[RULES * RANGES * 40 + RULES * 80];
+    size_t n = 0;
+    srand(11);
+    for (int r = 0; r < RULES; r++) {
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "alert ip [");
+        for (int k = 0; k < RANGES; k++) {
+            int bits = 8 + rand() % 25; /* /8 .. /32 */
+            uint32_t a = ip_rand() & (bits == 32 ? ~0u : ~(~0u >> bits));
+            if (r % 3 == 0) /* some lists crowd a few /12s */
+                a = (0x0a000000u | (a & 0x003fffffu)) & (bits == 32 ? ~0u : ~(~0u >> bits));
+            lo[r][k] = a;
+            hi[r][k] = a | (bits == 32 ? 0 : ~0u >> bits);
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%u.%u.%u.%u/%d", k ? "," : "",
+                                  a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255, bits);
+        }
+        n += (size_t)snprintf(text + n, sizeof(text) - n,
+                              "] any -> any any (msg:\"list %d\"; sid:%d;)\n", r, 100 + r);
+    }
+    struct ruleset rs;
+    assert_int_equal(ruleset_init(&rs), 0);
+    ruleset_load_text(&rs, "lists", text, n);
+    assert_int_equal(rs.n, RULES);
+    char err[256] = "";
+    struct detect_engine *e = detect_engine_new(&rs, count_alert, NULL, NULL, err, sizeof(err));
+    assert_non_null(e);
+    detect_engine_install(e);
+    for (int i = 0; i < 4000; i++) {
+        int r0 = rand() % RULES, k0 = rand() % RANGES;
+        uint32_t a;
+        switch (i % 5) {
+        case 0: a = lo[r0][k0]; break;
+        case 1: a = hi[r0][k0]; break;
+        case 2: a = lo[r0][k0] - 1; break;
+        case 3: a = hi[r0][k0] + 1; break;
+        default: a = ip_rand(); break;
+        }
+        int want = 0;
+        for (int r = 0; r < RULES; r++)
+            for (int k = 0; k < RANGES; k++)
+                if (a >= lo[r][k] && a <= hi[r][k]) {
+                    want++;
+                    break;
+                }
+        struct packet pkt;
+        memset(&pkt, 0, sizeof(pkt));
+        pkt.flags = PKT_F_IP;
+        pkt.n_layers = 1;
+        pkt.num = 1;
+        pkt.layer[0].version = 4;
+        pkt.layer[0].proto = 17;
+        pkt.layer[0].t.valid = true;
+        uint8_t *s = pkt.layer[0].src;
+        s[0] = (uint8_t)(a >> 24), s[1] = (uint8_t)(a >> 16), s[2] = (uint8_t)(a >> 8), s[3] = (uint8_t)a;
+        alerts = 0;
+        detect_packet(&pkt);
+        if (alerts != want)
+            fprintf(stderr, "address %u.%u.%u.%u: %d alerts, want %d\n", a >> 24, a >> 16 & 255,
+                    a >> 8 & 255, a & 255, alerts, want);
+        assert_int_equal(alerts, want);
+    }
+    detect_engine_install(NULL);
+    detect_engine_free(e);
+    ruleset_free(&rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_byte_keywords),
         cmocka_unit_test(test_prefilter_equivalence),
         cmocka_unit_test(test_fast_pattern_leading_nul),
+        cmocka_unit_test(test_address_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
