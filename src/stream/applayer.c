@@ -315,6 +315,17 @@ static void app_conn_fill(struct proto_ctx *c)
     c->conn.start_ts = in->first_ns;
 }
 
+/* The flow's identity for its parsers: without the Community ID when no
+ * record is written (it is only ever a log field). */
+static void app_info(const struct applayer *al, struct flow_table *t, struct flow *f,
+                     struct flow_app_info *out)
+{
+    if (al->cfg.no_records)
+        flow_app_ids(t, f, out);
+    else
+        flow_app_info(t, f, out);
+}
+
 static struct proto_ctx *app_new(struct applayer *al, struct flow_table *t, struct flow *f)
 {
     void **slot = flow_app_slot(f);
@@ -324,7 +335,7 @@ static struct proto_ctx *app_new(struct applayer *al, struct flow_table *t, stru
     if (!c)
         return NULL;
     c->al = al;
-    flow_app_info(t, f, &c->info);
+    app_info(al, t, f, &c->info);
     app_conn_fill(c);
     *slot = c;
     al->ctr.flows++;
@@ -784,6 +795,8 @@ static void app_tcp(struct proto_ctx *c, int side, const struct pkt_l4 *l, int64
     }
     if (len && !c->sd[side].skip && !c->sd[side].eof)
         detect_stream_added();
+    /* nothing reads rexmit_inconsistency: no weird.log, no stream rules */
+    c->al->mem.no_keep = c->al->cfg.no_records && !det;
     stream_dir_segment(&c->al->mem, &c->sd[side], &s, side, l->seq, fl, l->payload, len, ts);
     if ((l->tcp_flags & 0x10) && !(l->tcp_flags & 0x04) &&
         ((c->mode != AM_NONE && c->mode != AM_DONE) || det))
@@ -828,7 +841,7 @@ static void app_expect_match(struct applayer *al, struct flow_table *t, struct f
                              int64_t now)
 {
     struct flow_app_info in;
-    flow_app_info(t, f, &in);
+    flow_app_ids(t, f, &in); /* only compared: no Community ID */
     for (int i = 0; i < al->n_expect; i++) {
         struct app_expect *e = &al->expect[i];
         if (e->deadline < now) {
@@ -911,7 +924,7 @@ static void hook_packet(void *ctx, struct flow_table *t, struct flow *f, const s
             }
     }
     if (orig_side != c->info.orig_side) {
-        flow_app_info(t, f, &c->info); /* roles flipped */
+        app_info(al, t, f, &c->info); /* roles flipped */
         app_conn_fill(c);
     }
     if (ip->proto == 6)

@@ -21,6 +21,8 @@
  * (delivered, kept for overlap checks until acked, at most STREAM_KEEP_MAX
  * bytes per direction) or starts at or above it (pending); held counts the
  * payload bytes of every block and m->used the same plus the block headers.
+ * With stream_mem.no_keep nothing delivered is kept, and a segment in order
+ * with nothing held is delivered from the packet without becoming a block.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +110,7 @@ static void dir_deliver(struct stream_mem *m, struct stream_dir *d, const struct
             s->data(s->ctx, dir, g->data, g->len, g->ts);
         g = g->next; /* callbacks never free blocks (they set skip at most) */
     }
-    dir_trim_kept(m, d, STREAM_KEEP_MAX);
+    dir_trim_kept(m, d, m->no_keep ? 0 : STREAM_KEEP_MAX);
 }
 
 /* Skip the hole in front of the first pending block (or up to `upto` when
@@ -238,6 +240,14 @@ static void dir_data(struct stream_mem *m, struct stream_dir *d, const struct st
                      int dir, uint32_t seq, const uint8_t *data, uint32_t len, int64_t ts)
 {
     m->ctr.segments++;
+    if (m->no_keep && seq == d->next && !d->head) {
+        /* in order, nothing held, nothing kept: straight from the packet */
+        d->next = seq + len;
+        m->ctr.delivered_bytes += len;
+        if (!d->skip && s->data)
+            s->data(s->ctx, dir, data, len, ts);
+        return;
+    }
     if (SEQ_LE(seq + len, d->next)) {
         bool counted = false;
         m->ctr.rexmit_segs++;

@@ -56,6 +56,11 @@ struct stream_mem {
     size_t used;
     size_t cap;
     struct stream_counters ctr;
+    /* Delivered bytes are not kept for comparing retransmissions with: a
+     * segment that arrives in order with nothing held is delivered from the
+     * packet, uncopied (no overlap counts, no rexmit_inconsistency for
+     * them).  For runs where nothing reads those: `vigil extract`. */
+    bool no_keep;
 };
 
 /* ---- the reassembler ------------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /*
  * test_stream.c - unit tests of src/stream: the reassembler (in order, out
  * of order, overlaps with the same and different bytes, retransmissions,
- * gaps with the data before them kept, unacked holes skipped at the end
+ * gaps with the data before them kept, nothing kept (no_keep), unacked
+ * holes skipped at the end
  * marked ending, midstream pickup, FIN/RST eof,
  * memory-cap shedding, flush at the end) and the app layer on a flow table
  * with test-only parsers (port and content detection, fallback after a
@@ -195,6 +196,57 @@ static void test_retransmission(void **state)
     seg(&r, 1, 0, "zzzz");
     assert_int_equal(r.g.anomalies, 1);
     rig_done(&r);
+}
+
+/* stream_mem.no_keep (vigil extract): the same bytes, gaps and eof as the
+ * keeping reassembler, with nothing kept once delivered and no block made
+ * for a segment in order; only the comparison of retransmissions with
+ * delivered bytes (rexmit_inconsistency) is gone. */
+static void no_keep_script(struct rig *r)
+{
+    seg(r, 0, STREAM_F_SYN, "");
+    seg(r, 1, 0, "abc");
+    seg(r, 4, 0, "def");
+    seg(r, 13, 0, "mno"); /* held above a hole */
+    seg(r, 7, 0, "ghi");
+    seg(r, 10, 0, "jkl"); /* fills it: ghi jkl mno delivered */
+    seg(r, 1, 0, "abX");  /* a retransmission that differs */
+    seg(r, 11, 0, "kXmnopq"); /* overlaps delivered bytes, "pq" is new */
+    seg(r, 25, 0, "yz");  /* held */
+    stream_dir_ack(&r->m, &r->d, &r->s, 0, 1025, 0); /* hole 18..25 acked: a gap */
+    seg(r, 27, STREAM_F_FIN, "!");
+}
+
+static void strip_weirds(char *log)
+{
+    char *w;
+    while ((w = strstr(log, "W:")) != NULL) {
+        char *e = strchr(w, ' ');
+        memmove(w, e + 1, strlen(e + 1) + 1);
+    }
+}
+
+static void test_no_keep(void **state)
+{
+    (void)state;
+    struct rig keep, nk;
+    rig_init(&keep, 1 << 20);
+    rig_init(&nk, 1 << 20);
+    nk.m.no_keep = true;
+    no_keep_script(&keep);
+    no_keep_script(&nk);
+    assert_string_equal(keep.g.data[0], "abcdefghijklmnopqyz!");
+    assert_string_equal(nk.g.data[0], "abcdefghijklmnopqyz!");
+    assert_int_equal(keep.g.anomalies, 2);
+    assert_int_equal(nk.g.anomalies, 0);
+    strip_weirds(keep.g.log);
+    assert_string_equal(keep.g.log, nk.g.log);
+    assert_non_null(strstr(nk.g.log, "G0:7 D0:yz D0:! E0"));
+    assert_int_equal(nk.m.used, 0);
+    assert_int_equal(nk.d.held, 0);
+    assert_int_equal(keep.m.ctr.delivered_bytes, nk.m.ctr.delivered_bytes);
+    rig_done(&keep);
+    rig_done(&nk);
 }
 
 static void test_gap_then_data(void **state)
@@ -861,6 +913,7 @@ int main(void)
         cmocka_unit_test(test_overlap_same),
         cmocka_unit_test(test_overlap_different),
         cmocka_unit_test(test_retransmission),
+        cmocka_unit_test(test_no_keep),
         cmocka_unit_test(test_gap_then_data),
         cmocka_unit_test(test_unacked_hole_at_end),
         cmocka_unit_test(test_midstream),
