@@ -92,6 +92,7 @@ STAMP=$(date -u +%Y-%m-%dT%H%MZ)
         v=$(awk -v a="${CPU[tcpflow]}" -v b="${CPU[vigil]}" 'BEGIN {printf "%.2f", a / b}')
         echo "vigil extract vs tcpflow (tcpflow CPU / vigil CPU): ${v}x, target >= 3x: $(awk -v v="$v" 'BEGIN {print (v >= 3) ? "met" : "**not met**"}'); wall ratio $(awk -v a="${WALL[tcpflow]}" -v b="${WALL[vigil]}" 'BEGIN {printf "%.2f", a / b}')x."
     fi
-    [[ -n ${CPU[vigil]:-} && -n ${CPU[tshark]:-} ]] &&
+    if [[ -n ${CPU[vigil]:-} && -n ${CPU[tshark]:-} ]]; then # (an && list here made the script exit 1 without tshark)
         echo "vigil extract vs tshark --export-objects http (CPU): $(awk -v a="${CPU[tshark]}" -v b="${CPU[vigil]}" 'BEGIN {printf "%.2f", a / b}')x."
+    fi
 } | tee "bench/results/extract-$STAMP.md"
