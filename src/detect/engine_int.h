@@ -88,9 +88,14 @@ enum det_stream_mode { DS_PKT = 0, DS_DEFAULT, DS_ONLY, DS_BOTH };
 struct det_sgh {
     hs_database_t *db;
     uint32_t n_pat;
+    uint32_t maxlen; /* its longest pattern */
     uint32_t back; /* bytes before the new ones a pattern it reports may start at */
 };
 #define DET_SGH_MAX 256 /* groups (sgmap holds a uint8_t) */
+/* A stream database match: entry id, end offset in its window. */
+struct det_smatch {
+    uint32_t id, to;
+};
 
 /* Per-flow state (engine.c: a table of the live flows by uid). */
 struct det_flow {
@@ -165,6 +170,7 @@ struct detect_engine {
     struct det_sgh *sgh;   /* signature group heads: their fast patterns by direction
                               and server port, every occurrence reported */
     uint32_t n_sgh;
+    uint64_t sgh_build;    /* unique per build: a flow's remembered matches are its */
     uint8_t *sgmap;        /* [2][65536]: group of a to-server (0) window by its
                               destination port, of a to-client (1) one by its source */
     struct det_group sidx; /* stream rules without a (strong) fast pattern: their
@@ -177,6 +183,8 @@ struct detect_engine {
     uint32_t n_spend, cap_spend;
     uint64_t *spairs;      /* candidates: rule << 8 | window (0xff: the packet) */
     uint32_t n_spairs, cap_spairs;
+    struct det_smatch *smem; /* the queued windows' pattern matches (det_spend.moff) */
+    uint32_t n_smem, cap_smem;
     uint8_t pwin;          /* 1 + the window holding the inspected packet's payload, 0 none */
     struct det_covered *covered; /* the packet-pattern rules such a packet is searched for */
     uint32_t n_covered;

@@ -219,6 +219,7 @@ static int sgh_compile(struct detect_engine *e, struct det_sgh *h, const struct 
         const struct det_rule *dr = &e->rules[entry_rule(ids[k])];
         uint32_t back = (ids[k] & DET_SDB_PKT) ? 0 : dr->stail + (uint32_t)len[k] - 1;
         h->back = back > h->back ? back : h->back;
+        h->maxlen = (uint32_t)len[k] > h->maxlen ? (uint32_t)len[k] : h->maxlen;
     }
     h->n_pat = n;
     rc = 0;
@@ -268,6 +269,8 @@ int det_sgh_build(struct detect_engine *e, const char **pat, const size_t *len,
             e->sgmap[d * 65536 + chosen[i]] = (uint8_t)g;
         }
     }
+    static uint64_t builds;
+    e->sgh_build = __atomic_add_fetch(&builds, 1, __ATOMIC_RELAXED);
     e->sgh = calloc(n_sets, sizeof(*e->sgh));
     if (!e->sgh)
         goto oom;

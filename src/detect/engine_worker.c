@@ -106,6 +106,7 @@ static void worker_copy_free(struct detect_engine *w)
     free(w->swin);
     free(w->spend);
     free(w->spairs);
+    free(w->smem);
     free(w);
 }
 
@@ -125,6 +126,7 @@ static struct detect_engine *copy_new(const struct detect_engine *base)
     w->swin = NULL, w->swlen = w->swcap = 0;
     w->spend = NULL, w->n_spend = w->cap_spend = 0;
     w->spairs = NULL, w->n_spairs = w->cap_spairs = 0;
+    w->smem = NULL, w->n_smem = w->cap_smem = 0;
     memset(&w->m, 0, sizeof(w->m));
     int bad = !w->mark || !w->cand || (base->spkt && !w->spkt) || detect_match_init(&w->m) < 0 ||
               (base->scratch && hs_clone_scratch(base->scratch, &w->scratch) != HS_SUCCESS);

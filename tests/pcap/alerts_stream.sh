@@ -78,7 +78,9 @@ want 10 "4" "tcp-pkt: the packet's bytes, not the stream tail before them"
 # by direction and, for ports that many rules name, by server port.  Same
 # alerts with and without ten filler rules that give ports 7777 and 9999
 # groups of their own (two databases more), "reply" pcap: EVIL split once
-# to the server (packet 5) and once to the client (packet 8).
+# to the server (packet 5) and once to the client (packet 8); then HELLO,
+# 200 bytes, WORLD (packet 18): the fast pattern lies 200 bytes back in the
+# tail, which is not scanned again (its matches come from the window before).
 python3 "$HERE/mkpcap_split.py" "$TMP/st/reply.pcap" reply || { bad "generate the reply pcap"; exit 1; }
 cat >"$TMP/st/groups.rules" <<'RULES'
 alert tcp any any -> any 7777 (msg:"to the server port"; content:"EVIL"; sid:21;)
@@ -90,6 +92,7 @@ alert tcp any any -> any 7778 (msg:"another port"; content:"EVIL"; sid:26;)
 alert tcp-pkt any 7777 -> any any (msg:"packet from the server port"; content:"SERVER"; sid:27;)
 alert tcp any any -> any [7000:7776,7778:8000] (msg:"around the port"; content:"EVIL"; sid:28;)
 alert tcp any any -> any !7777 (msg:"not the port"; content:"EVIL"; sid:29;)
+alert tcp any any -> any any (msg:"fast pattern in the tail"; content:"HELLO"; fast_pattern; content:"WORLD"; distance:200; sid:15;)
 RULES
 cp "$TMP/st/groups.rules" "$TMP/st/groups_fill.rules"
 for i in 0 1 2 3 4 5 6 7 8 9; do
@@ -109,6 +112,7 @@ for g in groups groups_fill; do
   want 27 "6" "$g: tcp-pkt candidate from the to-client window's scan"
   want 28 "" "$g: a range around the port"
   want 29 "8" "$g: !7777 (the client's port, to the client)"
+  want 15 "18" "$g: fast pattern 200 bytes back in the tail (remembered from the last window)"
 done
 n0=$(dbs "$TMP/st/groups.err") n1=$(dbs "$TMP/st/groups_fill.err")
 [ -n "$n0" ] && [ "${n1:-x}" = "$((n0 + 2))" ] && ok "ports 7777 and 9999 get groups: $n0 -> $n1 databases" \

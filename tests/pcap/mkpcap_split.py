@@ -4,7 +4,9 @@ segments, for tests/pcap/alerts_stream.sh.
 
 With "reply": one session (10.0.0.1:40003 -> 10.0.0.2:7777) where the
 client sends "HELLO EV" "IL WORLD" and the server answers "SERVER EV" "IL
-REPLY" (each segment ACKed): EVIL split once each way.
+REPLY" (each segment ACKed): EVIL split once each way; then a session
+(40004) whose first segment starts with HELLO and 200 dots and whose second
+is WORLD.
 
 With "scan": ten SYNs from 3.3.3.3:12345 to 1.1.1.1, destination ports
 80 80 81 80 82 83 83 84 85 86 (7 distinct), one a second, for the
@@ -79,6 +81,7 @@ def main():
     if len(sys.argv) > 2 and sys.argv[2] == "reply":
         pkts = session(40003, [b"HELLO EV", b"IL WORLD"], [0, 1],
                        reply=[b"SERVER EV", b"IL REPLY"])
+        pkts += session(40004, [b"HELLO" + b"." * 200, b"WORLD"], [0, 1])
     elif len(sys.argv) > 2 and sys.argv[2] == "scan":
         pkts = [tcp_pkt("3.3.3.3", "1.1.1.1", 12345, p, 1, 0, SYN)
                 for p in (80, 80, 81, 80, 82, 83, 83, 84, 85, 86)]
