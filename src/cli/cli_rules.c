@@ -108,8 +108,8 @@ static void rules_alert(void *ctx, const struct record_hdr *rec)
     pipeline_output_unlock();
 }
 
-/* Rules with file keywords and no extraction running: follow and hash
- * the files for them (no files.log, nothing stored). */
+/* Rules with file keywords and no extraction running: follow the files
+ * for them (no files.log, nothing stored; hashed only for hash rules). */
 static int rules_files_start(struct cli_rules *cr, char *err, size_t errlen)
 {
     if (!detect_file_wanted() || extract_started())
@@ -138,7 +138,7 @@ static void rules_installed(void *ctx)
     if (rc < 0)
         fprintf(stderr, "rules reload: the file rules get no files: %s\n", err);
     else if (rc > 0)
-        fprintf(stderr, "rules reload: file rules: following and hashing files from now on\n");
+        fprintf(stderr, "rules reload: file rules: following files from now on\n");
 }
 
 /* The Vectorscan database cache: --rules-cache DIR, off, or the default. */

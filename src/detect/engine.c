@@ -55,6 +55,7 @@ static _Thread_local uint32_t fcap, fcount;
 static _Thread_local char (*fgone)[24];
 static _Thread_local uint32_t n_fgone, cap_fgone;
 static _Thread_local uint64_t flow_key[2];
+static _Thread_local struct det_flow *flow_last; /* det_flow_find's last answer */
 static char *bit_names[DETECT_FLOWBITS_MAX];
 static uint32_t n_bit_names;
 static _Thread_local struct detect_engine *current;
@@ -109,6 +110,7 @@ static void flows_free(void)
     free(ftab);
     ftab = NULL;
     fcap = fcount = 0;
+    flow_last = NULL;
     free(fgone);
     fgone = NULL;
     n_fgone = cap_fgone = 0;
@@ -147,6 +149,8 @@ static uint32_t ftab_probe(const char *uid, size_t n, uint64_t h)
  * probing without tombstones). */
 static void ftab_remove(uint32_t i)
 {
+    if (ftab[i].fs == flow_last)
+        flow_last = NULL;
     det_flow_release(ftab[i].fs);
     free(ftab[i].fs);
     ftab[i].fs = NULL;
@@ -224,11 +228,16 @@ struct det_flow *det_flow_find(const char *uid, int create)
 {
     if (!ftab || !uid || !*uid)
         return NULL;
+    /* the flow asked for last (a packet's hooks ask several times): no
+     * hash (flow_last is cleared when its flow's state is freed) */
+    struct det_flow *last = flow_last;
+    if (last && strncmp(last->uid, uid, sizeof(last->uid)) == 0)
+        return last;
     size_t n = strnlen(uid, sizeof(ftab->fs->uid) - 1);
     uint64_t h = core_siphash(flow_key, uid, n);
     uint32_t i = ftab_probe(uid, n, h);
     if (ftab[i].fs || !create)
-        return ftab[i].fs;
+        return ftab[i].fs ? (flow_last = ftab[i].fs) : NULL;
     if ((fcount + 1) * 2 > fcap) {
         if (ftab_grow() < 0)
             return NULL;
@@ -241,7 +250,7 @@ struct det_flow *det_flow_find(const char *uid, int create)
     ftab[i].h = h;
     ftab[i].fs = fs;
     fcount++;
-    return fs;
+    return flow_last = fs;
 }
 
 /* ---- what the engine evaluates ---------------------------------------------- */
@@ -661,6 +670,8 @@ static int engine_place(struct detect_engine *e, uint32_t id, fp_lists *fps)
             e->file_data |= r->bufs[b].buffer == RULE_BUF_FILE_DATA;
             e->file_magic |= r->bufs[b].buffer == RULE_BUF_FILE_MAGIC;
         }
+        for (int h = 0; r->file && h < RULE_FILE_HASHES; h++)
+            e->file_hashes |= r->file->hash[h] != NULL;
         return 0;
     }
     int has_fp = det_rule_fast_pattern(r, &buf, &p, &len, &nocase), in_db = 0;

@@ -159,6 +159,8 @@ struct detect_file {
     int to_server;                 /* sent by the session's originator */
     const uint8_t *data;           /* its first bytes (up to DETECT_FILE_DATA_MAX) */
     uint32_t data_len;
+    uint8_t *data_buf;             /* data as a malloc'ed buffer the engine may keep
+                                      (detect_file returns 1), or NULL: copied if held */
     const uint8_t *head;           /* its first bytes for libmagic (file.magic) */
     uint32_t head_len;
     const char *name;              /* NULL: none */
@@ -168,12 +170,18 @@ struct detect_file {
     int gaps;                      /* bytes were missing */
 };
 
-/* Does the installed engine have file rules?  0 no, 1 yes, 2 and some
- * inspect file.data (the file's bytes must be kept for detect_file). */
+/* What the installed engine's file rules need of a file: 0 no file rules,
+ * else DETECT_FILE_WANT, with DETECT_FILE_DATA when some inspect file.data
+ * (the file's bytes must be kept for detect_file) and DETECT_FILE_HASHES
+ * when some have filemd5/filesha1/filesha256 (the digests are needed). */
+#define DETECT_FILE_WANT 1
+#define DETECT_FILE_DATA 2
+#define DETECT_FILE_HASHES 4
 int detect_file_wanted(void);
 /* A file ended: the file rules, at once or held until the peer's ACK
- * (engine_file.c). */
-void detect_file(const struct detect_file *f);
+ * (engine_file.c).  1: the engine kept f->data_buf (it frees it; the
+ * caller drops it), 0: it did not (the caller still owns it). */
+int detect_file(const struct detect_file *f);
 /* The app layer: the session conn ended (files held for it are inspected). */
 void detect_app_end(const struct proto_conn *conn);
 

@@ -28,6 +28,10 @@
  * held file is inspected at the end of its session at the latest
  * (detect_app_end), and when DETECT_FILE_PENDING are held the oldest
  * goes first.  Without TCP sequence tracking (UDP) it is inspected at once.
+ * A held file keeps extraction's data buffer (detect_file returns 1: taken
+ * over, freed when inspected) and a copy of its head and name in a buffer
+ * its slot keeps from file to file: no allocation and no copy of the
+ * bytes per file.  A packet looks at the held files only while there are.
  */
 #include <magic.h>
 #include <stdlib.h>
@@ -156,7 +160,8 @@ int detect_file_wanted(void)
     struct detect_engine *e = det_current();
     if (!e || !e->n_files)
         return 0;
-    return e->file_data ? 2 : 1;
+    return DETECT_FILE_WANT | (e->file_data ? DETECT_FILE_DATA : 0) |
+           (e->file_hashes ? DETECT_FILE_HASHES : 0);
 }
 
 static void file_inspect(struct detect_engine *e, const struct detect_file *f)
@@ -185,6 +190,9 @@ static void file_inspect(struct detect_engine *e, const struct detect_file *f)
 
 /* ---- files held for their acknowledgement ----------------------------------- */
 
+/* A held file.  Its data is the caller's buffer, taken over (owned), or a
+ * copy; its head and name are copied.  The copy buffer stays with the slot
+ * from file to file (no allocation per file once it is big enough). */
 struct file_pending {
     int used;
     uint64_t order;
@@ -192,21 +200,26 @@ struct file_pending {
     struct proto_conn conn;
     struct detect_file f;
     char source[12], md5[33], sha1[41], sha256[65];
-    uint8_t *copy; /* data, head, name */
+    const struct det_flow *fs; /* its flow's slot (the uid's: compared first) */
+    uint8_t *owned; /* the caller's data buffer, freed when the file is inspected */
+    uint8_t *copy;  /* head, name (and data when not owned) */
+    size_t copy_cap;
     uint32_t end_seq; /* the file's direction had reached this sequence number */
     int acked;
 };
 static _Thread_local struct file_pending pending[DETECT_FILE_PENDING]; /* per worker */
 static _Thread_local uint64_t pending_order;
+static _Thread_local int pending_used; /* slots in use: 0, and a packet looks at none */
 
 static void pending_fire(struct file_pending *p)
 {
     struct detect_engine *e = det_current();
     p->used = 0;
+    pending_used--;
     if (e)
         file_inspect(e, &p->f);
-    free(p->copy);
-    p->copy = NULL;
+    free(p->owned);
+    p->owned = NULL;
 }
 
 static void hexcpy(char *dst, size_t n, const char *src, const char **out)
@@ -219,7 +232,9 @@ static void hexcpy(char *dst, size_t n, const char *src, const char **out)
     }
 }
 
-static int pending_add(const struct detect_file *f, uint32_t end_seq)
+/* Hold f in a slot (the oldest is inspected when all are in use): 1 held
+ * with f->data_buf taken over, 0 held (copied), -1 not held. */
+static int pending_add(const struct detect_file *f, const struct det_flow *fs, uint32_t end_seq)
 {
     struct file_pending *p = NULL, *oldest = NULL;
     for (int i = 0; i < DETECT_FILE_PENDING && !p; i++) {
@@ -232,20 +247,36 @@ static int pending_add(const struct detect_file *f, uint32_t end_seq)
         pending_fire(oldest);
         p = oldest;
     }
-    size_t total = (size_t)f->data_len + f->head_len + f->name_len + 1;
-    uint8_t *copy = malloc(total);
-    if (!copy)
-        return -1;
+    int take = f->data_buf && f->data_buf == f->data;
+    size_t total = (take ? 0 : (size_t)f->data_len) + f->head_len + f->name_len + 1;
+    if (total > p->copy_cap) {
+        uint8_t *c = realloc(p->copy, total);
+        if (!c)
+            return -1;
+        p->copy = c;
+        p->copy_cap = total;
+    }
+    uint8_t *copy = p->copy;
+    size_t copy_cap = p->copy_cap;
     memset(p, 0, sizeof(*p));
     p->copy = copy;
+    p->copy_cap = copy_cap;
     p->f = *f;
-    if (f->data_len)
-        memcpy(copy, f->data, f->data_len);
-    p->f.data = copy;
+    p->f.data_buf = NULL;
+    size_t at = 0;
+    if (take) {
+        p->owned = f->data_buf;
+    } else {
+        if (f->data_len)
+            memcpy(copy, f->data, f->data_len);
+        p->f.data = copy;
+        at = f->data_len;
+    }
     if (f->head_len)
-        memcpy(copy + f->data_len, f->head, f->head_len);
-    p->f.head = copy + f->data_len;
-    char *name = (char *)copy + f->data_len + f->head_len;
+        memcpy(copy + at, f->head, f->head_len);
+    p->f.head = copy + at;
+    at += f->head_len;
+    char *name = (char *)copy + at;
     if (f->name_len)
         memcpy(name, f->name, f->name_len);
     name[f->name_len] = '\0';
@@ -261,41 +292,52 @@ static int pending_add(const struct detect_file *f, uint32_t end_seq)
     hexcpy(p->md5, sizeof(p->md5), f->md5, &p->f.md5);
     hexcpy(p->sha1, sizeof(p->sha1), f->sha1, &p->f.sha1);
     hexcpy(p->sha256, sizeof(p->sha256), f->sha256, &p->f.sha256);
+    p->fs = fs;
     p->end_seq = end_seq;
     p->order = ++pending_order;
     p->used = 1;
-    return 0;
+    pending_used++;
+    return take;
 }
 
-void detect_file(const struct detect_file *f)
+int detect_file(const struct detect_file *f)
 {
     struct detect_engine *e = det_current();
     if (!e || !e->n_files || !f || !f->conn || !f->conn->uid)
-        return;
+        return 0;
     uint8_t app = app_of_source(f->source);
     if (!app)
-        return;
+        return 0;
     if (app == RULE_PROTO_SMTP && !f->name)
-        return; /* Suricata: SMTP files are the attachments */
+        return 0; /* Suricata: SMTP files are the attachments */
     struct det_flow *fs = det_flow_find(f->conn->uid, 0);
     if (app == RULE_PROTO_FTP_DATA && !(fs && fs->ftp_xfer))
-        return; /* Suricata: ftp-data is a RETR or STOR transfer */
+        return 0; /* Suricata: ftp-data is a RETR or STOR transfer */
     int d = f->to_server ? 0 : 1;
-    if (f->conn->ip_proto != 6 || !fs || !fs->have_isn[d] || !fs->have_isn[1 - d] ||
-        pending_add(f, fs->nxt[d]) < 0)
-        file_inspect(e, f);
+    if (f->conn->ip_proto == 6 && fs && fs->have_isn[d] && fs->have_isn[1 - d]) {
+        int held = pending_add(f, fs, fs->nxt[d]);
+        if (held >= 0)
+            return held;
+    }
+    file_inspect(e, f);
+    return 0;
 }
 
 void det_file_packet(const struct det_stash *st)
 {
-    if (!pending_order || !st || !st->pkt)
+    if (!pending_used || !st || !st->pkt)
         return;
     const struct pkt_ip *ip = packet_inner_const(st->pkt);
     if (!ip || ip->proto != 6 || !ip->t.valid)
         return;
-    for (int i = 0; i < DETECT_FILE_PENDING; i++) {
+    int n = pending_used; /* (a slot fired below still counts as looked at) */
+    for (int i = 0, seen = 0; i < DETECT_FILE_PENDING && seen < n; i++) {
         struct file_pending *p = &pending[i];
-        if (!p->used || strncmp(p->uid, st->uid, sizeof(st->uid)) != 0)
+        if (!p->used)
+            continue;
+        seen++;
+        /* a uid has one slot: another slot is another flow */
+        if (p->fs != st->fs || strncmp(p->uid, st->uid, sizeof(st->uid)) != 0)
             continue;
         if (p->f.to_server == st->to_server) {
             if (p->acked)
@@ -308,7 +350,7 @@ void det_file_packet(const struct det_stash *st)
 
 void detect_app_end(const struct proto_conn *conn)
 {
-    if (!pending_order || !conn || !conn->uid)
+    if (!pending_used || !conn || !conn->uid)
         return;
     for (int i = 0; i < DETECT_FILE_PENDING; i++)
         if (pending[i].used && strcmp(pending[i].uid, conn->uid) == 0)
@@ -317,8 +359,13 @@ void detect_app_end(const struct proto_conn *conn)
 
 void det_file_flush(void)
 {
-    for (int i = 0; i < DETECT_FILE_PENDING; i++)
+    for (int i = 0; i < DETECT_FILE_PENDING; i++) {
         if (pending[i].used)
             pending_fire(&pending[i]);
+        free(pending[i].copy);
+        pending[i].copy = NULL;
+        pending[i].copy_cap = 0;
+    }
     pending_order = 0;
+    pending_used = 0;
 }

@@ -193,6 +193,7 @@ struct detect_engine {
     uint32_t n_files;
     uint8_t file_data;  /* some inspect file.data */
     uint8_t file_magic; /* some inspect file.magic */
+    uint8_t file_hashes; /* some have filemd5/filesha1/filesha256 */
 };
 
 /* A further instance of a multi-buffer (tls.certs, dns.query, ...). */

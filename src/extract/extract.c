@@ -1,6 +1,10 @@
 /*
  * extract.c - the file object: hashing, typing and storing one file while
- * it streams, and its files.log row.
+ * it streams, and its files.log row.  A file followed only for the
+ * signature engine's file rules (no files.log, store, listener or YARA:
+ * `analyze -S` without --extract) gets only what those rules ask for
+ * (detect_file_wanted): no type, and no digests or kept bytes unless a
+ * rule tests a hash.
  *
  * Follows Zeek's files framework (base/frameworks/files/main.zeek and the
  * policy/frameworks/files/hash-all-files script the corpus baselines load):
@@ -90,9 +94,13 @@ struct extract_file {
     bool sniff_closed;          /* a gap came before the sniff buffer filled */
     const char *analyzers[EXTRACT_ANALYZERS_MAX];
     size_t n_analyzers;
-    int det;                    /* the signature engine's file rules want it (1), and
-                                   its bytes (2): detect_file_wanted() at open */
-    uint8_t *dbuf;              /* its first DETECT_FILE_DATA_MAX bytes (det == 2) */
+    int det;                    /* what the signature engine's file rules want of it:
+                                   detect_file_wanted() at open (DETECT_FILE_*) */
+    bool logged;                /* files.log, the store, a listener or YARA see it:
+                                   else it is followed only for the file rules */
+    bool digests;               /* MD5/SHA-1/SHA-256 (logged, or a file rule has
+                                   filemd5/filesha1/filesha256): the store's work */
+    uint8_t *dbuf;              /* its first DETECT_FILE_DATA_MAX bytes (DETECT_FILE_DATA) */
     size_t dlen, dcap;
 };
 
@@ -459,6 +467,10 @@ struct extract_file *extract_file_open(struct proto_ctx *ctx, const char *source
     if (ex_cfg.dir)
         extract_file_add_analyzer(f, "EXTRACT");
     f->det = detect_file_wanted();
+    /* Only the file rules follow it (their own file tracking, no files.log):
+     * no type, and no digests nor kept bytes unless a rule tests a hash. */
+    f->logged = ex_cfg.files_log || ex_cfg.dir || ex_listener || extract_yara_loaded();
+    f->digests = f->logged || (f->det & DETECT_FILE_HASHES);
     return f;
 }
 
@@ -559,7 +571,7 @@ void extract_file_set_total(struct extract_file *f, uint64_t total)
     if (f) {
         f->total = total;
         f->has_total = true;
-        if (f->next == 0)
+        if (f->next == 0 && f->digests)
             extract_store_expect(&f->st, total < ex_cfg.max_size ? total : ex_cfg.max_size);
     }
 }
@@ -613,7 +625,12 @@ static void extract_det_keep(struct extract_file *f, const uint8_t *p, size_t n)
     if (k > n)
         k = n;
     if (f->dlen + k > f->dcap) {
-        size_t cap = f->dcap ? f->dcap : 4096;
+        /* first: the Content-Length's size when there is one (no regrowth) */
+        size_t cap = f->dcap ? f->dcap
+                     : f->has_total && f->total > 4096 ? (size_t)(f->total < DETECT_FILE_DATA_MAX
+                                                                ? f->total
+                                                                : DETECT_FILE_DATA_MAX)
+                                                      : 4096;
         while (cap < f->dlen + k)
             cap *= 2;
         if (cap > DETECT_FILE_DATA_MAX)
@@ -637,13 +654,16 @@ static void extract_det_file(struct extract_file *f, const struct extract_digest
     struct detect_file df = {
         /* to_server: the parser's client sent it (is_orig is conn.log's role) */
         .conn = c, .source = f->source, .to_server = f->is_orig != (c->reversed != 0),
-        .data = f->dbuf, .data_len = (uint32_t)f->dlen, .head = f->sniff,
+        .data = f->dbuf, .data_len = (uint32_t)f->dlen, .data_buf = f->dbuf, .head = f->sniff,
         .head_len = (uint32_t)f->sniff_len, .name = f->filename ? f->filename : f->rule_name,
         .name_len = f->filename ? f->filename_len : f->rule_name_len,
         .md5 = d->ok ? d->md5 : NULL, .sha1 = d->ok ? d->sha1 : NULL,
         .sha256 = d->ok ? d->sha256 : NULL, .size = f->seen, .gaps = f->missing != 0,
     };
-    detect_file(&df);
+    if (detect_file(&df) == 1) { /* held for an ACK: the engine has the buffer now */
+        f->dbuf = NULL;
+        f->dlen = f->dcap = 0;
+    }
 }
 
 void extract_file_data(struct extract_file *f, const uint8_t *p, size_t n)
@@ -660,8 +680,9 @@ void extract_file_data(struct extract_file *f, const uint8_t *p, size_t n)
         memcpy(f->sniff + f->sniff_len, p, k);
         f->sniff_len += k;
     }
-    extract_store_data(&f->st, p, n, ex_cfg.max_size);
-    if (f->det == 2 && f->dlen < DETECT_FILE_DATA_MAX)
+    if (f->digests)
+        extract_store_data(&f->st, p, n, ex_cfg.max_size);
+    if ((f->det & DETECT_FILE_DATA) && f->dlen < DETECT_FILE_DATA_MAX)
         extract_det_keep(f, p, n);
 }
 
@@ -672,7 +693,8 @@ void extract_file_gap(struct extract_file *f, uint64_t n)
     f->missing += n;
     f->next += n;
     f->sniff_closed = true; /* Zeek's File::Gap: the bof buffer is typed as it is */
-    extract_store_gap(&f->st, n, ex_cfg.max_size);
+    if (f->digests)
+        extract_store_gap(&f->st, n, ex_cfg.max_size);
 }
 
 /* Deliver the pending ranges that the stream offset has reached (the part
@@ -846,7 +868,7 @@ static void extract_emit_conn(struct extract_file *f, const struct extract_diges
 static void extract_emit(struct extract_file *f, const struct extract_digests *d,
                          const char *stored)
 {
-    for (size_t i = 0; i < f->n_conns; i++)
+    for (size_t i = 0; ex_cfg.files_log && i < f->n_conns; i++)
         extract_emit_conn(f, d, stored, &f->conns[i]);
 }
 
@@ -861,12 +883,13 @@ const char *extract_file_close(struct extract_file *f, bool complete)
         extract_file_free(f);
         return NULL;
     }
-    if (!f->mime_fixed && !f->mime_sniffed)
+    if (f->logged && !f->mime_fixed && !f->mime_sniffed)
         f->mime = extract_mime_sniff(f->sniff, f->sniff_len);
-    struct extract_digests d;
-    extract_store_digests(&f->st, &d);
+    struct extract_digests d = {.ok = false};
+    if (f->digests)
+        extract_store_digests(&f->st, &d);
     char name[65];
-    bool stored = extract_store_finish(f, name);
+    bool stored = f->digests && extract_store_finish(f, name);
     ex_ctr.files++;
     if (f->missing)
         ex_ctr.partial++;

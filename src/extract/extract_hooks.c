@@ -169,7 +169,7 @@ static void hook_part_close(void *arg, void *hp, bool complete)
         return;
     char name[HTTP_BODY_NAME_MAX] = "", mime[HTTP_BODY_MIME_MAX] = "";
     struct extract_file *f = ((struct hook_part *)hp)->f;
-    if (h->http && f) { /* read before the close frees the file */
+    if (h->http && f && extract_files_logged()) { /* read before the close frees the file */
         const char *fm = extract_file_mime(f, true), *fn = extract_file_name(f);
         snprintf(mime, sizeof(mime), "%s", fm ? fm : "");
         snprintf(name, sizeof(name), "%s", fn ? fn : "");

@@ -155,7 +155,14 @@ void flow_uid_get(const struct flow_table *t, const struct flow *f, char *out, s
     char *c = t->uid_cache[f - t->pool];
     if (c[0] == '\0')
         flow_uid_make(t->sensor, f->first_ns, &f->key, f->uid_salt, c, FLOW_UID_CACHE);
-    snprintf(out, outlen, "%s", c);
+    if (outlen == 0)
+        return;
+    /* asked for on every packet with rules loaded: a copy, not snprintf */
+    size_t n = strnlen(c, FLOW_UID_CACHE);
+    if (n >= outlen)
+        n = outlen - 1;
+    memcpy(out, c, n);
+    out[n] = '\0';
 }
 
 void flow_tunnel_uid(const char *sensor, const struct pkt_ip *outer, char *out, size_t outlen)
@@ -264,10 +271,15 @@ static bool net_match(const struct flow_local_net *n, int family, const uint8_t 
     return true;
 }
 
-/* Zeek's Site::private_address_space (the common part). */
-static const char *const private_nets[] = {
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
-    "169.254.0.0/16", "fc00::/7", "fe80::/10", "::1/128",
+/* Zeek's Site::private_address_space (the common part): 10.0.0.0/8,
+ * 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 127.0.0.0/8,
+ * 169.254.0.0/16, fc00::/7, fe80::/10, ::1/128 (as constants: this runs
+ * for every conn record, and parsing the text each time cost two
+ * inet_pton calls per network). */
+static const struct flow_local_net private_nets[] = {
+    {4, 8, {10}},          {4, 12, {172, 16}}, {4, 16, {192, 168}}, {4, 10, {100, 64}},
+    {4, 8, {127}},         {4, 16, {169, 254}}, {6, 7, {0xfc}},      {6, 10, {0xfe, 0x80}},
+    {6, 128, {[15] = 1}},
 };
 
 static bool is_local(const struct flow_table *t, int family, const uint8_t *a)
@@ -275,14 +287,10 @@ static bool is_local(const struct flow_table *t, int family, const uint8_t *a)
     for (int i = 0; i < t->cfg.n_local_nets; i++)
         if (net_match(&t->cfg.local_nets[i], family, a))
             return true;
-    if (t->cfg.n_local_nets == 0 && t->cfg.private_is_local) {
-        for (size_t i = 0; i < sizeof(private_nets) / sizeof(private_nets[0]); i++) {
-            struct flow_local_net n;
-            if (parse_net(private_nets[i], strlen(private_nets[i]), &n) == 0 &&
-                net_match(&n, family, a))
+    if (t->cfg.n_local_nets == 0 && t->cfg.private_is_local)
+        for (size_t i = 0; i < sizeof(private_nets) / sizeof(private_nets[0]); i++)
+            if (net_match(&private_nets[i], family, a))
                 return true;
-        }
-    }
     return false;
 }
 
@@ -456,18 +464,20 @@ void flow_community_id(const struct flow_table *t, const struct flow *f, char *o
     conn_fill_cid((struct flow_table *)t, (struct flow *)f, &r, out, outlen);
 }
 
+/* Called for every packet when rules are loaded: the identity straight
+ * from the key (conn_fill_ids' roles), without a conn record. */
 void flow_app_ids(const struct flow_table *t, const struct flow *f, struct flow_app_info *out)
 {
-    struct conn_record r;
+    int o = f->orig_side;
+    const struct flow_key *k = &f->key;
     memset(out, 0, sizeof(*out));
     flow_uid_get(t, f, out->uid, sizeof(out->uid));
-    conn_record_init(&r);
-    conn_fill_ids((struct flow_table *)t, (struct flow *)f, &r);
-    out->orig_h = r.orig_h;
-    out->resp_h = r.resp_h;
-    out->orig_p = (uint16_t)r.orig_p;
-    out->resp_p = (uint16_t)r.resp_p;
-    out->proto = f->key.proto;
+    out->orig_h.family = out->resp_h.family = k->family;
+    memcpy(out->orig_h.a, o ? k->b : k->a, 16);
+    memcpy(out->resp_h.a, o ? k->a : k->b, 16);
+    out->orig_p = o ? k->pb : k->pa;
+    out->resp_p = o ? k->pa : k->pb;
+    out->proto = k->proto;
     out->orig_side = f->orig_side;
     out->first_ns = f->first_ns;
 }

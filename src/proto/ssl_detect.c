@@ -12,12 +12,51 @@
  * one TLS transaction holds it; the engine alerts once per rule and
  * direction.
  *
- * Nothing is computed unless an engine listens (proto_inspecting).
+ * Nothing is computed unless an engine listens (proto_inspecting).  The
+ * first certificate's fields are remembered by its SHA-256 (a small
+ * direct-mapped table shared by the analysis workers): servers send the
+ * same few certificates session after session, and parsing one with
+ * OpenSSL was most of a Certificate message's cost with rules loaded.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "proto/ssl_int.h"
+
+#define SSL_DET_MEMO 16 /* certificates whose fields are remembered */
+
+struct ssl_det_memo {
+    char fp[65]; /* SHA-256 (hex) of the DER, "" unused */
+    int rc;      /* x509_detect_fields' result */
+    struct x509_det x;
+};
+static struct ssl_det_memo det_memo[SSL_DET_MEMO];
+static pthread_mutex_t det_memo_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* x509_detect_fields of der, whose SHA-256 is fp (hex; "": not known). */
+static int cert_fields(const uint8_t *der, size_t len, const char *fp, struct x509_det *out)
+{
+    int hi = core_hexval(fp[0]), lo = hi < 0 ? -1 : core_hexval(fp[1]);
+    if (lo < 0 || strlen(fp) != 64)
+        return x509_detect_fields(der, len, out);
+    struct ssl_det_memo *m = &det_memo[(unsigned)(hi << 4 | lo) % SSL_DET_MEMO];
+    pthread_mutex_lock(&det_memo_mu);
+    int hit = strcmp(m->fp, fp) == 0, rc = m->rc;
+    if (hit)
+        memcpy(out, &m->x, sizeof(*out));
+    pthread_mutex_unlock(&det_memo_mu);
+    if (hit)
+        return rc;
+    rc = x509_detect_fields(der, len, out);
+    pthread_mutex_lock(&det_memo_mu);
+    memcpy(m->fp, fp, sizeof(m->fp));
+    m->rc = rc;
+    memcpy(&m->x, out, sizeof(*out));
+    pthread_mutex_unlock(&det_memo_mu);
+    return rc;
+}
 
 void ssl_detect_alpn(struct ssl_state *s, enum proto_dir dir, const uint8_t *p, size_t n)
 {
@@ -80,7 +119,7 @@ void ssl_detect_hello(struct ssl_state *s, struct proto_ctx *ctx, enum proto_dir
 
 void ssl_detect_certs(struct ssl_state *s, struct proto_ctx *ctx, enum proto_dir dir,
                       const uint8_t *const *certs, const size_t *lens, size_t n,
-                      size_t chain_len)
+                      size_t chain_len, const char *fp0)
 {
     if (!proto_inspecting(ctx))
         return;
@@ -88,7 +127,7 @@ void ssl_detect_certs(struct ssl_state *s, struct proto_ctx *ctx, enum proto_dir
     ssl_detect_base(s, dir, &in);
     proto_insp_num(&in, PN_TLS_CHAIN_LEN, chain_len);
     struct x509_det *x = n ? malloc(sizeof(*x)) : NULL;
-    if (x && x509_detect_fields(certs[0], lens[0], x) == 0) {
+    if (x && cert_fields(certs[0], lens[0], fp0, x) == 0) {
         if (x->subject_len)
             proto_insp_buf(&in, PI_TLS_CERT_SUBJECT, x->subject, x->subject_len);
         if (x->issuer_len)

@@ -540,6 +540,7 @@ static void ssl_certificates(struct ssl_state *s, struct proto_ctx *ctx, bool is
         return;
     const uint8_t *ders[SSL_CHAIN_MAX];
     size_t der_lens[SSL_CHAIN_MAX], n_certs = 0, chain_len = 0;
+    char fp0[65] = ""; /* the first certificate's SHA-256 */
     for (size_t i = 0; cursor_left(&all) > 0; i++) {
         uint32_t len;
         const uint8_t *der;
@@ -560,6 +561,8 @@ static void ssl_certificates(struct ssl_state *s, struct proto_ctx *ctx, bool is
         char fp[65];
         bool host = i == 0; /* Zeek: the first of any chain, client chains too */
         x509_cert_seen(ctx, der, len, host, is_client, ts, fp);
+        if (host)
+            memcpy(fp0, fp, sizeof(fp0));
         if (is_client && s->n_client_fps < SSL_CHAIN_MAX)
             memcpy(s->client_fps[s->n_client_fps++], fp, 65);
         if (!is_client && s->n_fps < SSL_CHAIN_MAX)
@@ -571,7 +574,7 @@ static void ssl_certificates(struct ssl_state *s, struct proto_ctx *ctx, bool is
         chain_len = i + 1;
     }
     ssl_detect_certs(s, ctx, is_client ? PROTO_ORIG : PROTO_RESP, ders, der_lens, n_certs,
-                     chain_len);
+                     chain_len, fp0);
 }
 
 /* ServerKeyExchange: the named curve of ECDHE parameters (RFC 8422 5.4). */

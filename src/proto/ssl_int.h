@@ -141,11 +141,12 @@ int x509_detect_fields(const uint8_t *der, size_t len, struct x509_det *out);
 
 /* ssl_detect.c: the signature engine's inspection points (proto.h) after a
  * ClientHello / ServerHello of direction dir, and after a Certificate
- * message (certs: the chain's first n DER certificates of chain_len). */
+ * message (certs: the chain's first n DER certificates of chain_len; fp0
+ * the first one's SHA-256 in hex from x509_cert_seen, "" when unknown). */
 void ssl_detect_hello(struct ssl_state *s, struct proto_ctx *ctx, enum proto_dir dir);
 void ssl_detect_certs(struct ssl_state *s, struct proto_ctx *ctx, enum proto_dir dir,
                       const uint8_t *const *certs, const size_t *lens, size_t n,
-                      size_t chain_len);
+                      size_t chain_len, const char *fp0);
 /* ALPN extension body (list length + entries): keep it for direction dir. */
 void ssl_detect_alpn(struct ssl_state *s, enum proto_dir dir, const uint8_t *p, size_t n);
 

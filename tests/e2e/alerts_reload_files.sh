@@ -64,7 +64,7 @@ kill -HUP "$vpid"
 for _ in $(seq 1 100); do grep -q "rules reloaded" "$T/err" && break; sleep 0.1; done
 check "SIGHUP: 'rules reloaded: 3 loaded' logged" "grep -q 'rules reloaded: 3 loaded, 0 rejected' '$T/err'"
 check "the reload says file tracking starts" \
-  "grep -q 'file rules: following and hashing files from now on' '$T/err'"
+  "grep -q 'file rules: following files from now on' '$T/err'"
 n2=$(fetch)
 sleep 1
 kill -INT "$vpid"; wait "$vpid"; rc=$?; vpid=

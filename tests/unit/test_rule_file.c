@@ -212,7 +212,8 @@ static void test_file_rules(void **st)
     struct detect_engine *eng = detect_engine_new(&rs, emit, NULL, NULL, err, sizeof(err));
     assert_non_null(eng);
     detect_engine_install(eng);
-    assert_int_equal(detect_file_wanted(), 2); /* file.data: the bytes are wanted */
+    /* file.data: the bytes are wanted; filemd5: the digests */
+    assert_int_equal(detect_file_wanted(), DETECT_FILE_WANT | DETECT_FILE_DATA | DETECT_FILE_HASHES);
     memset(alerts, 0, sizeof(alerts));
     struct proto_conn conn = {.uid = "CFileRules1", .community_id = "1:x", .ip_proto = 6};
     conn.orig_h.family = conn.resp_h.family = 4;
@@ -292,12 +293,52 @@ static void test_file_rules(void **st)
     ruleset_free(&rs);
 }
 
+/* What the file rules ask of file tracking: names and sizes only need no
+ * bytes and no digests (extract.c then neither keeps nor hashes a file). */
+static void test_file_wanted(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *rules;
+        int want;
+    } cases[] = {
+        {"alert http any any -> any any (filename:\"a.exe\"; sid:1;)\n", DETECT_FILE_WANT},
+        {"alert http any any -> any any (filesize:>10; sid:1;)\n"
+         "alert smtp any any -> any any (file.magic; content:\"PDF\"; sid:2;)\n",
+         DETECT_FILE_WANT},
+        {"alert smtp any any -> any any (file.data; content:\"x\"; sid:1;)\n",
+         DETECT_FILE_WANT | DETECT_FILE_DATA},
+        {"alert http any any -> any any (filesha256:h.sha256; sid:1;)\n",
+         DETECT_FILE_WANT | DETECT_FILE_HASHES},
+        {"alert http any any -> any any (content:\"GET\"; http_method; sid:1;)\n", 0},
+    };
+    write_file("h.sha256",
+               "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f\n");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ruleset rs;
+        char path[256], err[256];
+        assert_int_equal(ruleset_init(&rs), 0);
+        write_file("w.rules", cases[i].rules);
+        snprintf(path, sizeof(path), "%s/w.rules", dir);
+        assert_int_equal(ruleset_load_file(&rs, path, err, sizeof(err)), 0);
+        assert_int_equal(rs.rejected, 0);
+        struct detect_engine *eng = detect_engine_new(&rs, emit, NULL, NULL, err, sizeof(err));
+        assert_non_null(eng);
+        detect_engine_install(eng);
+        assert_int_equal(detect_file_wanted(), cases[i].want);
+        detect_engine_install(NULL);
+        detect_engine_free(eng);
+        ruleset_free(&rs);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_hashlist_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keywords_parse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_wanted, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
