@@ -288,7 +288,9 @@ static void http_zrebuild(struct http_state *s, struct http_body *b, uint32_t k)
  * recorded while the memo has room). */
 static void http_body_inflate(struct http_state *s, struct http_body *b, const uint8_t *p, size_t n)
 {
-    uint32_t k = b->zm_calls++;
+    uint32_t k = b->zm_calls;
+    if (k < UINT32_MAX)
+        b->zm_calls++; /* saturates: no entry holds that many calls (ZM_TOTAL) */
     if (k == 0 || b->zm_mode == HTTP_ZM_REPLAY) {
         struct http_zmemo *e = http_zmemo_find(b->zm, k, p, n);
         if (e) {
