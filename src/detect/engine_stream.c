@@ -556,6 +556,15 @@ static int spend_reserve(struct detect_engine *e)
     return 0;
 }
 
+/* src into dst (n bytes), cut and NUL-terminated: for every queued window,
+ * where snprintf's format parsing showed in profiles. */
+static void str_copy(char *dst, size_t n, const char *src)
+{
+    size_t l = strnlen(src, n - 1);
+    memcpy(dst, src, l);
+    dst[l] = '\0';
+}
+
 static int smem_add(struct detect_engine *e, uint32_t id, uint32_t to)
 {
     if (e->n_smem == e->cap_smem) {
@@ -680,8 +689,8 @@ void detect_stream_data(void **state, const struct proto_conn *conn, int to_serv
     w->to_server = to_server != 0;
     w->ts = ts;
     w->conn = *conn;
-    snprintf(w->uid, sizeof(w->uid), "%s", conn->uid);
-    snprintf(w->cid, sizeof(w->cid), "%s", conn->community_id ? conn->community_id : "");
+    str_copy(w->uid, sizeof(w->uid), conn->uid);
+    str_copy(w->cid, sizeof(w->cid), conn->community_id ? conn->community_id : "");
     w->conn.uid = w->uid;
     w->conn.community_id = w->cid;
     e->swlen += wlen;

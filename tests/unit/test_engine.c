@@ -96,6 +96,19 @@ static void test_byte_keywords(void **st)
     assert_false(M("content:\"bc\"; isdataat:1,relative;", "abc"));
 }
 
+/* A decoded IPv4 packet of protocol proto, number 1, addresses and
+ * transport fields zero (the callers set what they test). */
+static void ip4_packet(struct packet *pkt, uint8_t proto)
+{
+    memset(pkt, 0, sizeof(*pkt));
+    pkt->flags = PKT_F_IP;
+    pkt->n_layers = 1;
+    pkt->num = 1;
+    pkt->layer[0].version = 4;
+    pkt->layer[0].proto = proto;
+    pkt->layer[0].t.valid = true;
+}
+
 /* Prefilter on/off: an engine over random rules against random buffers
  * gives the same alerts as evaluating every rule. */
 static int alerts;
@@ -131,13 +144,7 @@ static void test_prefilter_equivalence(void **st)
         detect_match_free(&m);
         /* a packet with this payload: TCP IPv4 */
         struct packet pkt;
-        memset(&pkt, 0, sizeof(pkt));
-        pkt.flags = PKT_F_IP;
-        pkt.n_layers = 1;
-        pkt.num = 1;
-        pkt.layer[0].version = 4;
-        pkt.layer[0].proto = 6;
-        pkt.layer[0].t.valid = true;
+        ip4_packet(&pkt, 6);
         pkt.layer[0].t.payload = buf;
         pkt.layer[0].t.payload_len = sizeof(buf);
         alerts = 0;
@@ -153,13 +160,7 @@ static void test_prefilter_equivalence(void **st)
 static void run_packet(const uint8_t *payload, uint32_t len, uint16_t sport, uint16_t dport)
 {
     struct packet pkt;
-    memset(&pkt, 0, sizeof(pkt));
-    pkt.flags = PKT_F_IP;
-    pkt.n_layers = 1;
-    pkt.num = 1;
-    pkt.layer[0].version = 4;
-    pkt.layer[0].proto = 6;
-    pkt.layer[0].t.valid = true;
+    ip4_packet(&pkt, 6);
     pkt.layer[0].t.sport = sport;
     pkt.layer[0].t.dport = dport;
     pkt.layer[0].t.payload = payload;
@@ -280,13 +281,7 @@ static void test_address_index(void **st)
                     break;
                 }
         struct packet pkt;
-        memset(&pkt, 0, sizeof(pkt));
-        pkt.flags = PKT_F_IP;
-        pkt.n_layers = 1;
-        pkt.num = 1;
-        pkt.layer[0].version = 4;
-        pkt.layer[0].proto = 17;
-        pkt.layer[0].t.valid = true;
+        ip4_packet(&pkt, 17);
         uint8_t *s = pkt.layer[0].src;
         s[0] = (uint8_t)(a >> 24), s[1] = (uint8_t)(a >> 16), s[2] = (uint8_t)(a >> 8), s[3] = (uint8_t)a;
         alerts = 0;
