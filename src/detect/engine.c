@@ -592,6 +592,7 @@ static int group_compile(struct detect_engine *e, fp_lists *fps, char *err, size
                     continue;
                 if (group_compile_one(db, l, (unsigned)b, err, errlen) < 0)
                     return -1;
+                e->g[g].dbuf[s][e->g[g].n_dbuf[s]++] = (uint8_t)b;
                 e->g[g].n_fp[b] += l->n;
                 if (hs_alloc_scratch(*db, &e->scratch) != HS_SUCCESS) {
                     snprintf(err, errlen, "out of memory for Vectorscan scratch");
@@ -630,6 +631,11 @@ static int tcp_covered_needs(struct det_rule *dr)
     return (mode == DS_PKT || mode == DS_BOTH) && !dr->pderive;
 }
 
+static uint8_t ascii_fold(uint8_t c, int nocase)
+{
+    return nocase && c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
 static int covered_add(struct detect_engine *e, const uint8_t *p, uint32_t len, int nocase,
                        uint32_t id)
 {
@@ -638,8 +644,30 @@ static int covered_add(struct detect_engine *e, const uint8_t *p, uint32_t len, 
         return -1;
     e->covered = n;
     const uint8_t *z = memchr(p, 0, len);
-    n[e->n_covered++] = (struct det_covered){p, len, z ? (uint32_t)(z - p) : UINT32_MAX, id,
-                                             (uint8_t)(nocase != 0)};
+    struct det_covered c = {p, len, z ? (uint32_t)(z - p) : UINT32_MAX, id,
+                            (uint8_t)(nocase != 0), 0, 0, 0};
+    if (!nocase && len <= 4) { /* covered_candidates compares a 4-byte load, masked */
+        uint8_t v[4] = {0}, m[4] = {0};
+        memcpy(v, p, len);
+        memset(m, 0xff, len);
+        memcpy(&c.val, v, 4);
+        memcpy(&c.mask, m, 4);
+        c.word = 1;
+    }
+    uint32_t i = e->n_covered++;
+    n[i] = c;
+    if (i < DET_COV_MASKED && c.nul != UINT32_MAX) { /* covered_candidates' filter */
+        uint64_t bit = 1ULL << i;
+        for (unsigned b = 0; b < 256; b++) {
+            if (c.nul == 0 || ascii_fold(p[c.nul - 1], nocase) == ascii_fold((uint8_t)b, nocase))
+                e->cov_prev[b] |= bit;
+            if (c.nul + 1 == len ||
+                ascii_fold(p[c.nul + 1], nocase) == ascii_fold((uint8_t)b, nocase))
+                e->cov_next[b] |= bit;
+        }
+        e->cov_head |= c.nul == 0 ? bit : 0;
+        e->cov_tail |= c.nul + 1 == len ? bit : 0;
+    }
     return 0;
 }
 

@@ -642,10 +642,34 @@ static int covered_at(const uint8_t *h, const struct det_covered *c)
     return 1;
 }
 
+/* Does c's pattern start at offset s of the payload p (n bytes; s + c->len
+ * <= n)?  A short case-sensitive one is a masked 4-byte load when 4 bytes
+ * are there. */
+static int covered_hit(const uint8_t *p, uint32_t n, uint32_t s, const struct det_covered *c)
+{
+    if (c->word && s + 4 <= n) {
+        uint32_t w;
+        memcpy(&w, p + s, 4);
+        return (w & c->mask) == c->val;
+    }
+    return covered_at(p + s, c);
+}
+
+/* Is pattern c (not yet a candidate) at the payload's NUL at? */
+static int covered_nul(const struct detect_engine *e, const struct det_covered *c,
+                       const uint8_t *p, uint32_t n, uint32_t at)
+{
+    return at >= c->nul && at - c->nul + c->len <= n && e->mark[c->id] != e->gen &&
+           covered_hit(p, n, at - c->nul, c);
+}
+
 /* A packet held by a stream window: the rules not derived from the
  * window's scan, by their pattern in its payload (engine.c, covered_add).
  * Their patterns have a NUL byte (ET's all do): only the places around the
- * payload's NULs (memchr) are compared; one without is searched for whole. */
+ * payload's NULs are compared (memchr, or the next byte in a run of NULs),
+ * and at each only the patterns whose bytes next to their first NUL are
+ * the payload's there (cov_prev, cov_next: most NULs have none); one
+ * without a NUL is searched for whole. */
 static void covered_candidates(struct detect_engine *e, const uint8_t *p, uint32_t n)
 {
     uint32_t left = 0;
@@ -656,26 +680,33 @@ static void covered_candidates(struct detect_engine *e, const uint8_t *p, uint32
             continue;
         }
         for (uint32_t at = 0; at + c->len <= n; at++)
-            if (covered_at(p + at, c)) {
+            if (covered_hit(p, n, at, c)) {
                 mark_cand(c->id, e);
                 break;
             }
     }
+    const uint8_t *end = p + n;
     for (const uint8_t *q = left ? memchr(p, 0, n) : NULL; q && left;
-         q = memchr(q + 1, 0, (size_t)(p + n - q - 1))) {
+         q = q + 1 == end ? NULL : q[1] == 0 ? q + 1 : memchr(q + 1, 0, (size_t)(end - q - 1))) {
         uint32_t at = (uint32_t)(q - p);
-        for (uint32_t i = 0; i < e->n_covered; i++) {
+        uint64_t m = (at ? e->cov_prev[q[-1]] : e->cov_head) &
+                     (at + 1 < n ? e->cov_next[q[1]] : e->cov_tail);
+        for (; m; m &= m - 1) {
+            const struct det_covered *c = &e->covered[__builtin_ctzll(m)];
+            if (covered_nul(e, c, p, n, at)) {
+                mark_cand(c->id, e);
+                left--;
+            }
+        }
+        for (uint32_t i = DET_COV_MASKED; i < e->n_covered; i++) {
             const struct det_covered *c = &e->covered[i];
-            if (c->nul == UINT32_MAX || e->mark[c->id] == e->gen || at < c->nul ||
-                at - c->nul + c->len > n || !covered_at(p + at - c->nul, c))
-                continue;
-            mark_cand(c->id, e);
-            left--;
+            if (c->nul != UINT32_MAX && covered_nul(e, c, p, n, at)) {
+                mark_cand(c->id, e);
+                left--;
+            }
         }
     }
 }
-
-static hs_database_t *const no_db[RULE_BUF_COUNT];
 
 void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
 {
@@ -685,17 +716,20 @@ void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
         e->gen = 1;
     }
     e->n_cand = 0;
-    hs_database_t *const *db = grp->db[in->stage < DET_STAGES ? in->stage : 0];
+    unsigned stage = in->stage < DET_STAGES ? in->stage : 0;
+    hs_database_t *const *db = grp->db[stage];
+    uint32_t n_db = grp->n_dbuf[stage]; /* scanned: the buffers with a database */
     if (g == DG_TCP && det_stream_cover(e, in)) {
         covered_candidates(e, in->buf[RULE_BUF_PKT], in->len[RULE_BUF_PKT]);
-        db = no_db;
+        n_db = 0;
     }
-    for (int b = 0; b < RULE_BUF_COUNT; b++) {
-        if (!db[b] || !in->have[b] || !in->len[b] || !in->buf[b])
+    for (uint32_t k = 0; k < n_db; k++) {
+        unsigned b = grp->dbuf[stage][k];
+        if (!in->have[b] || !in->len[b] || !in->buf[b])
             continue;
         hs_scan(db[b], (const char *)in->buf[b], in->len[b], 0, e->scratch, on_match, e);
     }
-    for (uint32_t k = 0; k < in->n_more; k++) {
+    for (uint32_t k = 0; n_db && k < in->n_more; k++) {
         const struct det_more *m = &in->more[k];
         if (db[m->buf] && m->len && m->p)
             hs_scan(db[m->buf], (const char *)m->p, m->len, 0, e->scratch, on_match, e);

@@ -172,6 +172,17 @@ static int aidx_build(struct det_aidx *x, const struct detect_engine *e, const u
             b[u++] = b[i];
     x->bound = b;
     x->n_seg = u;
+    if (fam == 4) { /* the lookup's narrower copy (aidx_seg4) */
+        x->b4 = malloc(u * sizeof(*x->b4));
+        x->oct = malloc(257 * sizeof(*x->oct));
+        if (!x->b4 || !x->oct)
+            return -1;
+        for (uint32_t i = 0; i < u; i++)
+            x->b4[i] = (uint32_t)b[i];
+        for (uint32_t o = 0; o < 256; o++)
+            x->oct[o] = aidx_seg(x, (u128)o << 24);
+        x->oct[256] = u - 1;
+    }
     x->off = calloc(u + 1, sizeof(*x->off));
     if (!x->off)
         return -1;
@@ -282,10 +293,27 @@ void det_index_free(struct det_group *grp)
         free(grp->src[f].bound);
         free(grp->src[f].off);
         free(grp->src[f].ids);
+        free(grp->src[f].b4);
+        free(grp->src[f].oct);
         free(grp->dst[f].bound);
         free(grp->dst[f].off);
         free(grp->dst[f].ids);
+        free(grp->dst[f].b4);
+        free(grp->dst[f].oct);
     }
+}
+
+/* aidx_seg for an IPv4 address k: among its first octet's segments,
+ * without branches. */
+static uint32_t aidx_seg4(const struct det_aidx *x, uint32_t k)
+{
+    uint32_t lo = x->oct[k >> 24], n = x->oct[(k >> 24) + 1] - lo + 1;
+    while (n > 1) { /* b4[lo] <= k; the segment is in [lo, lo + n) */
+        uint32_t h = n / 2;
+        lo = x->b4[lo + h] <= k ? lo + h : lo;
+        n -= h;
+    }
+    return lo;
 }
 
 static void aidx_each(const struct det_aidx *x, const struct raddr *a, det_index_fn fn, void *ctx)
@@ -293,7 +321,7 @@ static void aidx_each(const struct det_aidx *x, const struct raddr *a, det_index
     x += a->family != 4;
     if (!x->off)
         return;
-    uint32_t g = aidx_seg(x, key_of(a->a, a->family));
+    uint32_t g = a->family == 4 ? aidx_seg4(x, v4(a->a)) : aidx_seg(x, key_of(a->a, a->family));
     for (uint32_t i = x->off[g]; i < x->off[g + 1]; i++)
         fn(x->ids[i], ctx);
 }

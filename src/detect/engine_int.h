@@ -31,6 +31,10 @@ struct det_aidx {
     uint32_t *off;            /* n_seg + 1 offsets into ids, by segment */
     uint32_t *ids;
     uint32_t n_seg;
+    /* IPv4: the starts as 32-bit numbers, and by first octet o the
+     * segments holding o.0.0.0 (oct[o]) to o.255.255.255 (oct[o + 1]) */
+    uint32_t *b4;
+    uint32_t *oct; /* 257 entries */
 };
 
 #define DET_STAGES 5 /* HTTP rules: enum detect_http_stage (1-4); 0 for every other rule */
@@ -44,12 +48,17 @@ struct det_covered {
     uint32_t nul; /* index of its first NUL byte, UINT32_MAX none */
     uint32_t id;
     uint8_t nocase;
+    uint8_t word;       /* case-sensitive and at most 4 bytes: compared as one word */
+    uint32_t val, mask; /* the word: its bytes as a little-endian load sees them */
 };
+#define DET_COV_MASKED 64
 
 struct det_group {
     /* by stage: an HTTP inspection scans only the databases of the rules
      * evaluated at its stage (a rule is evaluated at its stage only) */
     hs_database_t *db[DET_STAGES][RULE_BUF_COUNT];
+    uint8_t dbuf[DET_STAGES][RULE_BUF_COUNT]; /* the buffers that have one, ascending */
+    uint8_t n_dbuf[DET_STAGES];
     uint32_t n_fp[RULE_BUF_COUNT];
     uint32_t *always; /* rule indexes evaluated on every inspection */
     uint32_t n_always, cap_always;
@@ -188,6 +197,11 @@ struct detect_engine {
     uint8_t pwin;          /* 1 + the window holding the inspected packet's payload, 0 none */
     struct det_covered *covered; /* the packet-pattern rules such a packet is searched for */
     uint32_t n_covered;
+    /* the first DET_COV_MASKED of them by the bytes around their first NUL:
+     * bit i of cov_prev[b] (cov_next[b]) when pattern i can have b just
+     * before (after) that NUL; cov_head (cov_tail): those that can have it
+     * first (last) in the payload */
+    uint64_t cov_prev[256], cov_next[256], cov_head, cov_tail;
     /* file rules (engine_file.c), in no group */
     uint32_t *files;
     uint32_t n_files;

@@ -11,7 +11,8 @@
 # segment's window holds in its tail.  Then thresholds on a SYN scan (same
 # script, "scan" pcap): detection_filter with unique_on dst_port, threshold
 # type backoff, limit by_both, detection_filter by_rule.  In between, the
-# stream rule groups by direction and server port ("reply" pcap).
+# stream rule groups by direction and server port ("reply" pcap) and the
+# short NUL patterns of packet-only rules in stream-held packets ("nul").
 #
 # Prints TAP-style "ok - ..." / "not ok - ..." lines; exits 1 on failure,
 # 77 when the vigil binary or python3 is missing.
@@ -117,6 +118,40 @@ done
 n0=$(dbs "$TMP/st/groups.err") n1=$(dbs "$TMP/st/groups_fill.err")
 [ -n "$n0" ] && [ "${n1:-x}" = "$((n0 + 2))" ] && ok "ports 7777 and 9999 get groups: $n0 -> $n1 databases" \
     || bad "databases without/with the fillers: '$n0' '$n1' (want +2)"
+
+# Packet-only rules whose pattern less its leading NULs is under 3 bytes
+# are not derived from the stream window's scan: a packet the window holds
+# is searched for them around its NULs (engine_eval.c, covered_candidates).
+# Same alerts with the stream rule (sid 40: that path) and without it (the
+# packet's own Vectorscan scan), "nul" pcap, client segments = packets 4-8.
+python3 "$HERE/mkpcap_split.py" "$TMP/st/nul.pcap" nul || { bad "generate the nul pcap"; exit 1; }
+cat >"$TMP/st/nul.rules" <<'RULES'
+alert tcp any any -> any any (msg:"stream rule"; content:"rest"; sid:40;)
+alert tcp-pkt any any -> any any (msg:"NULs first in the payload"; content:"|00 00 00 05|"; sid:41;)
+alert tcp-pkt any any -> any any (msg:"NUL last in the payload"; content:"|5c 00|"; sid:42;)
+alert tcp-pkt any any -> any any (msg:"nocase after a NUL"; content:"|00|ab"; nocase; sid:43;)
+alert tcp-pkt any any -> any any (msg:"three NULs"; content:"|00 00 00|"; sid:44;)
+alert tcp-pkt any any -> any any (msg:"five bytes"; content:"|00 00 00 07 08|"; sid:45;)
+alert tcp-pkt any any -> any any (msg:"no NUL"; content:"zz"; sid:46;)
+alert tcp-pkt any any -> any any (msg:"no such byte after a NUL"; content:"|00|Q"; sid:47;)
+alert tcp-pkt any any -> any any (msg:"a NUL inside a run"; content:"|00 05|"; sid:48;)
+RULES
+grep -v 'sid:40;' "$TMP/st/nul.rules" >"$TMP/st/nul_pkt.rules"
+for g in nul nul_pkt; do
+  "$VIGIL" analyze -q -r "$TMP/st/nul.pcap" -S "$TMP/st/$g.rules" -l "$TMP/st/$g" \
+      --rules-cache off >/dev/null 2>"$TMP/st/$g.err" || bad "$g: analyze failed: $(cat "$TMP/st/$g.err")"
+  EVE="$TMP/st/$g/eve.json"
+  want 41 "4" "$g: NULs first in the payload"
+  want 42 "5" "$g: a NUL last in the payload"
+  want 43 "6" "$g: nocase after a NUL"
+  want 44 "4,8" "$g: three NULs in one payload, not two plus one across packets"
+  want 45 "8" "$g: a pattern longer than a word"
+  want 46 "8" "$g: a pattern without a NUL"
+  want 47 "" "$g: no such byte after a NUL"
+  want 48 "4" "$g: a NUL inside a run"
+done
+EVE="$TMP/st/nul/eve.json"
+want 40 "4" "nul: the stream rule"
 
 python3 "$HERE/mkpcap_split.py" "$TMP/st/scan.pcap" scan || { bad "generate the scan pcap"; exit 1; }
 cat >"$TMP/st/scan.rules" <<'RULES'

@@ -8,6 +8,12 @@ REPLY" (each segment ACKed): EVIL split once each way; then a session
 (40004) whose first segment starts with HELLO and 200 dots and whose second
 is WORLD.
 
+With "nul": one session (40005) whose five client segments hold NULs at
+their start, end and middle, for the packet-only rules with short NUL
+patterns that a packet held by a stream window is searched for (packets
+4-8: 00 00 00 05 "rest" | "xx" 5c 00 | "QQ" 00 "Ab" | 00 00 |
+00 "zz" 01 02 00 00 00 07 08).
+
 With "scan": ten SYNs from 3.3.3.3:12345 to 1.1.1.1, destination ports
 80 80 81 80 82 83 83 84 85 86 (7 distinct), one a second, for the
 threshold / detection_filter cases.
@@ -82,6 +88,10 @@ def main():
         pkts = session(40003, [b"HELLO EV", b"IL WORLD"], [0, 1],
                        reply=[b"SERVER EV", b"IL REPLY"])
         pkts += session(40004, [b"HELLO" + b"." * 200, b"WORLD"], [0, 1])
+    elif len(sys.argv) > 2 and sys.argv[2] == "nul":
+        pkts = session(40005, [b"\x00\x00\x00\x05rest", b"xx\x5c\x00", b"QQ\x00Ab",
+                               b"\x00\x00", b"\x00zz\x01\x02\x00\x00\x00\x07\x08"],
+                       [0, 1, 2, 3, 4])
     elif len(sys.argv) > 2 and sys.argv[2] == "scan":
         pkts = [tcp_pkt("3.3.3.3", "1.1.1.1", 12345, p, 1, 0, SYN)
                 for p in (80, 80, 81, 80, 82, 83, 83, 84, 85, 86)]
