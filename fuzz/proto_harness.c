@@ -130,6 +130,11 @@ HARNESS_FAKE bool proto_inspecting(const struct proto_ctx *ctx)
     return true;
 }
 
+HARNESS_FAKE void proto_encrypted(struct proto_ctx *ctx)
+{
+    (void)ctx;
+}
+
 HARNESS_FAKE void proto_inspect(struct proto_ctx *ctx, const struct proto_insp *in)
 {
     (void)ctx;

@@ -39,7 +39,11 @@
     "                          sends a client's request first (an HTTP request\n"      \
     "                          line, ...) is parsed and matched with that side as\n"   \
     "                          the client; conn.log keeps Zeek's roles (Suricata's\n"  \
-    "                          stream.midstream; docs/stream.md)\n"
+    "                          stream.midstream; docs/stream.md)\n"                    \
+    "      --inspect-encrypted  keep matching payload rules on TLS sessions after\n"  \
+    "                          their application data starts and on SSH sessions\n" \
+    "                          after NEWKEYS (default: not, as Suricata's\n"        \
+    "                          encryption-handling default; docs/alerts.md)\n"
 
 const char cli_rules_usage_analyze[] =
     "  -S, --rules RULES       Suricata rules file or directory (repeatable): alerts\n"
@@ -81,6 +85,7 @@ int cli_rules_opt(struct cli_rules *cr, const char *cmd, int c, const char *arg)
         return 1;
     }
     case 4: cr->midstream_reverse = 1; return 1;
+    case 6: detect_inspect_encrypted(1); return 1;
     case 5:
         if (!*arg) {
             cli_error("%s: --rules-cache wants a directory or 'off'", cmd);

@@ -1,9 +1,9 @@
 /*
  * cli_rules.h - the signature options shared by the commands that analyse
  * traffic (analyze, capture, ingest): --rules (-S for analyze), --vars,
- * --http-body-limit, --eve-alert, --rules-cache and --midstream-reverse (Suricata's
+ * --http-body-limit, --eve-alert, --rules-cache, --midstream-reverse (Suricata's
  * stream.midstream: it changes what the parsers see too, so it is a
- * pipeline setting the command copies over).  Loading and compiling the rules
+ * pipeline setting the command copies over) and --inspect-encrypted.  Loading and compiling the rules
  * (src/detect, through the reload controller so SIGHUP reloads them),
  * opening DIR/eve.json + fast.log, and the end-of-run figures line.
  * docs/alerts.md.
@@ -24,7 +24,8 @@
     {"http-body-limit", required_argument, 0, CLI_RULES_OPT_BASE + 2},           \
     {"eve-alert", required_argument, 0, CLI_RULES_OPT_BASE + 3},                 \
     {"midstream-reverse", no_argument, 0, CLI_RULES_OPT_BASE + 4},               \
-    {"rules-cache", required_argument, 0, CLI_RULES_OPT_BASE + 5}
+    {"rules-cache", required_argument, 0, CLI_RULES_OPT_BASE + 5},               \
+    {"inspect-encrypted", no_argument, 0, CLI_RULES_OPT_BASE + 6}
 
 /* The --help lines of these options ("-S, " shown by analyze only). */
 extern const char cli_rules_usage[];

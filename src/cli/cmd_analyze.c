@@ -47,6 +47,7 @@ static void analyze_usage(FILE *out)
             "                     [--local-nets CIDR,... | --no-local-nets] [--vlan-key]\n"
             "                     [--seed N] [--extract] [--extract-max-size BYTES]\n"
             "                     [--yara DIR] [--intel FILE|DIR] [--midstream-reverse]\n"
+            "                     [--inspect-encrypted]\n"
             "                     [behaviour options] [--workers N] [-q]\n"
             "                     [BPF expression]\n\n"
             "Run the analysis pipeline over captures (files, directories or globs, merged in\n"

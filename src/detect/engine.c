@@ -60,6 +60,7 @@ static char *bit_names[DETECT_FLOWBITS_MAX];
 static uint32_t n_bit_names;
 static _Thread_local struct detect_engine *current;
 static _Thread_local struct det_stash stash;
+static int inspect_encrypted; /* --inspect-encrypted: keep inspecting encrypted payloads */
 
 /* ---- shared state ---------------------------------------------------------- */
 
@@ -508,6 +509,11 @@ static int det_rule_setup(struct det_rule *dr, const struct rule *r)
     if (r->px && r->px->ev.kind == RULE_EV_RECORD)
         dr->tx = 1;
     dr->file = (uint8_t)det_file_rule(r);
+    for (uint32_t b = 0; b < r->n_bufs; b++)
+        if (r->bufs[b].buffer == RULE_BUF_PKT && (r->bufs[b].n || r->bufs[b].n_xforms))
+            dr->payload = 1;
+    if ((r->has & RULE_HAS_DSIZE) && !rule_num_match(&r->dsize, 0))
+        dr->payload = 1; /* as Suricata: dsize:0 and dsize:<N need no payload */
     if (det_flowint_setup(r) < 0)
         return -1;
     /* HTTP buffers: inspected by detect_http_tx at their stage; an HTTP
@@ -948,6 +954,7 @@ void detect_packet(const struct packet *pkt)
         in.fs = stash.fs;
         in.to_server = stash.to_server;
         in.app = in.fs ? in.fs->app : 0;
+        in.nopayload = in.fs ? in.fs->nopayload : 0;
     }
     size_t al = ip->version == 6 ? 16 : 4;
     in.src.family = in.dst.family = ip->version;
@@ -1005,6 +1012,25 @@ void detect_app_proto(const struct proto_conn *conn, const char *name)
     struct det_flow *fs = det_flow_find(conn->uid, 1);
     if (fs && !fs->app)
         fs->app = det_app_of(name);
+}
+
+int detect_app_encrypted(const struct proto_conn *conn)
+{
+    struct detect_engine *e = current;
+    if (!e || !conn || !conn->uid || inspect_encrypted)
+        return 0;
+    struct det_flow *fs = det_flow_find(conn->uid, 1);
+    if (!fs)
+        return 0;
+    fs->nopayload = 1; /* (the chunk that carried the change is still inspected: its
+                          window is queued already, as Suricata's raw-stream trigger
+                          inspects the data up to that point) */
+    return 1;
+}
+
+void detect_inspect_encrypted(int on)
+{
+    inspect_encrypted = on != 0;
 }
 
 void det_tx_dir(struct det_insp *in, const struct proto_conn *conn, int to_server)

@@ -131,6 +131,18 @@ void detect_packet(const struct packet *pkt);
 /* The app layer: a parser confirmed its protocol on this connection. */
 void detect_app_proto(const struct proto_conn *conn, const char *name);
 
+/* The app layer: conn's payload is encrypted from here on (a TLS
+ * application_data record after the ServerHello, SSH once both sides sent
+ * NEWKEYS).  As Suricata's default encryption handling, the flow's payload
+ * is no longer inspected: no stream windows, no pkt_data or dsize rules on
+ * its packets (header-only rules and application keywords still are).
+ * Returns 1 when that took effect (0: no rules, or --inspect-encrypted),
+ * so the caller can stop handing the stream to detect_stream_data. */
+int detect_app_encrypted(const struct proto_conn *conn);
+/* --inspect-encrypted: keep inspecting encrypted payloads (Suricata's
+ * encryption-handling: full). */
+void detect_inspect_encrypted(int on);
+
 /* The app layer: a parser emitted rec (transaction rules on its buffers). */
 void detect_record(const struct proto_conn *conn, const struct record_hdr *rec);
 

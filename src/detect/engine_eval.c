@@ -581,6 +581,8 @@ int det_eval_one(struct detect_engine *e, enum det_grp g, const struct det_rule 
     const struct det_insp *in = in0;
     if (in0->stage != dr->stage) /* HTTP rules: only at their moment of the transaction */
         return 0;
+    if (in0->nopayload && dr->payload) /* an encrypted flow's packet (detect_app_encrypted) */
+        return 0;
     if (in0->rec && g != DG_SSH && dr->to_client) {
         flipped = *in0;
         flipped.to_server = 0;
@@ -719,7 +721,9 @@ void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
     unsigned stage = in->stage < DET_STAGES ? in->stage : 0;
     hs_database_t *const *db = grp->db[stage];
     uint32_t n_db = grp->n_dbuf[stage]; /* scanned: the buffers with a database */
-    if (g == DG_TCP && det_stream_cover(e, in)) {
+    if (in->nopayload) {
+        n_db = 0; /* encrypted: the payload is not scanned */
+    } else if (g == DG_TCP && det_stream_cover(e, in)) {
         covered_candidates(e, in->buf[RULE_BUF_PKT], in->len[RULE_BUF_PKT]);
         n_db = 0;
     }

@@ -81,6 +81,8 @@ struct det_rule {
     uint8_t pderive;     /* TCP packet candidate from the stream scan (det_stream_derives) */
     uint16_t pnul;       /* NULs before its stream database pattern in its packet pattern */
     uint32_t splen;      /* length of its pattern in the stream database */
+    uint8_t payload;     /* needs the packet's payload (pkt_data keywords, dsize > 0):
+                            not evaluated on a flow whose payload is encrypted */
 };
 
 /* How a packet rule's pkt_data meets TCP (engine_stream.c, as Suricata):
@@ -113,6 +115,8 @@ struct det_flow {
     uint8_t tcp;  /* 0 none, 1 syn, 2 syn-ack, 3 established */
     uint8_t seen; /* bit 0 originator seen, bit 1 responder seen */
     uint8_t passed; /* a pass rule matched: no more inspection */
+    uint8_t nopayload; /* encrypted (TLS application data, SSH after NEWKEYS): no
+                          payload inspection from now on (detect_app_encrypted) */
     uint8_t rev;    /* the client is the flow's responder (detect_flow_reverse) */
     uint64_t bits[DETECT_FLOWBITS_MAX / 64];
     int64_t first_ts;          /* first packet seen (ns), for flow.age */
@@ -242,6 +246,7 @@ struct det_insp {
     const struct det_http *http;  /* HTTP inspections: the captures (engine_http.c) */
     int64_t ts;     /* stream inspections: the chunk's time */
     uint8_t stream; /* a reassembled-stream inspection (pkt_data is the window) */
+    uint8_t nopayload; /* a packet of an encrypted flow: its payload is not inspected */
     const struct det_more *more; /* further multi-buffer instances */
     uint32_t n_more;
     const struct proto_insp *pi; /* inspection-point inspections (engine_app.c) */

@@ -281,6 +281,11 @@ static inline void proto_insp_num(struct proto_insp *in, enum proto_inum id, uin
 bool proto_inspecting(const struct proto_ctx *ctx);
 /* Hand one moment to the signature engine. */
 void proto_inspect(struct proto_ctx *ctx, const struct proto_insp *in);
+/* The session's payload is encrypted from here on (TLS application data
+ * after the ServerHello, SSH after both NEWKEYS): the signature engine
+ * stops inspecting its payload, as Suricata does (docs/alerts.md,
+ * "Encrypted sessions").  Parsing and logging go on as before. */
+void proto_encrypted(struct proto_ctx *ctx);
 
 /* ---- the registry (proto_registry.c) ---- */
 

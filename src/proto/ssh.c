@@ -422,8 +422,11 @@ static void ssh_packet_done(struct ssh_state *s, struct proto_ctx *ctx, enum pro
     x->msg_len = x->msg_want = 0;
     x->collect = false;
     x->hdr_len = 0;
-    if (x->cur_msg == 21) /* SSH_MSG_NEWKEYS */
+    if (x->cur_msg == 21) { /* SSH_MSG_NEWKEYS */
         x->phase = SSH_P_ENCRYPTED;
+        if (s->dir[0].phase == SSH_P_ENCRYPTED && s->dir[1].phase == SSH_P_ENCRYPTED)
+            proto_encrypted(ctx); /* both sides: no more payload inspection */
+    }
 }
 
 /* The 6-byte head is complete: check lengths, decide whether to buffer. */

@@ -288,6 +288,7 @@ static enum proto_result ssl_ciphertext(struct ssl_state *s, struct proto_ctx *c
     if (s->dir[0].encrypted && s->dir[1].encrypted && !s->established) {
         s->established = true;
         ssl_log(s, ctx);
+        proto_encrypted(ctx); /* parsing ends here: application data from now on */
         return PROTO_DONE;
     }
     return PROTO_OK;
@@ -384,6 +385,7 @@ static enum proto_result ssl_v2_record(struct ssl_state *s, struct proto_ctx *ct
     }
     if (h[2] == 0x02) { /* CLIENT-MASTER-KEY: encryption starts on both sides */
         s->dir[0].encrypted = s->dir[1].encrypted = true;
+        proto_encrypted(ctx);
         if (!s->established) {
             s->established = true;
             ssl_log(s, ctx);
@@ -403,6 +405,8 @@ static enum proto_result ssl_record(struct ssl_state *s, struct proto_ctx *ctx, 
     struct ssl_dir *sd = &s->dir[d];
     if (!sd->encrypted && ct == 23 && ssl_is_tls13(s->negotiated_version))
         sd->encrypted = true;
+    if (ct == 23 && s->have_version) /* application data after the ServerHello (not 0-RTT */
+        proto_encrypted(ctx);        /* early data): the signature engine stops here */
     if (sd->encrypted)
         return ssl_ciphertext(s, ctx);
     switch (ct) {

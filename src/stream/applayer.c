@@ -88,6 +88,7 @@ struct proto_ctx {
     const struct proto_parser *switch_to;
     uint8_t switch_pending : 1;
     void *det;                          /* detect's stream-inspection state, or NULL */
+    uint8_t det_off;                    /* payload encrypted: the stream is not inspected */
 };
 
 struct app_expect {
@@ -722,7 +723,8 @@ static void sink_data(void *ctx, int side, const uint8_t *data, size_t len, int6
     struct proto_ctx *c = ctx;
     if (!c->dir_checked && len)
         app_midstream_dir(c, side, data, len);
-    detect_stream_data(&c->det, &c->conn, app_pdir(c, side) == PROTO_ORIG, data, len, ts);
+    if (!c->det_off)
+        detect_stream_data(&c->det, &c->conn, app_pdir(c, side) == PROTO_ORIG, data, len, ts);
     app_data(ctx, side, data, len, ts);
 }
 
@@ -1058,6 +1060,12 @@ void proto_inspect(struct proto_ctx *ctx, const struct proto_insp *in)
 {
     const struct proto_parser *p = ctx->calling ? ctx->calling : ctx->parser;
     detect_app_inspect(&ctx->conn, p ? p->name : NULL, in);
+}
+
+void proto_encrypted(struct proto_ctx *ctx)
+{
+    if (!ctx->det_off && detect_app_encrypted(&ctx->conn))
+        ctx->det_off = 1;
 }
 
 void proto_confirm(struct proto_ctx *ctx)

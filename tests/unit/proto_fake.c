@@ -35,6 +35,11 @@ PROTO_FAKE bool proto_inspecting(const struct proto_ctx *ctx)
     return proto_fake_inspect;
 }
 
+PROTO_FAKE void proto_encrypted(struct proto_ctx *ctx)
+{
+    ctx->encrypted++;
+}
+
 /* Records are read here (the tests compare them). */
 PROTO_FAKE bool proto_logging(const struct proto_ctx *ctx)
 {

@@ -39,6 +39,7 @@ struct proto_ctx {
      * enum proto_ibuf, NUM: enum proto_inum, bytes outside 0x20..0x7e as '.') */
     char insp[4096];
     int n_insp;
+    int encrypted; /* proto_encrypted() calls */
 };
 
 /* proto_inspecting()'s answer in every fake ctx (default false). */

@@ -218,6 +218,7 @@ static void test_handshake(void **state)
                         "hmac-sha1,hmac-sha2-256;none");
     assert_int_equal(strlen(field(c, "hassh")), 32);
     assert_string_equal(field(c, "community_id"), "1:test");
+    assert_int_equal(c->encrypted, 1); /* both NEWKEYS: the engine told once */
     free(c);
 }
 

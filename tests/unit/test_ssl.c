@@ -273,6 +273,7 @@ static void test_handshake_row(void **unused)
     assert_non_null(strstr(row, "|TLSv12|TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256|"));
     assert_non_null(strstr(row, "|example.com|"));
     assert_non_null(strstr(row, "|T|")); /* established */
+    assert_true(c->encrypted >= 1);      /* and the signature engine told */
     assert_int_equal(c->weirds[0], 0);
     assert_true(c->confirms > 0);
     free(c);
@@ -306,6 +307,7 @@ static void test_truncated(void **unused)
         part[1].n = cut;
         struct proto_ctx *c = run(part, flight_dir, 2, 99, 0);
         assert_true(c->n_rows <= 2);
+        assert_int_equal(c->encrypted, 0); /* not established: payload still inspected */
         free(c);
     }
 }
