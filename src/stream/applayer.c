@@ -357,9 +357,16 @@ static void app_dbuf_free(struct proto_ctx *c)
 
 /* No more bytes wanted.  Only flags: this may run inside a delivery
  * callback; the held bytes are freed on the next segment (app_tcp). */
+/* Does the signature engine still inspect c's reassembled stream?  (Not
+ * once its payload turned encrypted: proto_encrypted.) */
+static bool app_det_stream(const struct proto_ctx *c)
+{
+    return !c->det_off && detect_stream_wanted();
+}
+
 static void app_skip_streams(struct proto_ctx *c)
 {
-    if (!c->ended && detect_stream_wanted())
+    if (!c->ended && app_det_stream(c))
         return; /* the signature engine still inspects the reassembled stream */
     c->sd[0].skip = 1;
     c->sd[1].skip = 1;
@@ -789,7 +796,7 @@ static void app_tcp(struct proto_ctx *c, int side, const struct pkt_l4 *l, int64
     if (l->tcp_flags & 0x04)
         fl |= STREAM_F_RST;
     uint32_t len = l->payload ? l->payload_len : 0;
-    bool det = detect_stream_wanted() != 0;
+    bool det = app_det_stream(c);
     if ((c->mode == AM_NONE || c->mode == AM_DONE) && !det) {
         stream_dir_free(&c->al->mem, &c->sd[0]);
         stream_dir_free(&c->al->mem, &c->sd[1]);
@@ -934,7 +941,7 @@ static void hook_packet(void *ctx, struct flow_table *t, struct flow *f, const s
     else if (len)
         app_udp(c, side, l->payload, len, now);
     if (c->mode == AM_NONE && c->n_svc == 0 && !c->parser && c->n_retired == 0 &&
-        !c->switch_pending && !(ip->proto == 6 && detect_stream_wanted()))
+        !c->switch_pending && !(ip->proto == 6 && app_det_stream(c)))
         app_drop(al, f, c);
 }
 
@@ -949,7 +956,7 @@ static void hook_end(void *ctx, struct flow_table *t, struct flow *f, void *app)
     struct stream_sink s = app_sink_ops;
     s.ctx = c;
     for (int i = 0; i < 2; i++)
-        if (c->mode == AM_PARSE || c->mode == AM_DETECT || detect_stream_wanted())
+        if (c->mode == AM_PARSE || c->mode == AM_DETECT || app_det_stream(c))
             stream_dir_flush(&al->mem, &c->sd[i], &s, i, al->now);
     c->ended = 1;
     detect_stream_free(c->det);
