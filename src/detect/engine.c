@@ -945,7 +945,7 @@ void detect_packet(const struct packet *pkt)
         return;
     }
     struct det_insp in;
-    memset(&in, 0, sizeof(in));
+    det_insp_clear(&in);
     in.pkt = pkt;
     in.ip = ip;
     in.ip_proto = ip->proto;

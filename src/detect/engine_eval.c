@@ -46,6 +46,22 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Candidates in rule order: most inspections have a few, where qsort's
+ * calls through cmp_u32 cost more than an insertion sort. */
+static void sort_cand(uint32_t *v, uint32_t n)
+{
+    if (n > 32) {
+        qsort(v, n, sizeof(*v), cmp_u32);
+        return;
+    }
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t x = v[i], j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 /* ---- conditions ------------------------------------------------------------ */
 
 static int proto_ok(const struct rule *r, const struct det_insp *in)
@@ -742,8 +758,7 @@ void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
         mark_cand(grp->always[i], e);
     if (grp->n_indexed)
         det_index_each(grp, in, mark_cand, e);
-    if (e->n_cand > 1)
-        qsort(e->cand, e->n_cand, sizeof(*e->cand), cmp_u32);
+    sort_cand(e->cand, e->n_cand);
     uint32_t n = e->n_cand;
     uint32_t *ids = e->cand;
     if (det_stream_pending(e)) { /* the packet's reassembled data: in rule order with it */

@@ -5,6 +5,9 @@
 #ifndef VIGIL_DETECT_ENGINE_INT_H
 #define VIGIL_DETECT_ENGINE_INT_H
 
+#include <stddef.h>
+#include <string.h>
+
 #include <hs/hs.h>
 
 #include "detect/alert_record.h"
@@ -223,10 +226,11 @@ struct det_more {
 
 struct proto_insp;
 
-/* One inspection: the buffers present and where it happened. */
+/* One inspection: the buffers present and where it happened.  buf[b] and
+ * len[b] hold a value only where have[b] is set: det_insp_clear leaves
+ * them as they were (the arrays are most of the struct, zeroed for every
+ * packet and stream window before). */
 struct det_insp {
-    const uint8_t *buf[RULE_BUF_COUNT];
-    uint32_t len[RULE_BUF_COUNT];
     uint8_t have[RULE_BUF_COUNT];
     const struct packet *pkt; /* packet inspections */
     const struct pkt_ip *ip;
@@ -251,7 +255,15 @@ struct det_insp {
     uint32_t n_more;
     const struct proto_insp *pi; /* inspection-point inspections (engine_app.c) */
     const struct detect_file *file; /* file inspections (engine_file.c) */
+    const uint8_t *buf[RULE_BUF_COUNT]; /* last: see above */
+    uint32_t len[RULE_BUF_COUNT];
 };
+
+/* Every field 0 but buf[] and len[] (no buffer present). */
+static inline void det_insp_clear(struct det_insp *in)
+{
+    memset(in, 0, offsetof(struct det_insp, buf));
+}
 
 struct det_http;
 

@@ -393,7 +393,7 @@ static void insp_setup(struct det_insp *in, const struct det_spend *w, const uin
 {
     const struct proto_conn *conn = &w->conn;
     int to_server = w->to_server;
-    memset(in, 0, sizeof(*in));
+    det_insp_clear(in);
     in->buf[RULE_BUF_PKT] = win;
     in->len[RULE_BUF_PKT] = w->len;
     in->have[RULE_BUF_PKT] = 1;
@@ -413,22 +413,32 @@ static void insp_setup(struct det_insp *in, const struct det_spend *w, const uin
         in->st = st;
 }
 
-/* The window as rule dr sees it: its own tail (dr->stail bytes of the
- * previous chunk, the longest its contents can span less one) and the new
- * chunk.  0 when the rule matches within that tail alone: that match was
- * seen with the previous chunk. */
-static int rule_view(struct detect_engine *e, const struct det_rule *dr, const struct det_insp *in,
-                     uint32_t old, struct det_insp *v)
+/* Narrow window inspection in to what rule dr sees: its own tail
+ * (dr->stail bytes of the previous chunk, the longest its contents can
+ * span less one) and the new chunk; *cut: the bytes left out before them
+ * (view_end puts them back).  0 when the rule matches within that tail
+ * alone: that match was seen with the previous chunk.  In place: a copy
+ * of the inspection per candidate showed in profiles. */
+static int rule_view(struct detect_engine *e, const struct det_rule *dr, struct det_insp *in,
+                     uint32_t old, uint32_t *cut)
 {
     uint32_t back = dr->stail < old ? dr->stail : old;
-    *v = *in;
-    v->buf[RULE_BUF_PKT] += old - back;
-    v->len[RULE_BUF_PKT] -= old - back;
+    *cut = old - back;
+    in->buf[RULE_BUF_PKT] += *cut;
+    in->len[RULE_BUF_PKT] -= *cut;
     if (!back)
         return 1;
-    struct det_insp t = *v;
-    t.len[RULE_BUF_PKT] = back;
-    return !det_rule_matches(e, dr->r, &t);
+    uint32_t full = in->len[RULE_BUF_PKT];
+    in->len[RULE_BUF_PKT] = back;
+    int m = det_rule_matches(e, dr->r, in);
+    in->len[RULE_BUF_PKT] = full;
+    return !m;
+}
+
+static void view_end(struct det_insp *in, uint32_t cut)
+{
+    in->buf[RULE_BUF_PKT] -= cut;
+    in->len[RULE_BUF_PKT] += cut;
 }
 
 /* Candidates of window k, inspection in (pairs rule << 8 | k). */
@@ -462,8 +472,17 @@ void det_stream_run(struct detect_engine *e, enum det_grp g, const struct det_in
     }
     for (uint32_t i = 0; pin && i < n_pids; i++)
         pair_add(e, pids[i], 0xff); /* the packet after the windows of the same rule */
-    if (e->n_spairs > 1)
+    if (e->n_spairs > 32) {
         qsort(e->spairs, e->n_spairs, sizeof(*e->spairs), cmp_u64);
+    } else { /* most runs have a few pairs: an insertion sort, no calls */
+        for (uint32_t i = 1; i < e->n_spairs; i++) {
+            uint64_t x = e->spairs[i];
+            uint32_t j = i;
+            for (; j > 0 && e->spairs[j - 1] > x; j--)
+                e->spairs[j] = e->spairs[j - 1];
+            e->spairs[j] = x;
+        }
+    }
     const struct det_flow *fs = nw ? ins[0].fs : pin ? pin->fs : NULL;
     for (int pass = 1; pass >= 0 && !(fs && fs->passed); pass--) /* pass rules first */
         for (uint32_t i = 0; i < e->n_spairs; i++) {
@@ -471,14 +490,17 @@ void det_stream_run(struct detect_engine *e, enum det_grp g, const struct det_in
             uint8_t src = (uint8_t)e->spairs[i];
             if (e->rules[id].pass != pass)
                 continue;
-            struct det_insp view;
             if (src == 0xff) {
                 if (det_eval_one(e, g, &e->rules[id], pin) && pass)
                     break;
-            } else if (rule_view(e, &e->rules[id], &ins[src], e->spend[src].old, &view) &&
-                       det_eval_one(e, DG_TCP, &e->rules[id], &view) && pass) {
-                break;
+                continue;
             }
+            uint32_t cut;
+            int hit = rule_view(e, &e->rules[id], &ins[src], e->spend[src].old, &cut) &&
+                      det_eval_one(e, DG_TCP, &e->rules[id], &ins[src]);
+            view_end(&ins[src], cut);
+            if (hit && pass)
+                break;
         }
     e->n_spend = 0;
     e->swlen = 0;

@@ -324,10 +324,40 @@ void rule_addr_set_free(struct rule_addr_set *s)
     memset(s, 0, sizeof *s);
 }
 
+/* 8 (4) network-order bytes as a number: addresses compare as numbers
+ * (rule evaluation checks every candidate's header: no memcmp call). */
+static uint64_t be64_at(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+
+static uint32_t be32_at(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return __builtin_bswap32(v);
+}
+
+/* -1, 0, 1 as the 16-byte addresses a < b, a == b, a > b. */
+static int cmp128(const uint8_t *a, const uint8_t *b)
+{
+    uint64_t x = be64_at(a), y = be64_at(b);
+    if (x == y)
+        x = be64_at(a + 8), y = be64_at(b + 8);
+    return (x > y) - (x < y);
+}
+
 static int range_has(const struct rule_addr_range *r, unsigned fam, const uint8_t *a)
 {
-    unsigned n = fam == 4 ? 4 : 16;
-    return r->family == fam && memcmp(a, r->lo, n) >= 0 && memcmp(a, r->hi, n) <= 0;
+    if (r->family != fam)
+        return 0;
+    if (fam == 4) {
+        uint32_t x = be32_at(a);
+        return x >= be32_at(r->lo) && x <= be32_at(r->hi);
+    }
+    return cmp128(a, r->lo) >= 0 && cmp128(a, r->hi) <= 0;
 }
 
 int rule_addr_set_match(const struct rule_addr_set *s, unsigned fam, const uint8_t *a)
