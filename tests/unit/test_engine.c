@@ -4,7 +4,7 @@
  * pcre (relative), byte_test/byte_jump/byte_extract, isdataat, and the
  * prefilter's equivalence with plain evaluation on random inputs, fast
  * patterns Vectorscan's literal API cannot take as they are, and the
- * address index of IP-list rules against a brute-force check.
+ * address index of IPv4 and IPv6 list rules against a brute-force check.
  * Each rule is parsed with the real parser; buffers are ASCII unless
  * commented.
  */
@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <arpa/inet.h>
 
 #include "detect/engine.h"
 
@@ -296,6 +298,92 @@ static void test_address_index(void **st)
     ruleset_free(&rs);
 }
 
+/* The same for IPv6 lists (the index's 128-bit search): ranges /100 to
+ * /128 (a list with a wider one is not indexed: engine_index.c,
+ * addr_cover), some crowding one /96; addresses at, around and between
+ * their ends. */
+typedef unsigned __int128 u128;
+
+static u128 ip6_rand(void)
+{
+    u128 a = 0;
+    for (int i = 0; i < 8; i++)
+        a = a << 16 | (u128)(rand() & 0xffff);
+    return a;
+}
+
+static void ip6_bytes(u128 a, uint8_t out[16])
+{
+    for (int i = 15; i >= 0; i--, a >>= 8)
+        out[i] = (uint8_t)a;
+}
+
+static void test_address_index_v6(void **st)
+{
+    (void)st;
+    enum { RULES = 12, RANGES = 6 };
+    static u128 lo[RULES][RANGES], hi[RULES][RANGES];
+    static char text[RULES * RANGES * 64 + RULES * 80];
+    size_t n = 0;
+    srand(13);
+    for (int r = 0; r < RULES; r++) {
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "alert ip [");
+        for (int k = 0; k < RANGES; k++) {
+            int bits = 100 + rand() % 29; /* /100 .. /128 */
+            u128 mask = bits == 128 ? ~(u128)0 : ~(~(u128)0 >> bits);
+            u128 a = ip6_rand();
+            if (r % 3 == 0) /* some in one /96 */
+                a = ((u128)0x20010db8u << 96) | (a & 0xffffffffu);
+            a &= mask;
+            lo[r][k] = a;
+            hi[r][k] = a | ~mask;
+            uint8_t b[16];
+            char txt[64];
+            ip6_bytes(a, b);
+            inet_ntop(AF_INET6, b, txt, sizeof(txt));
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s/%d", k ? "," : "", txt, bits);
+        }
+        n += (size_t)snprintf(text + n, sizeof(text) - n,
+                              "] any -> any any (msg:\"list %d\"; sid:%d;)\n", r, 200 + r);
+    }
+    struct ruleset rs;
+    assert_int_equal(ruleset_init(&rs), 0);
+    ruleset_load_text(&rs, "lists6", text, n);
+    assert_int_equal(rs.n, RULES);
+    char err[256] = "";
+    struct detect_engine *e = detect_engine_new(&rs, count_alert, NULL, NULL, err, sizeof(err));
+    assert_non_null(e);
+    detect_engine_install(e);
+    for (int i = 0; i < 2000; i++) {
+        int r0 = rand() % RULES, k0 = rand() % RANGES;
+        u128 a;
+        switch (i % 5) {
+        case 0: a = lo[r0][k0]; break;
+        case 1: a = hi[r0][k0]; break;
+        case 2: a = lo[r0][k0] - 1; break;
+        case 3: a = hi[r0][k0] + 1; break;
+        default: a = ip6_rand(); break;
+        }
+        int want = 0;
+        for (int r = 0; r < RULES; r++)
+            for (int k = 0; k < RANGES; k++)
+                if (a >= lo[r][k] && a <= hi[r][k]) {
+                    want++;
+                    break;
+                }
+        struct packet pkt;
+        ip4_packet(&pkt, 17);
+        pkt.layer[0].version = 6;
+        ip6_bytes(a, pkt.layer[0].src);
+        alerts = 0;
+        detect_packet(&pkt);
+        assert_int_equal(alerts, want);
+    }
+    detect_engine_install(NULL);
+    detect_engine_free(e);
+    ruleset_free(&rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_prefilter_equivalence),
         cmocka_unit_test(test_fast_pattern_leading_nul),
         cmocka_unit_test(test_address_index),
+        cmocka_unit_test(test_address_index_v6),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
