@@ -67,6 +67,7 @@ int detect_match_list(struct detect_match *m, const struct rule_buflist *bl, con
 /* Caps. */
 #define DETECT_FLOWBITS_MAX 512       /* distinct flowbit names in one ruleset */
 #define DETECT_THRESH_MAX (1u << 16)  /* threshold tracking slots */
+#define DETECT_THRESH_WAYS 8u         /* slots a key may take (a power of two) */
 #define DETECT_ALERTS_PER_PACKET 64   /* Suricata's packet_alert_max is 15; we keep more */
 
 struct detect_counters {

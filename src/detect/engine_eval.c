@@ -296,6 +296,25 @@ static int thresh_count(struct detect_engine *e, struct det_thresh *s,
     return 1;
 }
 
+/* The slot of key h: its own, else a free one, else the oldest of its set
+ * (DETECT_THRESH_WAYS slots), which the caller evicts.  Set-associative so
+ * that a tracked address loses its count only when that many others share
+ * its set - not on the first collision, which with a random hash key made
+ * results differ between runs of the same capture. */
+static struct det_thresh *thresh_slot(struct detect_engine *e, uint64_t h)
+{
+    struct det_thresh *set = &e->thresh[h & (DETECT_THRESH_MAX - DETECT_THRESH_WAYS)];
+    struct det_thresh *pick = NULL;
+    for (uint32_t i = 0; i < DETECT_THRESH_WAYS; i++) {
+        struct det_thresh *s = &set[i];
+        if (s->used && s->key == h)
+            return s;
+        if (!pick || (pick->used && (!s->used || s->start < pick->start)))
+            pick = s;
+    }
+    return pick;
+}
+
 static int thresh_one(struct detect_engine *e, const struct rule *r,
                       const struct rule_threshold *t, const struct det_insp *in, int64_t ts)
 {
@@ -313,7 +332,7 @@ static int thresh_one(struct detect_engine *e, const struct rule *r,
         memcpy(key + n, in->fs->uid, 24), n += 24;
     }
     uint64_t h = core_siphash(e->thresh_key, key, n);
-    struct det_thresh *s = &e->thresh[h & (DETECT_THRESH_MAX - 1)];
+    struct det_thresh *s = thresh_slot(e, h);
     int64_t win = (int64_t)t->seconds * 1000000000LL;
     int expired = t->type != RULE_THRESH_BACKOFF && ts - s->start > win;
     if (!s->used || s->key != h || expired) {

@@ -3,10 +3,11 @@
  * (track ip_src, ip_dst) or per address pair (track ip_pair, either
  * direction), with an optional expiry in seconds, instead of per flow.
  *
- * A table of DETECT_XBITS_MAX slots, direct-mapped by a seeded hash of
- * (scope, bit name index, address(es)); a slot holds the key and the
- * expiry (0: none, the bit lasts the run).  A collision replaces the older
- * bit.  The table outlives an engine (a SIGHUP reload keeps the bits; the
+ * A table of DETECT_XBITS_MAX slots, set-associative (XBITS_WAYS slots a
+ * key may take) by a seeded hash of (scope, bit name index, address(es));
+ * a slot holds the key and the expiry (0: none, the bit lasts the run).  A
+ * bit set when its set is full replaces the one that expires first (a bit
+ * without expiry last).  The table outlives an engine (a SIGHUP reload keeps the bits; the
  * names are the flowbit name table's, det_bit_index) and is freed with
  * the rest of the per-flow state (det_xbits_free).  set/unset/toggle run
  * after the rule matched; isset/isnotset are conditions.  Expiry is judged
@@ -19,6 +20,7 @@
 #include "detect/engine_int.h"
 
 #define DETECT_XBITS_MAX (1u << 16)
+#define XBITS_WAYS 8u
 
 struct det_xbit {
     uint64_t key;
@@ -44,7 +46,14 @@ static int64_t insp_now(const struct det_insp *in)
     return in->ev_ts;
 }
 
-/* The slot and key of b for this inspection; NULL when the name is unknown. */
+/* Does expiry a come after b (0: never)? */
+static int later(int64_t a, int64_t b)
+{
+    return b && (!a || a > b);
+}
+
+/* The slot and key of b for this inspection (its own, else the one a set
+ * would take); NULL when the name is unknown. */
 static struct det_xbit *xbit_slot(const struct rule_bit *b, const struct det_insp *in,
                                   uint64_t *key, int create)
 {
@@ -71,7 +80,15 @@ static struct det_xbit *xbit_slot(const struct rule_bit *b, const struct det_ins
         memcpy(k + n, a->a, 16), n += 16;
     }
     *key = core_siphash(xkey, k, n) | 1; /* never 0 */
-    return &xbits[*key & (DETECT_XBITS_MAX - 1)];
+    struct det_xbit *set = &xbits[*key & (DETECT_XBITS_MAX - XBITS_WAYS)], *pick = NULL;
+    for (uint32_t i = 0; i < XBITS_WAYS; i++) {
+        struct det_xbit *s = &set[i];
+        if (s->used && s->key == *key)
+            return s;
+        if (!pick || (pick->used && (!s->used || later(pick->expire, s->expire))))
+            pick = s; /* a free slot, else the bit that expires first */
+    }
+    return pick;
 }
 
 static int xbit_isset(const struct det_xbit *s, uint64_t key, int64_t now)

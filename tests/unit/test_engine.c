@@ -384,6 +384,47 @@ static void test_address_index_v6(void **st)
     ruleset_free(&rs);
 }
 
+/* threshold type limit, count 1, by_src over 6,000 sources, every source
+ * matching twice (all first matches, then all second ones): exactly one
+ * alert per source and no eviction.  With the direct-mapped table of
+ * before, ~270 of the 6,000 keys collided in 65,536 slots (a different
+ * set each run, the hash key being random) and their sources alerted
+ * again. */
+static void test_threshold_many_sources(void **st)
+{
+    (void)st;
+    static const char text[] = "alert udp any any -> any any (msg:\"limit\"; "
+                               "threshold: type limit, track by_src, count 1, seconds 3600; sid:7;)\n";
+    struct ruleset rs;
+    assert_int_equal(ruleset_init(&rs), 0);
+    ruleset_load_text(&rs, "t", text, strlen(text));
+    assert_int_equal(rs.n, 1);
+    char err[256] = "";
+    struct detect_engine *e = detect_engine_new(&rs, count_alert, NULL, NULL, err, sizeof(err));
+    assert_non_null(e);
+    detect_engine_install(e);
+    alerts = 0;
+    for (int round = 0; round < 2; round++)
+        for (uint32_t i = 0; i < 6000; i++) {
+            struct packet pkt;
+            ip4_packet(&pkt, 17);
+            pkt.ts_sec = 1000 + round;
+            uint32_t a = 0x0a000000u + i * 7;
+            uint8_t *s = pkt.layer[0].src;
+            s[0] = (uint8_t)(a >> 24), s[1] = (uint8_t)(a >> 16), s[2] = (uint8_t)(a >> 8);
+            s[3] = (uint8_t)a;
+            detect_packet(&pkt);
+        }
+    assert_int_equal(alerts, 6000);
+    struct detect_counters c;
+    detect_engine_counters(e, &c);
+    assert_int_equal(c.thresh_evictions, 0);
+    assert_int_equal(c.suppressed, 6000);
+    detect_engine_install(NULL);
+    detect_engine_free(e);
+    ruleset_free(&rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_fast_pattern_leading_nul),
         cmocka_unit_test(test_address_index),
         cmocka_unit_test(test_address_index_v6),
+        cmocka_unit_test(test_threshold_many_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
