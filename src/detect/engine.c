@@ -484,10 +484,10 @@ static unsigned rule_groups(const struct det_rule *dr)
     default: break;
     }
     /* "ip" with ip_proto:N (ET's 6in4 rule, ip_proto:41): N's group only */
-    if ((r->has & RULE_HAS_IP_PROTO) && r->ip_proto.op == RULE_NUM_EQ)
-        return r->ip_proto.a == 6    ? 1u << DG_TCP
-               : r->ip_proto.a == 17 ? 1u << DG_UDP
-               : (r->ip_proto.a == 1 || r->ip_proto.a == 58) ? 1u << DG_ICMP
+    if ((r->has & RULE_HAS_IP_PROTO) && r->cond->ip_proto.op == RULE_NUM_EQ)
+        return r->cond->ip_proto.a == 6    ? 1u << DG_TCP
+               : r->cond->ip_proto.a == 17 ? 1u << DG_UDP
+               : (r->cond->ip_proto.a == 1 || r->cond->ip_proto.a == 58) ? 1u << DG_ICMP
                                                              : 1u << DG_OTHER;
     return (1u << DG_TCP) | (1u << DG_UDP) | (1u << DG_ICMP) | (1u << DG_OTHER);
 }
@@ -512,7 +512,7 @@ static int det_rule_setup(struct det_rule *dr, const struct rule *r)
     for (uint32_t b = 0; b < r->n_bufs; b++)
         if (r->bufs[b].buffer == RULE_BUF_PKT && (r->bufs[b].n || r->bufs[b].n_xforms))
             dr->payload = 1;
-    if ((r->has & RULE_HAS_DSIZE) && !rule_num_match(&r->dsize, 0))
+    if ((r->has & RULE_HAS_DSIZE) && !rule_num_match(&r->cond->dsize, 0))
         dr->payload = 1; /* as Suricata: dsize:0 and dsize:<N need no payload */
     if (det_flowint_setup(r) < 0)
         return -1;

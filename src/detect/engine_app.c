@@ -122,17 +122,17 @@ int det_app_ok(const struct rule *r, const struct det_insp *in)
     const struct proto_insp *pi = in->pi;
     if (!pi)
         return 0;
-    if ((r->app_has & RULE_APP_DNS_OPCODE) && !num_ok(pi, PN_DNS_OPCODE, &r->dns_opcode))
+    if ((r->app_has & RULE_APP_DNS_OPCODE) && !num_ok(pi, PN_DNS_OPCODE, &r->cond->dns_opcode))
         return 0;
-    if ((r->app_has & RULE_APP_DNS_RCODE) && !num_ok(pi, PN_DNS_RCODE, &r->dns_rcode))
+    if ((r->app_has & RULE_APP_DNS_RCODE) && !num_ok(pi, PN_DNS_RCODE, &r->cond->dns_rcode))
         return 0;
     if ((r->app_has & RULE_APP_TLS_CHAIN_LEN) &&
-        !num_ok(pi, PN_TLS_CHAIN_LEN, &r->tls_chain_len))
+        !num_ok(pi, PN_TLS_CHAIN_LEN, &r->cond->tls_chain_len))
         return 0;
     if (r->app_has & RULE_APP_DNS_RRTYPE) {
         int any = 0;
         for (uint32_t i = 0; i < pi->n_rrtype && !any; i++)
-            any = rule_num_match(&r->dns_rrtype, pi->rrtype[i]);
+            any = rule_num_match(&r->cond->dns_rrtype, pi->rrtype[i]);
         if (!any)
             return 0;
     }

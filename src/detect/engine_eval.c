@@ -138,38 +138,39 @@ static int pkt_keywords_ok(const struct rule *r, const struct det_insp *in)
     const struct pkt_ip *ip = in->ip;
     const struct pkt_l4 *l = ip ? &ip->t : NULL;
     int icmp = in->ip_proto == 1 || in->ip_proto == 58;
-    if ((h & RULE_HAS_DSIZE) && !rule_num_match(&r->dsize, in->len[RULE_BUF_PKT]))
+    if ((h & RULE_HAS_DSIZE) && !rule_num_match(&r->cond->dsize, in->len[RULE_BUF_PKT]))
         return 0;
-    if ((h & RULE_HAS_TTL) && !rule_num_match(&r->ttl, ip->ttl))
+    if ((h & RULE_HAS_TTL) && !rule_num_match(&r->cond->ttl, ip->ttl))
         return 0;
-    if ((h & RULE_HAS_IP_PROTO) && !rule_num_match(&r->ip_proto, ip->proto))
+    if ((h & RULE_HAS_IP_PROTO) && !rule_num_match(&r->cond->ip_proto, ip->proto))
         return 0;
-    if ((h & RULE_HAS_ID) && !rule_num_match(&r->ipid, ip->id))
+    if ((h & RULE_HAS_ID) && !rule_num_match(&r->cond->ipid, ip->id))
         return 0;
     if ((h & (RULE_HAS_ITYPE | RULE_HAS_ICODE | RULE_HAS_ICMP_ID | RULE_HAS_ICMP_SEQ)) &&
         (!icmp || !l->valid))
         return 0;
-    if ((h & RULE_HAS_ITYPE) && !rule_num_match(&r->itype, l->icmp_type))
+    if ((h & RULE_HAS_ITYPE) && !rule_num_match(&r->cond->itype, l->icmp_type))
         return 0;
-    if ((h & RULE_HAS_ICODE) && !rule_num_match(&r->icode, l->icmp_code))
+    if ((h & RULE_HAS_ICODE) && !rule_num_match(&r->cond->icode, l->icmp_code))
         return 0;
-    if ((h & RULE_HAS_ICMP_ID) && !rule_num_match(&r->icmp_id, l->icmp_id))
+    if ((h & RULE_HAS_ICMP_ID) && !rule_num_match(&r->cond->icmp_id, l->icmp_id))
         return 0;
-    if ((h & RULE_HAS_ICMP_SEQ) && !rule_num_match(&r->icmp_seq, l->icmp_seq))
+    if ((h & RULE_HAS_ICMP_SEQ) && !rule_num_match(&r->cond->icmp_seq, l->icmp_seq))
         return 0;
     if ((h & (RULE_HAS_FLAGS | RULE_HAS_WINDOW | RULE_HAS_SEQ | RULE_HAS_ACK)) &&
         (in->ip_proto != 6 || !l->valid))
         return 0;
     if ((h & RULE_HAS_FLAGS) && !tcp_flags_ok(&r->flags, l->tcp_flags))
         return 0;
-    if ((h & RULE_HAS_WINDOW) && !rule_num_match(&r->window, l->win))
+    if ((h & RULE_HAS_WINDOW) && !rule_num_match(&r->cond->window, l->win))
         return 0;
-    if ((h & RULE_HAS_SEQ) && !rule_num_match(&r->seq, l->seq))
+    if ((h & RULE_HAS_SEQ) && !rule_num_match(&r->cond->seq, l->seq))
         return 0;
-    if ((h & RULE_HAS_ACK) && !rule_num_match(&r->ack, l->ack))
+    if ((h & RULE_HAS_ACK) && !rule_num_match(&r->cond->ack, l->ack))
         return 0;
     if ((r->has & RULE_HAS_URILEN) &&
-        (!in->have[RULE_BUF_HTTP_URI] || !rule_num_match(&r->urilen, in->len[RULE_BUF_HTTP_URI])))
+        (!in->have[RULE_BUF_HTTP_URI] ||
+         !rule_num_match(&r->cond->urilen, in->len[RULE_BUF_HTTP_URI])))
         return 0;
     return 1;
 }

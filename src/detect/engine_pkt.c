@@ -196,7 +196,7 @@ int det_stream_size_ok(const struct rule *r, const struct det_flow *fs)
 {
     if (!fs || !fs->have_isn[0])
         return 0;
-    const struct rule_stream_size *s = &r->stream_size;
+    const struct rule_stream_size *s = &r->cond->stream_size;
     uint64_t client = fs->nxt[0] - fs->isn[0];
     uint64_t server = fs->have_isn[1] ? fs->nxt[1] - fs->isn[1] : 0;
     int c = rule_num_match(&s->num, client), sv = rule_num_match(&s->num, server);

@@ -11,8 +11,12 @@
  * compiled with PCRE2, byte_test/jump/extract, isdataat, bsize, ...).
  *
  * Ownership: a struct ruleset owns its rules; ruleset_free() frees all of
- * them.  Rule text is never kept; strings a rule needs (msg, metadata) are
- * copies owned by the rule.  Errors are sentences with file:line and sid.
+ * them.  Rule text is never kept; strings a rule needs are copies: msg and
+ * references in one block the rule owns, classtype and metadata strings
+ * in the ruleset's string pool, header address/port ranges the rule's own
+ * or (rule->sets_shared) the ruleset's, shared with the rules that give
+ * the same set text.  A rule must therefore not outlive its ruleset.
+ * Errors are sentences with file:line and sid.
  */
 #ifndef VIGIL_DETECT_RULE_H
 #define VIGIL_DETECT_RULE_H
@@ -188,6 +192,7 @@ struct rule_var {
 struct rule_vars {
     struct rule_var *v;
     size_t n, cap;
+    uint32_t gen; /* bumped by every change (the set memo's entries name theirs) */
 };
 
 /* ---- detection elements -------------------------------------------- */
@@ -206,7 +211,7 @@ enum rule_elem_kind {
 /* A position value: a number or a byte_extract variable (index). */
 struct rule_pos {
     int32_t v;
-    int8_t var; /* -1: literal v; else index into rule->byte_vars */
+    int8_t var; /* -1: literal v; else a byte_extract variable (index, in rule order) */
 };
 
 #define RULE_CONTENT_NOCASE 0x0001u
@@ -453,57 +458,80 @@ void rule_file_free(struct rule_file *f);
 #define RULE_APP_TLS_CHAIN_LEN 0x08u
 #define RULE_APP_FTPDATA_CMD 0x10u
 
+/* Packet and application comparisons that few rules use: out of line
+ * (rule->cond, allocated by the first such keyword, NULL when none) so that
+ * the other rules do not carry ~450 bytes of unused fields.  A bit in
+ * rule->has (RULE_HAS_*) or rule->app_has (RULE_APP_*) says which are set;
+ * cond is non-NULL whenever one is. */
+struct rule_cond {
+    struct rule_num dsize, ttl, itype, icode, ip_proto, urilen, window, ipid, seq, ack;
+    struct rule_num icmp_id, icmp_seq;
+    struct rule_stream_size stream_size;
+    struct rule_tag tag;
+    struct rule_num dns_opcode, dns_rcode, dns_rrtype, tls_chain_len;
+};
+
+/* rule->meta_flags (rule_meta.c) */
+#define RULE_META_PACKED 0x01u /* msg, refs, metadata array: one block, msg's */
+#define RULE_META_POOLED 0x02u /* classtype, class_desc, metadata strings: the ruleset's pool */
+
+#define RULE_SHARED_SRC 0x01u
+#define RULE_SHARED_DST 0x02u
+#define RULE_SHARED_SPORT 0x04u
+#define RULE_SHARED_DPORT 0x08u
+
+struct rule_set_memo;
+struct rule_strpool;
+
+/* Field order keeps the small members together (no padding holes): one
+ * struct per loaded rule, 24,764 of them with ET Open. */
 struct rule {
     /* header */
     uint8_t action, proto, app_proto; /* app_proto: from header or buffers */
     uint8_t bidir;                    /* "<>" */
+    uint8_t target;                   /* 0 none, 1 src_ip, 2 dest_ip */
+    uint8_t urilen_raw;               /* urilen:N,raw */
+    uint8_t noalert;
+    uint8_t ftpbounce;
+    uint8_t ftpdata_cmd;              /* ftpdata_command: 1 retr, 2 stor */
+    uint8_t filestore;                /* filestore keyword (RULE_STORE_*), 0 none */
+    uint8_t meta_flags;               /* RULE_META_*: who owns the meta strings */
+    uint8_t sets_shared;              /* RULE_SHARED_*: ranges owned by the ruleset's memo */
+    struct rule_tcp_flags flags;
     struct rule_addr_set src, dst;
     struct rule_port_set sport, dport;
 
     /* meta */
     uint32_t sid, rev, gid;
+    int priority;       /* priority keyword, else the class's, else 3 */
     char *msg;
     char *classtype;    /* NULL when none */
     char *class_desc;   /* from classification.config, or NULL */
-    int priority;       /* priority keyword, else the class's, else 3 */
-    uint8_t target;     /* 0 none, 1 src_ip, 2 dest_ip */
     struct rule_kv *refs;     /* key = system, value = id; url prefix in ref_urls */
     char **ref_urls;          /* reference.config URL + id, or NULL entries */
-    uint32_t n_refs;
     struct rule_kv *metadata;
+    uint32_t n_refs;
     uint32_t n_metadata;
 
     /* packet and flow conditions */
-    uint32_t has;
+    uint32_t has;     /* RULE_HAS_* (the fields are in cond) */
     uint32_t flow;
-    struct rule_num dsize, ttl, itype, icode, ip_proto, urilen, window, ipid, seq, ack;
-    struct rule_num icmp_id, icmp_seq;
-    uint8_t urilen_raw;
-    struct rule_tcp_flags flags;
-    struct rule_stream_size stream_size;
-    struct rule_bit *bits; /* flowbits then xbits, in rule order */
+    uint32_t app_has; /* RULE_APP_* (the fields are in cond, but ftpdata_cmd) */
     uint32_t n_bits;
-    struct rule_flowint *flowints;
     uint32_t n_flowints;
-    uint8_t noalert;
     struct rule_threshold threshold, detection_filter;
-    struct rule_tag tag;
+    struct rule_cond *cond; /* dsize, ttl, ..., dns.*, or NULL (see above) */
+    struct rule_bit *bits;  /* flowbits then xbits, in rule order */
+    struct rule_flowint *flowints;
     char *app_event;   /* app-layer-event */
     char *tls_version; /* tls.version */
-    uint8_t ftpbounce;
     struct rule_px *px; /* vlan.*, fragbits, flow.age, events, ... (rule_pkt.h), or NULL */
-    /* application conditions that are not buffers (rule_app.c, engine_app.c) */
-    uint32_t app_has; /* RULE_APP_* */
-    struct rule_num dns_opcode, dns_rcode, dns_rrtype, tls_chain_len;
-    uint8_t ftpdata_cmd; /* ftpdata_command: 1 retr, 2 stor */
     struct rule_file *file; /* filemd5, filesha1, filesha256, filesize, or NULL */
-    uint8_t filestore;      /* filestore keyword (RULE_STORE_*), 0 none */
 
-    /* detection */
+    /* detection (byte_extract variable names are only needed while parsing:
+     * elements refer to variables by index) */
     struct rule_buflist *bufs;
     uint32_t n_bufs;
-    char *byte_vars[RULE_BYTE_VARS_MAX];
-    uint32_t n_byte_vars;
 };
 
 /* classification.config / reference.config entries. */
@@ -539,6 +567,10 @@ struct ruleset {
     struct rule_refsys *refsys;
     size_t n_refsys;
     int have_classes, have_refsys;
+    /* address and port sets parsed once per text (rule_addr.c), or NULL */
+    struct rule_set_memo *set_memo;
+    /* one copy of each classtype and metadata string (rule_meta.c), or NULL */
+    struct rule_strpool *strpool;
     /* duplicate sid detection: open addressing on (gid << 32 | sid) */
     uint64_t *sid_slots;
     size_t sid_cap, sid_used;

@@ -48,7 +48,10 @@ int rule_kw_app_num(struct rule_pctx *p, char *val, int arg)
         {RULE_APP_DNS_RRTYPE, RULE_PROTO_DNS, 65535},
         {RULE_APP_TLS_CHAIN_LEN, RULE_PROTO_TLS, 0xffffffffu},
     };
-    struct rule_num *dst[] = {&r->dns_opcode, &r->dns_rcode, &r->dns_rrtype, &r->tls_chain_len};
+    struct rule_cond *c = rule_cond_get(p);
+    if (!c)
+        return -1;
+    struct rule_num *dst[] = {&c->dns_opcode, &c->dns_rcode, &c->dns_rrtype, &c->tls_chain_len};
     if (arg < 0 || (size_t)arg >= sizeof f / sizeof f[0])
         return rule_fail(p, RULE_ERR_INVALID, "internal: bad field");
     if (r->app_has & f[arg].bit)

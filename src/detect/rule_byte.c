@@ -99,18 +99,16 @@ static int byte_opt(struct rule_pctx *p, int kind, char *o, struct rule_byte *b)
 
 static int byte_var_define(struct rule_pctx *p, const char *name, struct rule_byte *b)
 {
-    struct rule *r = p->r;
     if (!rule_valid_name(name) || strpbrk(name, "|&:/.") || (name[0] >= '0' && name[0] <= '9'))
         return rule_fail(p, RULE_ERR_INVALID, "bad variable name '%.40s'", name);
-    for (uint32_t i = 0; i < r->n_byte_vars; i++)
-        if (strcmp(r->byte_vars[i], name) == 0)
+    for (uint32_t i = 0; i < p->n_byte_vars; i++)
+        if (strcmp(p->byte_vars[i], name) == 0)
             return rule_fail(p, RULE_ERR_INVALID, "variable '%.40s' defined twice", name);
-    if (r->n_byte_vars >= RULE_BYTE_VARS_MAX)
+    if (p->n_byte_vars >= RULE_BYTE_VARS_MAX)
         return rule_fail(p, RULE_ERR_INVALID, "more than %d variables", RULE_BYTE_VARS_MAX);
-    r->byte_vars[r->n_byte_vars] = rule_strndup(name, strlen(name));
-    if (!r->byte_vars[r->n_byte_vars])
-        return rule_fail(p, RULE_ERR_INVALID, "out of memory");
-    b->var = (int8_t)r->n_byte_vars++;
+    /* rule_valid_name: shorter than RULE_NAME_MAX */
+    memcpy(p->byte_vars[p->n_byte_vars], name, strlen(name) + 1);
+    b->var = (int8_t)p->n_byte_vars++;
     return 0;
 }
 

@@ -23,6 +23,9 @@ struct rule_pctx {
     int fp_seen;      /* fast_pattern used */
     uint8_t xforms[RULE_XFORMS_MAX]; /* transforms on the sticky buffer */
     uint8_t n_xforms;
+    /* byte_extract variable names, by index (only needed while parsing) */
+    uint32_t n_byte_vars;
+    char byte_vars[RULE_BYTE_VARS_MAX][RULE_NAME_MAX];
 };
 
 /* Keyword flags. */
@@ -66,13 +69,21 @@ int rule_parse_pos(struct rule_pctx *p, const char *s, struct rule_pos *pos);
 /* Add an element to buffer buf's list; NULL on allocation failure. */
 struct rule_elem *rule_elem_add(struct rule_pctx *p, int buf, int *list_out, int *elem_out);
 struct rule_content *rule_last_content(struct rule_pctx *p);
+/* The rule's out-of-line comparisons (allocated on first use); NULL and an
+ * error recorded when out of memory. */
+struct rule_cond *rule_cond_get(struct rule_pctx *p);
 int rule_valid_name(const char *s);
 
-/* rule_addr.c */
+/* rule_addr.c.  The parsers return 0 when *out's ranges are the caller's
+ * (rule_*_set_free), 1 when they belong to the ruleset's memo (the same
+ * text was parsed before with the same variables: never freed by the
+ * rule), -1 on error (err set). */
 int rule_addr_parse(const struct ruleset *rs, const char *text, struct rule_addr_set *out,
                     char *err, size_t errlen);
 int rule_port_parse(const struct ruleset *rs, const char *text, struct rule_port_set *out,
                     char *err, size_t errlen);
+struct rule_set_memo *rule_set_memo_new(void);
+void rule_set_memo_free(struct rule_set_memo *m);
 void rule_addr_set_free(struct rule_addr_set *s);
 void rule_port_set_free(struct rule_port_set *s);
 const char *rule_vars_get(const struct rule_vars *v, const char *name);
@@ -99,6 +110,18 @@ int rule_kw_meta(struct rule_pctx *p, char *val, int arg);
 int rule_kw_reference(struct rule_pctx *p, char *val, int arg);
 int rule_kw_metadata(struct rule_pctx *p, char *val, int arg);
 int rule_kw_classtype(struct rule_pctx *p, char *val, int arg);
+/* Move msg, the references and the metadata array of a parsed rule into
+ * one allocation (r->msg's; without a pool the classtype and metadata
+ * strings too); sets RULE_META_PACKED.  Left as they are when out of
+ * memory. */
+void rule_meta_pack(struct rule *r);
+/* The pool: interned strings, freed together. */
+struct rule_strpool *rule_strpool_new(void);
+void rule_strpool_free(struct rule_strpool *p);
+/* The pool's copy of s (added if new); NULL when out of memory. */
+char *rule_strpool_get(struct rule_strpool *p, const char *s);
+/* Free what rule_meta_pack would pack, packed or not. */
+void rule_meta_free(struct rule *r);
 /* rule_app.c */
 int rule_kw_app_num(struct rule_pctx *p, char *val, int arg);
 int rule_kw_ftpdata_command(struct rule_pctx *p, char *val, int arg);

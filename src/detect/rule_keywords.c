@@ -192,17 +192,20 @@ static int kw_flowint(struct rule_pctx *p, char *val, int arg)
 static int kw_num(struct rule_pctx *p, char *val, int arg)
 {
     struct rule *r = p->r;
+    struct rule_cond *c = rule_cond_get(p);
+    if (!c)
+        return -1;
     struct {
         uint32_t bit;
         struct rule_num *n;
         uint64_t max;
     } f[] = {
-        {RULE_HAS_DSIZE, &r->dsize, 65535},     {RULE_HAS_TTL, &r->ttl, 255},
-        {RULE_HAS_ITYPE, &r->itype, 255},       {RULE_HAS_ICODE, &r->icode, 255},
-        {RULE_HAS_URILEN, &r->urilen, 65535},   {RULE_HAS_WINDOW, &r->window, 65535},
-        {RULE_HAS_ID, &r->ipid, 65535},         {RULE_HAS_SEQ, &r->seq, 0xffffffffu},
-        {RULE_HAS_ACK, &r->ack, 0xffffffffu},   {RULE_HAS_ICMP_ID, &r->icmp_id, 65535},
-        {RULE_HAS_ICMP_SEQ, &r->icmp_seq, 65535},
+        {RULE_HAS_DSIZE, &c->dsize, 65535},     {RULE_HAS_TTL, &c->ttl, 255},
+        {RULE_HAS_ITYPE, &c->itype, 255},       {RULE_HAS_ICODE, &c->icode, 255},
+        {RULE_HAS_URILEN, &c->urilen, 65535},   {RULE_HAS_WINDOW, &c->window, 65535},
+        {RULE_HAS_ID, &c->ipid, 65535},         {RULE_HAS_SEQ, &c->seq, 0xffffffffu},
+        {RULE_HAS_ACK, &c->ack, 0xffffffffu},   {RULE_HAS_ICMP_ID, &c->icmp_id, 65535},
+        {RULE_HAS_ICMP_SEQ, &c->icmp_seq, 65535},
     };
     if (arg < 0 || (size_t)arg >= sizeof f / sizeof f[0])
         return rule_fail(p, RULE_ERR_INVALID, "internal: bad field");
@@ -253,7 +256,10 @@ static int kw_ip_proto(struct rule_pctx *p, char *val, int arg)
     }
     if (p->r->has & RULE_HAS_IP_PROTO)
         return rule_fail(p, RULE_ERR_INVALID, "given twice");
-    if (rule_parse_num(buf, 255, &p->r->ip_proto) < 0 || p->r->ip_proto.op == RULE_NUM_RANGE)
+    struct rule_cond *c = rule_cond_get(p);
+    if (!c)
+        return -1;
+    if (rule_parse_num(buf, 255, &c->ip_proto) < 0 || c->ip_proto.op == RULE_NUM_RANGE)
         return rule_fail(p, RULE_ERR_INVALID, "'%.40s' is not a protocol number or name", val);
     p->r->has |= RULE_HAS_IP_PROTO;
     return 0;
@@ -332,10 +338,13 @@ static int kw_stream_size(struct rule_pctx *p, char *val, int arg)
     snprintf(expr, sizeof expr, "%s%s", strcmp(parts[1], "=") == 0 ? "" : parts[1], parts[2]);
     if (strcmp(parts[1], "!=") == 0)
         snprintf(expr, sizeof expr, "!%s", parts[2]);
-    if (rule_parse_num(expr, 0xffffffffu, &p->r->stream_size.num) < 0 ||
-        p->r->stream_size.num.op == RULE_NUM_RANGE)
+    struct rule_cond *c = rule_cond_get(p);
+    if (!c)
+        return -1;
+    if (rule_parse_num(expr, 0xffffffffu, &c->stream_size.num) < 0 ||
+        c->stream_size.num.op == RULE_NUM_RANGE)
         return rule_fail(p, RULE_ERR_INVALID, "bad comparison '%.10s %.20s'", parts[1], parts[2]);
-    p->r->stream_size.side = (uint8_t)side;
+    c->stream_size.side = (uint8_t)side;
     p->r->has |= RULE_HAS_STREAM_SIZE;
     return 0;
 }
@@ -409,7 +418,10 @@ static int kw_tag(struct rule_pctx *p, char *val, int arg)
     (void)arg;
     char *parts[5];
     int n = rule_split(val, ',', parts, 4);
-    struct rule_tag *t = &p->r->tag;
+    struct rule_cond *c = rule_cond_get(p);
+    if (!c)
+        return -1;
+    struct rule_tag *t = &c->tag;
     if (n < 1 || (strcmp(parts[0], "session") != 0 && strcmp(parts[0], "host") != 0))
         return rule_fail(p, RULE_ERR_INVALID, "expected 'session|host[,count,metric[,dir]]'");
     t->host = parts[0][0] == 'h';

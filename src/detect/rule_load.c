@@ -54,6 +54,8 @@ static const char *const default_vars[][2] = {
 int ruleset_init(struct ruleset *rs)
 {
     memset(rs, 0, sizeof *rs);
+    rs->set_memo = rule_set_memo_new(); /* NULL (out of memory): sets are not shared */
+    rs->strpool = rule_strpool_new();   /* NULL: strings are not shared */
     for (size_t i = 0; i < sizeof default_vars / sizeof default_vars[0]; i++)
         if (rule_vars_set(&rs->vars, default_vars[i][0], default_vars[i][1]) < 0)
             return -1;
@@ -65,6 +67,8 @@ void ruleset_free(struct ruleset *rs)
     for (size_t i = 0; i < rs->n; i++)
         rule_free(rs->rules[i]);
     free(rs->rules);
+    rule_set_memo_free(rs->set_memo);
+    rule_strpool_free(rs->strpool);
     free(rs->errors);
     rule_vars_free(&rs->vars);
     for (size_t i = 0; i < rs->n_classes; i++) {

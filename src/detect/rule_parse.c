@@ -130,11 +130,19 @@ static int header_parse(struct rule_pctx *p, char *h)
         r->bidir = 1;
     else
         return rule_fail(p, RULE_ERR_INVALID, "direction must be '->' or '<>', not '%.20s'", w[4]);
-    if (rule_addr_parse(p->rs, w[2], &r->src, err, sizeof err) < 0 ||
-        rule_addr_parse(p->rs, w[5], &r->dst, err, sizeof err) < 0 ||
-        rule_port_parse(p->rs, w[3], &r->sport, err, sizeof err) < 0 ||
-        rule_port_parse(p->rs, w[6], &r->dport, err, sizeof err) < 0)
-        return rule_fail(p, RULE_ERR_INVALID, "%s", err);
+    /* 1: the ranges are the ruleset's (rule_addr.c's memo), rule_free leaves them */
+    static const uint8_t bit[4] = {RULE_SHARED_SRC, RULE_SHARED_DST, RULE_SHARED_SPORT,
+                                   RULE_SHARED_DPORT};
+    for (int i = 0; i < 4; i++) {
+        int rc = i == 0   ? rule_addr_parse(p->rs, w[2], &r->src, err, sizeof err)
+                 : i == 1 ? rule_addr_parse(p->rs, w[5], &r->dst, err, sizeof err)
+                 : i == 2 ? rule_port_parse(p->rs, w[3], &r->sport, err, sizeof err)
+                          : rule_port_parse(p->rs, w[6], &r->dport, err, sizeof err);
+        if (rc < 0)
+            return rule_fail(p, RULE_ERR_INVALID, "%s", err);
+        if (rc == 1)
+            r->sets_shared |= bit[i];
+    }
     return 0;
 }
 
@@ -219,6 +227,22 @@ static int option_apply(struct rule_pctx *p, char *opt)
     return kw->parse(p, val ? val : (char *)"", kw->arg);
 }
 
+/* Give back the unused tail of each element list (lists grow by doubling
+ * from 4; most hold one or two elements). */
+static void elems_trim(struct rule *r)
+{
+    for (uint32_t b = 0; b < r->n_bufs; b++) {
+        struct rule_buflist *l = &r->bufs[b];
+        if (l->n == 0 || l->n == l->cap)
+            continue;
+        struct rule_elem *ne = realloc(l->elems, l->n * sizeof *ne);
+        if (ne) {
+            l->elems = ne;
+            l->cap = l->n;
+        }
+    }
+}
+
 static int rule_finish(struct rule_pctx *p)
 {
     struct rule *r = p->r;
@@ -235,8 +259,17 @@ static int rule_finish(struct rule_pctx *p)
         r->gid = 1;
     if (r->priority == 0)
         r->priority = 3;
-    return rule_content_finish(p);
+    if (rule_content_finish(p) < 0)
+        return -1;
+    elems_trim(r);
+    rule_meta_pack(r);
+    return 0;
 }
+
+/* Rules up to this long are split in a stack buffer (ET Open's longest is
+ * under 4 KiB); longer ones in a malloc'd copy.  A 4 KiB malloc per rule
+ * (the option array) made glibc consolidate its fast bins every time. */
+#define RULE_PARSE_STACK_TEXT 8192
 
 struct rule *rule_parse(const struct ruleset *rs, const char *text, size_t len, const char *file,
                         unsigned line, struct rule_error *e)
@@ -245,18 +278,23 @@ struct rule *rule_parse(const struct ruleset *rs, const char *text, size_t len, 
     struct rule_pctx pc = {.rs = rs, .file = file, .line = line, .e = e, .last_list = -1,
                            .last_rel_list = -1, .cur_buf = RULE_BUF_PKT};
     struct rule *r = calloc(1, sizeof *r);
+    char sbuf[RULE_PARSE_STACK_TEXT];
+    char *opts[RULE_OPTS_MAX];
     char *buf = NULL;
-    char **opts = NULL;
     if (!r)
         return NULL;
     pc.r = r;
+    if (rs->strpool) /* classtype and metadata strings go there as they are parsed */
+        r->meta_flags = RULE_META_POOLED;
     if (len > RULE_TEXT_MAX) {
         rule_fail(&pc, RULE_ERR_INVALID, "rule is longer than %u bytes", RULE_TEXT_MAX);
         goto fail;
     }
-    buf = rule_strndup(text, len);
-    opts = malloc(RULE_OPTS_MAX * sizeof *opts);
-    if (!buf || !opts) {
+    if (len < sizeof sbuf) {
+        memcpy(sbuf, text, len);
+        sbuf[len] = '\0';
+        buf = sbuf;
+    } else if ((buf = rule_strndup(text, len)) == NULL) {
         rule_fail(&pc, RULE_ERR_INVALID, "out of memory");
         goto fail;
     }
@@ -285,14 +323,14 @@ struct rule *rule_parse(const struct ruleset *rs, const char *text, size_t len, 
     pc.kw = NULL;
     if (rule_finish(&pc) < 0)
         goto fail;
-    free(buf);
-    free(opts);
+    if (buf != sbuf)
+        free(buf);
     return r;
 fail:
     if (e->kind == RULE_ERR_NONE)
         rule_fail(&pc, RULE_ERR_INVALID, "out of memory");
-    free(buf);
-    free(opts);
+    if (buf != sbuf)
+        free(buf);
     rule_free(r);
     return NULL;
 }
@@ -301,22 +339,15 @@ void rule_free(struct rule *r)
 {
     if (!r)
         return;
-    rule_addr_set_free(&r->src);
-    rule_addr_set_free(&r->dst);
-    rule_port_set_free(&r->sport);
-    rule_port_set_free(&r->dport);
-    free(r->msg);
-    free(r->classtype);
-    free(r->class_desc);
-    for (uint32_t i = 0; i < r->n_refs; i++) {
-        free(r->refs[i].key); /* the value is in the key's allocation (rule_meta.c) */
-        free(r->ref_urls[i]);
-    }
-    free(r->refs);
-    free(r->ref_urls);
-    for (uint32_t i = 0; i < r->n_metadata; i++)
-        free(r->metadata[i].key); /* and the value */
-    free(r->metadata);
+    if (!(r->sets_shared & RULE_SHARED_SRC))
+        rule_addr_set_free(&r->src);
+    if (!(r->sets_shared & RULE_SHARED_DST))
+        rule_addr_set_free(&r->dst);
+    if (!(r->sets_shared & RULE_SHARED_SPORT))
+        rule_port_set_free(&r->sport);
+    if (!(r->sets_shared & RULE_SHARED_DPORT))
+        rule_port_set_free(&r->dport);
+    rule_meta_free(r);
     for (uint32_t i = 0; i < r->n_bits; i++)
         free(r->bits[i].name);
     free(r->bits);
@@ -326,11 +357,10 @@ void rule_free(struct rule *r)
     }
     free(r->flowints);
     rule_px_free(r->px);
+    free(r->cond);
     free(r->app_event);
     free(r->tls_version);
     rule_file_free(r->file);
-    for (uint32_t i = 0; i < r->n_byte_vars; i++)
-        free(r->byte_vars[i]);
     for (uint32_t b = 0; b < r->n_bufs; b++) {
         struct rule_buflist *l = &r->bufs[b];
         for (uint32_t i = 0; i < l->n; i++) {

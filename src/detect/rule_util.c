@@ -235,8 +235,8 @@ int rule_parse_pos(struct rule_pctx *p, const char *s, struct rule_pos *pos)
     pos->var = -1;
     if (rule_parse_i32(s, &pos->v) == 0)
         return 0;
-    for (uint32_t i = 0; i < p->r->n_byte_vars; i++) {
-        if (strcmp(p->r->byte_vars[i], s) == 0) {
+    for (uint32_t i = 0; i < p->n_byte_vars; i++) {
+        if (strcmp(p->byte_vars[i], s) == 0) {
             pos->var = (int8_t)i;
             pos->v = 0;
             return 0;
@@ -282,6 +282,13 @@ struct rule_elem *rule_elem_add(struct rule_pctx *p, int buf, int *list_out, int
         *elem_out = (int)l->n;
     l->n++;
     return el;
+}
+
+struct rule_cond *rule_cond_get(struct rule_pctx *p)
+{
+    if (!p->r->cond && !(p->r->cond = calloc(1, sizeof *p->r->cond)))
+        rule_fail(p, RULE_ERR_INVALID, "out of memory");
+    return p->r->cond;
 }
 
 struct rule_content *rule_last_content(struct rule_pctx *p)

@@ -142,9 +142,20 @@ static void test_vars(void **state)
     fputs("# site\nHOME_NET: \"[10.10.0.0/16]\"\nWEB_PORTS: [8080,8443]\nLOOP: $LOOP\n", f);
     fclose(f);
     char err[256];
+    /* parsed before the vars file: the default HOME_NET, remembered by the memo */
+    struct rule *r0 = ok("alert tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (sid:5;)");
+    struct rule *r1 = ok("alert udp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (sid:4;)");
+    assert_true(r0->src.pos == r1->src.pos && r0->dst.neg == r1->dst.neg);
+    assert_true(r0->dport.pos == r1->dport.pos);
+    assert_int_equal(r0->sets_shared, RULE_SHARED_SRC | RULE_SHARED_DST | RULE_SHARED_DPORT);
+    rule_free(r1); /* the shared ranges stay: r0 still matches with them */
     assert_int_equal(ruleset_load_vars(&rs, "test_rules_vars.yaml", err, sizeof err), 0);
     remove("test_rules_vars.yaml");
+    uint8_t rfc1918[4] = {192, 168, 1, 1};
+    assert_true(rule_addr_set_match(&r0->src, 4, rfc1918));
+    rule_free(r0);
     struct rule *r = ok("alert tcp $HOME_NET any -> $EXTERNAL_NET $WEB_PORTS (sid:6;)");
+    assert_false(rule_addr_set_match(&r->src, 4, rfc1918)); /* the new HOME_NET, not the memo's */
     uint8_t in[4] = {10, 10, 1, 1}, out[4] = {10, 11, 1, 1};
     assert_true(rule_addr_set_match(&r->src, 4, in));
     assert_false(rule_addr_set_match(&r->src, 4, out));
@@ -325,18 +336,18 @@ static void test_flow_and_state(void **state)
     assert_int_equal(r->threshold.type, RULE_THRESH_LIMIT);
     assert_int_equal(r->threshold.seconds, 60);
     assert_int_equal(r->detection_filter.track, RULE_TRACK_DST);
-    assert_int_equal(r->dsize.op, RULE_NUM_RANGE);
-    assert_true(rule_num_match(&r->dsize, 15));
-    assert_false(rule_num_match(&r->dsize, 20));
-    assert_true(rule_num_match(&r->ttl, 4));
+    assert_int_equal(r->cond->dsize.op, RULE_NUM_RANGE);
+    assert_true(rule_num_match(&r->cond->dsize, 15));
+    assert_false(rule_num_match(&r->cond->dsize, 20));
+    assert_true(rule_num_match(&r->cond->ttl, 4));
     assert_int_equal(r->flags.set, 0x02);
     assert_int_equal(r->flags.modifier, '+');
     assert_int_equal(r->flags.mask, 0xc0);
     rule_free(r);
     r = ok("alert icmp any any -> any any (itype:8; icode:>0; ip_proto:!tcp; sid:20;)");
-    assert_int_equal(r->itype.a, 8);
-    assert_int_equal(r->ip_proto.op, RULE_NUM_NE);
-    assert_int_equal(r->ip_proto.a, 6);
+    assert_int_equal(r->cond->itype.a, 8);
+    assert_int_equal(r->cond->ip_proto.op, RULE_NUM_NE);
+    assert_int_equal(r->cond->ip_proto.a, 6);
     rule_free(r);
     bad("alert tcp any any -> any any (flow:to_server,to_client; sid:21;)", "flow", "contradict");
     bad("alert tcp any any -> any any (flow:sideways; sid:21;)", "flow", "unknown option");
@@ -376,6 +387,15 @@ static void test_meta(void **state)
     assert_string_equal(r->metadata[1].key, "tag");
     assert_string_equal(r->metadata[1].value, "Foo");
     assert_int_equal(r->target, 2);
+    /* all of it in the one block that msg starts (rule_meta_pack) */
+    assert_int_equal(r->meta_flags, RULE_META_PACKED | RULE_META_POOLED);
+    assert_string_equal(r->msg, "m");
+    assert_string_equal(r->classtype, "trojan-activity");
+    assert_string_equal(r->refs[0].key, "cve");
+    assert_string_equal(r->refs[0].value, "2020-1");
+    assert_string_equal(r->ref_urls[0], "http://cve.mitre.org/cgi-bin/cvename.cgi?name=2020-1");
+    assert_string_equal(r->metadata[0].key, "created_at");
+    assert_string_equal(r->metadata[0].value, "2020_01_01");
     rule_free(r);
     r = ok("alert tcp any any -> any any (priority:2; classtype:trojan-activity; sid:23;)");
     assert_int_equal(r->priority, 2);
