@@ -105,15 +105,16 @@ int extract_store_init(void)
         xs_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
     if (!xs_sha256)
         xs_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    free(xs_cache);
-    xs_cache = calloc(EXTRACT_DIGEST_CACHE, sizeof(*xs_cache));
+    free(xs_cache); /* allocated by the first digest stored (4.5 MB a run with
+                       only the rules' file tracking would zero for nothing) */
+    xs_cache = NULL;
     xs_cache_used = 0;
     xs_errors = 0;
     if (!xs_contents)
         xs_contents = calloc(XS_CONTENT_BUCKETS, sizeof(*xs_contents));
     if (!xs_prefix)
         xs_prefix = calloc(XS_CONTENT_BUCKETS, sizeof(*xs_prefix));
-    return xs_md5 && xs_sha1 && xs_sha256 && xs_cache && xs_contents && xs_prefix ? 0 : -1;
+    return xs_md5 && xs_sha1 && xs_sha256 && xs_contents && xs_prefix ? 0 : -1;
 }
 
 void extract_store_fini(void)
@@ -202,7 +203,9 @@ static struct xs_entry *xs_cache_slot(const uint8_t sha256[32], bool *found)
 static void xs_cache_put(const uint8_t sha256[32], const uint8_t md5[16], const uint8_t sha1[20])
 {
     bool found;
-    if (xs_cache && xs_cache_used >= EXTRACT_DIGEST_CACHE * 3 / 4) {
+    if (!xs_cache && !(xs_cache = calloc(EXTRACT_DIGEST_CACHE, sizeof(*xs_cache))))
+        return; /* out of memory: the digests are computed each time */
+    if (xs_cache_used >= EXTRACT_DIGEST_CACHE * 3 / 4) {
         memset(xs_cache, 0, EXTRACT_DIGEST_CACHE * sizeof(*xs_cache));
         xs_cache_used = 0;
     }
