@@ -662,6 +662,7 @@ static int covered_add(struct detect_engine *e, const uint8_t *p, uint32_t len, 
     }
     uint32_t i = e->n_covered++;
     n[i] = c;
+    e->n_cov_nul += c.nul != UINT32_MAX;
     if (i < DET_COV_MASKED && c.nul != UINT32_MAX) { /* covered_candidates' filter */
         uint64_t bit = 1ULL << i;
         for (unsigned b = 0; b < 256; b++) {

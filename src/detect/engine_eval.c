@@ -710,13 +710,11 @@ static int covered_nul(const struct detect_engine *e, const struct det_covered *
  * without a NUL is searched for whole. */
 static void covered_candidates(struct detect_engine *e, const uint8_t *p, uint32_t n)
 {
-    uint32_t left = 0;
-    for (uint32_t i = 0; i < e->n_covered; i++) {
+    uint32_t left = e->n_cov_nul;
+    for (uint32_t i = 0; left < e->n_covered && i < e->n_covered; i++) {
         const struct det_covered *c = &e->covered[i];
-        if (c->nul != UINT32_MAX) {
-            left++;
+        if (c->nul != UINT32_MAX)
             continue;
-        }
         for (uint32_t at = 0; at + c->len <= n; at++)
             if (covered_hit(p, n, at, c)) {
                 mark_cand(c->id, e);

@@ -209,6 +209,7 @@ struct detect_engine {
      * before (after) that NUL; cov_head (cov_tail): those that can have it
      * first (last) in the payload */
     uint64_t cov_prev[256], cov_next[256], cov_head, cov_tail;
+    uint32_t n_cov_nul; /* of them with a NUL byte (the others are searched for whole) */
     /* file rules (engine_file.c), in no group */
     uint32_t *files;
     uint32_t n_files;
