@@ -31,7 +31,9 @@
  * A held file keeps extraction's data buffer (detect_file returns 1: taken
  * over, freed when inspected) and a copy of its head and name in a buffer
  * its slot keeps from file to file: no allocation and no copy of the
- * bytes per file.  A packet looks at the held files only while there are.
+ * bytes per file.  A packet looks at the held files only while there are,
+ * and only when its flow may hold one: a 256-bit filter by flow slot,
+ * rebuilt from the held files when one is inspected.
  */
 #include <magic.h>
 #include <stdlib.h>
@@ -210,12 +212,35 @@ struct file_pending {
 static _Thread_local struct file_pending pending[DETECT_FILE_PENDING]; /* per worker */
 static _Thread_local uint64_t pending_order;
 static _Thread_local int pending_used; /* slots in use: 0, and a packet looks at none */
+static _Thread_local uint64_t pending_flows[4]; /* filter: a bit per hashed flow slot held */
+
+static unsigned flow_bit(const struct det_flow *fs)
+{
+    uint64_t h = (uint64_t)(uintptr_t)fs * 0x9e3779b97f4a7c15ULL;
+    return (unsigned)(h >> 56); /* 0-255 */
+}
+
+static void flows_mark(const struct det_flow *fs)
+{
+    unsigned b = flow_bit(fs);
+    pending_flows[b / 64] |= (uint64_t)1 << (b % 64);
+}
+
+static int flows_may_hold(const struct det_flow *fs)
+{
+    unsigned b = flow_bit(fs);
+    return (pending_flows[b / 64] >> (b % 64)) & 1;
+}
 
 static void pending_fire(struct file_pending *p)
 {
     struct detect_engine *e = det_current();
     p->used = 0;
     pending_used--;
+    memset(pending_flows, 0, sizeof(pending_flows)); /* the filter, from the files still held */
+    for (int i = 0; i < DETECT_FILE_PENDING; i++)
+        if (pending[i].used)
+            flows_mark(pending[i].fs);
     if (e)
         file_inspect(e, &p->f);
     free(p->owned);
@@ -297,6 +322,7 @@ static int pending_add(const struct detect_file *f, const struct det_flow *fs, u
     p->order = ++pending_order;
     p->used = 1;
     pending_used++;
+    flows_mark(fs);
     return take;
 }
 
@@ -325,7 +351,7 @@ int detect_file(const struct detect_file *f)
 
 void det_file_packet(const struct det_stash *st)
 {
-    if (!pending_used || !st || !st->pkt)
+    if (!pending_used || !st || !st->pkt || !flows_may_hold(st->fs))
         return;
     const struct pkt_ip *ip = packet_inner_const(st->pkt);
     if (!ip || ip->proto != 6 || !ip->t.valid)
