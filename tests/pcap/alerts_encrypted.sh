@@ -55,17 +55,7 @@ run() {
   [ $rc -eq 0 ] && ok "$1: analyze exits 0" || bad "$1: analyze exit $rc: $(cat "$TMP/enc/$1.err")"
 }
 # pcaps NAME SID: the sorted pcap_cnt list of SID's alerts in NAME's eve.json
-pcaps() {
-  python3 - "$TMP/enc/$1/eve.json" "$2" <<'PY'
-import json, sys
-n = []
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    if e.get("event_type") == "alert" and e["alert"]["signature_id"] == int(sys.argv[2]):
-        n.append(e.get("pcap_cnt", 0))
-print(",".join(str(x) for x in sorted(n)))
-PY
-}
+pcaps() { python3 "$HERE/eve_pcaps.py" "$TMP/enc/$1/eve.json" "$2"; }
 count() { local l; l=$(pcaps "$1" "$2"); [ -z "$l" ] && echo 0 || echo "$l" | tr ',' '\n' | wc -l; }
 expect() { # NAME SID WANT WHAT
   local g; g=$(pcaps "$1" "$2")

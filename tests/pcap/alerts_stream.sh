@@ -49,17 +49,7 @@ grep -q "not evaluated" "$TMP/st/err.txt" && bad "a rule was skipped: $(cat "$TM
 
 # sid -> sorted pcap_cnt list (in $EVE)
 EVE="$TMP/st/out/eve.json"
-got() {
-  python3 - "$EVE" "$1" <<'PY'
-import json, sys
-n = []
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    if e.get("event_type") == "alert" and e["alert"]["signature_id"] == int(sys.argv[2]):
-        n.append(e.get("pcap_cnt", 0))
-print(",".join(str(x) for x in sorted(n)))
-PY
-}
+got() { python3 "$HERE/eve_pcaps.py" "$EVE" "$1"; }
 want() { # $1 sid, $2 expected pcap_cnt list, $3 what
   local g; g=$(got "$1")
   [ "$g" = "$2" ] && ok "sid $1 ($3): alerts at packets [$2]" || bad "sid $1 ($3): want [$2] got [$g]"

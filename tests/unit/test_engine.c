@@ -121,6 +121,30 @@ static void count_alert(void *ctx, const struct record_hdr *rec)
     alerts++;
 }
 
+/* An engine over the rules in text (want_rules of them), installed; its
+ * alerts are counted in `alerts`.  engine_unload() undoes it. */
+static struct detect_engine *engine_load(struct ruleset *rs, const char *name, const char *text,
+                                         size_t n, size_t want_rules)
+{
+    assert_int_equal(ruleset_init(rs), 0);
+    ruleset_load_text(rs, name, text, n);
+    assert_int_equal(rs->n, want_rules);
+    char err[256] = "";
+    struct detect_engine *e = detect_engine_new(rs, count_alert, NULL, NULL, err, sizeof(err));
+    if (!e)
+        fprintf(stderr, "engine: %s\n", err);
+    assert_non_null(e);
+    detect_engine_install(e);
+    return e;
+}
+
+static void engine_unload(struct detect_engine *e, struct ruleset *rs)
+{
+    detect_engine_install(NULL);
+    detect_engine_free(e);
+    ruleset_free(rs);
+}
+
 static void test_prefilter_equivalence(void **st)
 {
     (void)st;
@@ -258,13 +282,7 @@ static void test_address_index(void **st)
                               "] any -> any any (msg:\"list %d\"; sid:%d;)\n", r, 100 + r);
     }
     struct ruleset rs;
-    assert_int_equal(ruleset_init(&rs), 0);
-    ruleset_load_text(&rs, "lists", text, n);
-    assert_int_equal(rs.n, RULES);
-    char err[256] = "";
-    struct detect_engine *e = detect_engine_new(&rs, count_alert, NULL, NULL, err, sizeof(err));
-    assert_non_null(e);
-    detect_engine_install(e);
+    struct detect_engine *e = engine_load(&rs, "lists", text, n, RULES);
     for (int i = 0; i < 4000; i++) {
         int r0 = rand() % RULES, k0 = rand() % RANGES;
         uint32_t a;
@@ -293,9 +311,7 @@ static void test_address_index(void **st)
                     a >> 8 & 255, a & 255, alerts, want);
         assert_int_equal(alerts, want);
     }
-    detect_engine_install(NULL);
-    detect_engine_free(e);
-    ruleset_free(&rs);
+    engine_unload(e, &rs);
 }
 
 /* The same for IPv6 lists (the index's 128-bit search): ranges /100 to
@@ -347,13 +363,7 @@ static void test_address_index_v6(void **st)
                               "] any -> any any (msg:\"list %d\"; sid:%d;)\n", r, 200 + r);
     }
     struct ruleset rs;
-    assert_int_equal(ruleset_init(&rs), 0);
-    ruleset_load_text(&rs, "lists6", text, n);
-    assert_int_equal(rs.n, RULES);
-    char err[256] = "";
-    struct detect_engine *e = detect_engine_new(&rs, count_alert, NULL, NULL, err, sizeof(err));
-    assert_non_null(e);
-    detect_engine_install(e);
+    struct detect_engine *e = engine_load(&rs, "lists6", text, n, RULES);
     for (int i = 0; i < 2000; i++) {
         int r0 = rand() % RULES, k0 = rand() % RANGES;
         u128 a;
@@ -379,9 +389,7 @@ static void test_address_index_v6(void **st)
         detect_packet(&pkt);
         assert_int_equal(alerts, want);
     }
-    detect_engine_install(NULL);
-    detect_engine_free(e);
-    ruleset_free(&rs);
+    engine_unload(e, &rs);
 }
 
 /* threshold type limit, count 1, by_src over 6,000 sources, every source
@@ -396,13 +404,7 @@ static void test_threshold_many_sources(void **st)
     static const char text[] = "alert udp any any -> any any (msg:\"limit\"; "
                                "threshold: type limit, track by_src, count 1, seconds 3600; sid:7;)\n";
     struct ruleset rs;
-    assert_int_equal(ruleset_init(&rs), 0);
-    ruleset_load_text(&rs, "t", text, strlen(text));
-    assert_int_equal(rs.n, 1);
-    char err[256] = "";
-    struct detect_engine *e = detect_engine_new(&rs, count_alert, NULL, NULL, err, sizeof(err));
-    assert_non_null(e);
-    detect_engine_install(e);
+    struct detect_engine *e = engine_load(&rs, "t", text, strlen(text), 1);
     alerts = 0;
     for (int round = 0; round < 2; round++)
         for (uint32_t i = 0; i < 6000; i++) {
@@ -420,9 +422,7 @@ static void test_threshold_many_sources(void **st)
     detect_engine_counters(e, &c);
     assert_int_equal(c.thresh_evictions, 0);
     assert_int_equal(c.suppressed, 6000);
-    detect_engine_install(NULL);
-    detect_engine_free(e);
-    ruleset_free(&rs);
+    engine_unload(e, &rs);
 }
 
 int main(void)
