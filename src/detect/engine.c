@@ -639,7 +639,7 @@ static int tcp_covered_needs(struct det_rule *dr)
 
 static uint8_t ascii_fold(uint8_t c, int nocase)
 {
-    return nocase && c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+    return nocase ? det_lower(c) : c;
 }
 
 static int covered_add(struct detect_engine *e, const uint8_t *p, uint32_t len, int nocase,

@@ -40,28 +40,6 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Candidates in rule order: most inspections have a few, where qsort's
- * calls through cmp_u32 cost more than an insertion sort. */
-static void sort_cand(uint32_t *v, uint32_t n)
-{
-    if (n > 32) {
-        qsort(v, n, sizeof(*v), cmp_u32);
-        return;
-    }
-    for (uint32_t i = 1; i < n; i++) {
-        uint32_t x = v[i], j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
 /* ---- conditions ------------------------------------------------------------ */
 
 static int proto_ok(const struct rule *r, const struct det_insp *in)
@@ -664,18 +642,13 @@ void det_inspect_list(struct detect_engine *e, const uint32_t *ids, uint32_t n,
             det_eval_one(e, DG_COUNT, &e->rules[ids[i]], in);
 }
 
-static uint8_t ascii_lower(uint8_t c)
-{
-    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
 /* Does c's pattern start at h (HS_FLAG_CASELESS: ASCII letters either case)? */
 static int covered_at(const uint8_t *h, const struct det_covered *c)
 {
     if (!c->nocase)
         return memcmp(h, c->p, c->len) == 0;
     for (uint32_t k = 0; k < c->len; k++)
-        if (ascii_lower(h[k]) != ascii_lower(c->p[k]))
+        if (det_lower(h[k]) != det_lower(c->p[k]))
             return 0;
     return 1;
 }
@@ -776,7 +749,7 @@ void det_inspect(struct detect_engine *e, enum det_grp g, struct det_insp *in)
         mark_cand(grp->always[i], e);
     if (grp->n_indexed)
         det_index_each(grp, in, mark_cand, e);
-    sort_cand(e->cand, e->n_cand);
+    det_sort_u32(e->cand, e->n_cand); /* candidates in rule order */
     uint32_t n = e->n_cand;
     uint32_t *ids = e->cand;
     if (det_stream_pending(e)) { /* the packet's reassembled data: in rule order with it */

@@ -33,11 +33,6 @@
 
 #define DET_IDX_PORTS 256 /* a longer port list is not worth indexing */
 
-static uint32_t v4(const uint8_t *a)
-{
-    return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-}
-
 static uint32_t port_count(const struct rule_port_set *s)
 {
     if (s->n_neg || !s->n_pos)
@@ -61,14 +56,14 @@ static uint64_t addr_cover(const struct rule_addr_set *s)
     for (uint32_t i = 0; i < s->n_pos; i++) {
         const struct rule_addr_range *r = &s->pos[i];
         if (r->family == 4) {
-            n += (uint64_t)v4(r->hi) - v4(r->lo) + 1;
+            n += (uint64_t)rule_be32(r->hi) - rule_be32(r->lo) + 1;
         } else {
             /* an IPv6 range weighs as much as the IPv4 range of as many
              * host bits, capped: beyond a /96 it counts as 2^31 */
             size_t d = 0;
             while (d < 12 && r->lo[d] == r->hi[d])
                 d++;
-            n += d == 12 ? (uint64_t)v4(r->hi + 12) - v4(r->lo + 12) + 1 : 1ULL << 31;
+            n += d == 12 ? (uint64_t)rule_be32(r->hi + 12) - rule_be32(r->lo + 12) + 1 : 1ULL << 31;
         }
     }
     return n < (1ULL << 31) ? n : 0;
@@ -112,18 +107,12 @@ static int pidx_build(struct det_pidx *x, const struct detect_engine *e, const u
 
 typedef unsigned __int128 u128; /* an address as a number (IPv4 and IPv6 apart) */
 
-static uint64_t be64(const uint8_t *a)
-{
-    uint64_t v;
-    memcpy(&v, a, 8);
-    return __builtin_bswap64(v);
-}
-
 static u128 key_of(const uint8_t *a, unsigned fam)
 {
     if (fam == 4)
-        return v4(a);
-    return (u128)be64(a) << 64 | be64(a + 8); /* every IPv6 lookup: two loads, no byte loop */
+        return rule_be32(a);
+    /* every IPv6 lookup: two loads, no byte loop */
+    return (u128)rule_be64(a) << 64 | rule_be64(a + 8);
 }
 
 static int cmp_key(const void *a, const void *b)
@@ -327,7 +316,8 @@ static void aidx_each(const struct det_aidx *x, const struct raddr *a, det_index
     x += a->family != 4;
     if (!x->off)
         return;
-    uint32_t g = a->family == 4 ? aidx_seg4(x, v4(a->a)) : aidx_seg(x, key_of(a->a, a->family));
+    uint32_t g = a->family == 4 ? aidx_seg4(x, rule_be32(a->a))
+                                : aidx_seg(x, key_of(a->a, a->family));
     for (uint32_t i = x->off[g]; i < x->off[g + 1]; i++)
         fn(x->ids[i], ctx);
 }

@@ -6,6 +6,8 @@
 #define VIGIL_DETECT_ENGINE_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <hs/hs.h>
@@ -264,6 +266,38 @@ struct det_insp {
 static inline void det_insp_clear(struct det_insp *in)
 {
     memset(in, 0, offsetof(struct det_insp, buf));
+}
+
+/* v[0..n) ascending, for the rule-id candidate lists (u32) and the
+ * stream (rule, window) pairs (u64): most hold a few entries, where
+ * qsort's calls through a comparator cost more than an insertion sort. */
+#define DET_SORT(name, T)                                                                   \
+    static inline int name##_cmp(const void *a, const void *b)                              \
+    {                                                                                       \
+        T x = *(const T *)a, y = *(const T *)b;                                             \
+        return x < y ? -1 : x > y;                                                          \
+    }                                                                                       \
+    static inline void name(T *v, uint32_t n)                                               \
+    {                                                                                       \
+        if (n > 32) {                                                                       \
+            qsort(v, n, sizeof(*v), name##_cmp);                                            \
+            return;                                                                         \
+        }                                                                                   \
+        for (uint32_t i = 1; i < n; i++) {                                                  \
+            T x = v[i];                                                                     \
+            uint32_t j = i;                                                                 \
+            for (; j > 0 && v[j - 1] > x; j--)                                              \
+                v[j] = v[j - 1];                                                            \
+            v[j] = x;                                                                       \
+        }                                                                                   \
+    }
+DET_SORT(det_sort_u32, uint32_t)
+DET_SORT(det_sort_u64, uint64_t)
+
+/* ASCII lowercase (nocase patterns; no locale). */
+static inline uint8_t det_lower(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
 }
 
 struct det_http;

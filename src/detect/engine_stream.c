@@ -57,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "detect/engine_int.h"
 #include "detect/hs_cache.h"
 #include "proto/proto.h"
@@ -383,12 +384,6 @@ static int on_smatch(unsigned int id, unsigned long long from, unsigned long lon
     return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void insp_setup(struct det_insp *in, const struct det_spend *w, const uint8_t *win)
 {
     const struct proto_conn *conn = &w->conn;
@@ -472,17 +467,7 @@ void det_stream_run(struct detect_engine *e, enum det_grp g, const struct det_in
     }
     for (uint32_t i = 0; pin && i < n_pids; i++)
         pair_add(e, pids[i], 0xff); /* the packet after the windows of the same rule */
-    if (e->n_spairs > 32) {
-        qsort(e->spairs, e->n_spairs, sizeof(*e->spairs), cmp_u64);
-    } else { /* most runs have a few pairs: an insertion sort, no calls */
-        for (uint32_t i = 1; i < e->n_spairs; i++) {
-            uint64_t x = e->spairs[i];
-            uint32_t j = i;
-            for (; j > 0 && e->spairs[j - 1] > x; j--)
-                e->spairs[j] = e->spairs[j - 1];
-            e->spairs[j] = x;
-        }
-    }
+    det_sort_u64(e->spairs, e->n_spairs);
     const struct det_flow *fs = nw ? ins[0].fs : pin ? pin->fs : NULL;
     for (int pass = 1; pass >= 0 && !(fs && fs->passed); pass--) /* pass rules first */
         for (uint32_t i = 0; i < e->n_spairs; i++) {
@@ -576,15 +561,6 @@ static int spend_reserve(struct detect_engine *e)
     e->spend = n;
     e->cap_spend = nc;
     return 0;
-}
-
-/* src into dst (n bytes), cut and NUL-terminated: for every queued window,
- * where snprintf's format parsing showed in profiles. */
-static void str_copy(char *dst, size_t n, const char *src)
-{
-    size_t l = strnlen(src, n - 1);
-    memcpy(dst, src, l);
-    dst[l] = '\0';
 }
 
 static int smem_add(struct detect_engine *e, uint32_t id, uint32_t to)
@@ -711,8 +687,8 @@ void detect_stream_data(void **state, const struct proto_conn *conn, int to_serv
     w->to_server = to_server != 0;
     w->ts = ts;
     w->conn = *conn;
-    str_copy(w->uid, sizeof(w->uid), conn->uid);
-    str_copy(w->cid, sizeof(w->cid), conn->community_id ? conn->community_id : "");
+    core_strcpy(w->uid, sizeof(w->uid), conn->uid);
+    core_strcpy(w->cid, sizeof(w->cid), conn->community_id ? conn->community_id : "");
     w->conn.uid = w->uid;
     w->conn.community_id = w->cid;
     e->swlen += wlen;

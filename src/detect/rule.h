@@ -171,6 +171,21 @@ struct rule_addr_range {
     uint8_t family;
     uint8_t lo[16], hi[16];
 };
+/* 4 / 8 network-order address bytes as a number: addresses are compared
+ * as numbers (the header check, rule_addr.c; the address index,
+ * engine_index.c), not with memcmp or a byte loop. */
+static inline uint32_t rule_be32(const uint8_t *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+    return __builtin_bswap32(v);
+}
+static inline uint64_t rule_be64(const uint8_t *p)
+{
+    uint64_t v;
+    __builtin_memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
 /* An address set matches x when (n_pos == 0 or x is in a pos range) and x
  * is in no neg range.  "any" is n_pos == n_neg == 0. */
 struct rule_addr_set {

@@ -248,10 +248,7 @@ void rule_set_memo_free(struct rule_set_memo *m)
 
 static size_t memo_hash(int is_port, uint32_t gen, const char *text)
 {
-    uint64_t h = 14695981039346656037ull ^ (uint64_t)(is_port + 2 * (uint64_t)gen);
-    for (const unsigned char *q = (const unsigned char *)text; *q; q++)
-        h = (h ^ *q) * 1099511628211ull;
-    return (size_t)(h ^ (h >> 29));
+    return rule_strhash(text, (uint64_t)is_port + 2 * (uint64_t)gen);
 }
 
 /* The entry for (is_port, gen, text), or the free slot where it goes;
@@ -469,28 +466,12 @@ void rule_addr_set_free(struct rule_addr_set *s)
     memset(s, 0, sizeof *s);
 }
 
-/* 8 (4) network-order bytes as a number: addresses compare as numbers
- * (rule evaluation checks every candidate's header: no memcmp call). */
-static uint64_t be64_at(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return __builtin_bswap64(v);
-}
-
-static uint32_t be32_at(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return __builtin_bswap32(v);
-}
-
 /* -1, 0, 1 as the 16-byte addresses a < b, a == b, a > b. */
 static int cmp128(const uint8_t *a, const uint8_t *b)
 {
-    uint64_t x = be64_at(a), y = be64_at(b);
+    uint64_t x = rule_be64(a), y = rule_be64(b);
     if (x == y)
-        x = be64_at(a + 8), y = be64_at(b + 8);
+        x = rule_be64(a + 8), y = rule_be64(b + 8);
     return (x > y) - (x < y);
 }
 
@@ -499,8 +480,8 @@ static int range_has(const struct rule_addr_range *r, unsigned fam, const uint8_
     if (r->family != fam)
         return 0;
     if (fam == 4) {
-        uint32_t x = be32_at(a);
-        return x >= be32_at(r->lo) && x <= be32_at(r->hi);
+        uint32_t x = rule_be32(a);
+        return x >= rule_be32(r->lo) && x <= rule_be32(r->hi);
     }
     return cmp128(a, r->lo) >= 0 && cmp128(a, r->hi) <= 0;
 }

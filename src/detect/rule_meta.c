@@ -269,17 +269,9 @@ void rule_strpool_free(struct rule_strpool *p)
     free(p);
 }
 
-static size_t str_hash(const char *s)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (const unsigned char *q = (const unsigned char *)s; *q; q++)
-        h = (h ^ *q) * 1099511628211ull;
-    return (size_t)(h ^ (h >> 29));
-}
-
 static char **pool_slot(char **slot, size_t cap, const char *s)
 {
-    size_t j = str_hash(s) & (cap - 1);
+    size_t j = rule_strhash(s, 0) & (cap - 1);
     while (slot[j] && strcmp(slot[j], s) != 0)
         j = (j + 1) & (cap - 1);
     return &slot[j];

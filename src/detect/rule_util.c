@@ -53,6 +53,14 @@ char *rule_strndup(const char *s, size_t n)
     return d;
 }
 
+size_t rule_strhash(const char *s, uint64_t seed)
+{
+    uint64_t h = 14695981039346656037ull ^ seed;
+    for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+        h = (h ^ *q) * 1099511628211ull;
+    return (size_t)(h ^ (h >> 29));
+}
+
 char *rule_trim(char *s)
 {
     while (*s && isspace((unsigned char)*s))

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "flow/flow_int.h"
 
 static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -155,14 +156,8 @@ void flow_uid_get(const struct flow_table *t, const struct flow *f, char *out, s
     char *c = t->uid_cache[f - t->pool];
     if (c[0] == '\0')
         flow_uid_make(t->sensor, f->first_ns, &f->key, f->uid_salt, c, FLOW_UID_CACHE);
-    if (outlen == 0)
-        return;
-    /* asked for on every packet with rules loaded: a copy, not snprintf */
-    size_t n = strnlen(c, FLOW_UID_CACHE);
-    if (n >= outlen)
-        n = outlen - 1;
-    memcpy(out, c, n);
-    out[n] = '\0';
+    if (outlen) /* asked for on every packet with rules loaded: no snprintf */
+        core_strcpy(out, outlen, c);
 }
 
 void flow_tunnel_uid(const char *sensor, const struct pkt_ip *outer, char *out, size_t outlen)
