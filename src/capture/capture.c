@@ -8,7 +8,8 @@
  * name order and only files that start with a pcap or pcapng magic number
  * are taken from it (a dailylogs directory also holds index sidecars); a
  * file named on the command line is always opened, so a damaged one is
- * reported rather than skipped.  Link-type names are libpcap's
+ * reported rather than skipped; "-" is standard input (a pipe is read as
+ * it comes, never opened twice).  Link-type names are libpcap's
  * (pcap_datalink_val_to_name/description).
  */
 #include <dirent.h>
@@ -123,6 +124,8 @@ static int has_glob_chars(const char *s)
 static int expand_one(const char *arg, struct path_list *out, char *err, size_t errlen)
 {
     struct stat st;
+    if (strcmp(arg, "-") == 0) /* standard input, as tcpdump -r - */
+        return path_list_add(out, arg);
     if (stat(arg, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
             int before = out->n;

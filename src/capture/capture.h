@@ -82,6 +82,14 @@ struct capture_source *capture_open_live(const char *iface, const struct capture
  * pcap_breakloop() on it to make next() return 0. */
 void *capture_live_handle(struct capture_source *src);
 
+/* Input i of a file source, in the order opened (the expanded list's):
+ * its path, and the snapshot length and link type of its header as libpcap
+ * read it (both -1 when it was not a capture).  Read from the open input,
+ * so it works for standard input and FIFOs, which cannot be opened twice.
+ * 0, or -1 past the last input or for a live source. */
+int capture_file_input(const struct capture_source *src, int i, const char **path, int *snaplen,
+                       int *linktype);
+
 /* Expand file/dir/glob arguments into a sorted, de-duplicated list of files. */
 int capture_expand_paths(const char *const *paths, int npaths, char ***out, int *nout, char *err,
                          size_t errlen);

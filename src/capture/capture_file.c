@@ -63,7 +63,8 @@ struct file_input {
     struct bpf_program prog;
     int has_prog;
     int linktype;
-    uint64_t size;     /* file size at open */
+    int snaplen;       /* from the file header; -1 when libpcap would not open it */
+    uint64_t size;     /* file size at open (0 for a pipe) */
     uint64_t npackets; /* records read, including filtered out */
     int64_t next_off;  /* pcap: offset of the next record, kept here (ftello costs a syscall) */
     int rec_hdr_len;   /* pcap: 16, or 24 for Kuznetzov's format; 0: pcapng, use ftello */
@@ -187,16 +188,19 @@ static void heap_sift_up(struct file_source *fs, int i)
 static void file_input_read_error(struct file_source *fs, struct file_input *in, int64_t off)
 {
     const char *msg = pcap_geterr(in->p);
+    char where[64] = "after the last packet read (a pipe has no byte offsets)";
+    if (off >= 0)
+        snprintf(where, sizeof(where), "at byte offset %lld", (long long)off);
     if (strstr(msg, "truncated dump file") || strstr(msg, "truncated pcapng"))
         file_input_damaged(fs, in,
-                           "truncated record at byte offset %lld: the file ends inside a packet "
-                           "record (%s); %llu packets before it were read",
-                           (long long)off, msg, (unsigned long long)in->npackets);
+                           "truncated record %s: the file ends inside a packet record (%s); %llu "
+                           "packets before it were read",
+                           where, msg, (unsigned long long)in->npackets);
     else
         file_input_damaged(fs, in,
-                           "damaged record at byte offset %lld: %s; %llu packets before it were "
-                           "read, the rest of the file is skipped",
-                           (long long)off, msg, (unsigned long long)in->npackets);
+                           "damaged record %s: %s; %llu packets before it were read, the rest of "
+                           "the file is skipped",
+                           where, msg, (unsigned long long)in->npackets);
 }
 
 /* Bytes [off, off + need) in the buffer: moved to its front and refilled
@@ -282,18 +286,20 @@ static int file_input_advance(struct file_source *fs, struct file_input *in)
 }
 
 /* Explain why libpcap would not open a file, from its message and the first bytes. */
-static void file_input_open_error(struct file_source *fs, struct file_input *in, const char *msg)
+static void file_input_open_error(struct file_source *fs, struct file_input *in, const char *msg,
+                                  const struct stat *st)
 {
+    if (!S_ISREG(st->st_mode)) { /* a pipe: its first bytes were libpcap's, and are gone */
+        file_input_damaged(fs, in, "not a pcap or pcapng capture at byte offset 0: %s", msg);
+        return;
+    }
     if (in->size == 0) {
         file_input_damaged(fs, in, "empty file (0 bytes at byte offset 0), not a pcap or pcapng "
                                    "capture");
         return;
     }
     unsigned char m[4] = {0};
-    FILE *f = fopen(in->path, "rb");
-    size_t got = f ? fread(m, 1, 4, f) : 0;
-    if (f)
-        fclose(f);
+    ssize_t got = pread(fileno(in->fp), m, 4, 0);
     if (strstr(msg, "unknown file format") || got < 4)
         file_input_damaged(fs, in,
                            "not a pcap or pcapng file: bad magic number %02x%02x%02x%02x at byte "
@@ -307,14 +313,17 @@ static void file_input_open_error(struct file_source *fs, struct file_input *in,
 
 /* Bytes before each record's data in a pcap file (16; 24 in Kuznetzov's
  * modified format), or 0 for pcapng, whose block lengths vary. */
-static int file_record_header_len(const char *path)
+static int file_record_header_len(struct file_input *in, const struct stat *st)
 {
+    /* A pipe or FIFO cannot be read twice: its first bytes are libpcap's
+     * now.  libpcap says pcapng as major version 1; a pcap over a pipe is
+     * taken as the standard format (Kuznetzov's modified pcap, whose
+     * records have 24-byte headers, only gets wrong byte offsets in the
+     * damage messages, never wrong packets: libpcap reads the records). */
+    if (!S_ISREG(st->st_mode))
+        return pcap_major_version(in->p) == 1 ? 0 : 16;
     unsigned char m[4] = {0};
-    FILE *f = fopen(path, "rb");
-    size_t got = f ? fread(m, 1, 4, f) : 0;
-    if (f)
-        fclose(f);
-    if (got < 4 || (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a))
+    if (pread(fileno(in->fp), m, 4, 0) != 4 || (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a))
         return 0;
     if ((m[0] == 0x34 && m[1] == 0xcd) || (m[2] == 0xcd && m[3] == 0x34))
         return 24;
@@ -366,13 +375,26 @@ static int file_input_open(struct file_source *fs, struct file_input *in, const 
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     struct stat st;
-    in->fp = fopen(in->path, "rb");
+    in->snaplen = -1;
+    if (strcmp(in->path, "-") == 0) { /* standard input; a dup, so closing it leaves fd 0 */
+        int fd = dup(STDIN_FILENO);
+        in->fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
+        if (!in->fp && fd >= 0)
+            close(fd);
+    } else {
+        in->fp = fopen(in->path, "rb");
+    }
     if (!in->fp) {
         snprintf(err, errlen, "%s: cannot open: %s", in->path, strerror(errno));
         return -1;
     }
-    if (fstat(fileno(in->fp), &st) == 0)
-        in->size = (uint64_t)st.st_size;
+    if (fstat(fileno(in->fp), &st) != 0) {
+        snprintf(err, errlen, "%s: cannot stat: %s", in->path, strerror(errno));
+        fclose(in->fp);
+        in->fp = NULL;
+        return -1;
+    }
+    in->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
     if (S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "%s: is a directory", in->path);
         return -1;
@@ -383,13 +405,16 @@ static int file_input_open(struct file_source *fs, struct file_input *in, const 
     posix_fadvise(fileno(in->fp), 0, 0, POSIX_FADV_SEQUENTIAL);
     in->p = pcap_fopen_offline_with_tstamp_precision(in->fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
     if (!in->p) {
-        file_input_open_error(fs, in, ebuf);
+        file_input_open_error(fs, in, ebuf, &st);
         file_input_close(fs, in);
         return 0;
     }
     in->linktype = pcap_datalink(in->p);
+    in->snaplen = pcap_snapshot(in->p);
     in->next_off = (int64_t)ftello(in->fp);
-    in->rec_hdr_len = file_record_header_len(in->path);
+    in->rec_hdr_len = file_record_header_len(in, &st);
+    if (in->next_off < 0 && in->rec_hdr_len) /* a pipe has no ftello; a pcap header is 24 bytes */
+        in->next_off = 24;
     file_input_own_start(in, &st, bufsize);
     if (bpf) {
         if (pcap_compile(in->p, &in->prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
@@ -546,4 +571,18 @@ struct capture_source *capture_open_files(const char *const *paths, int npaths,
         }
     }
     return &fs->base;
+}
+
+int capture_file_input(const struct capture_source *src, int i, const char **path, int *snaplen,
+                       int *linktype)
+{
+    if (!src || src->ops != &file_ops)
+        return -1;
+    const struct file_source *fs = (const struct file_source *)src;
+    if (i < 0 || i >= fs->nin)
+        return -1;
+    *path = fs->in[i].path;
+    *snaplen = fs->in[i].snaplen;
+    *linktype = fs->in[i].snaplen < 0 ? -1 : fs->in[i].linktype;
+    return 0;
 }

@@ -53,7 +53,7 @@ static void analyze_usage(FILE *out)
             "Run the analysis pipeline over captures (files, directories or globs, merged in\n"
             "time order) and write Zeek-compatible logs into DIR: conn.log, one session per\n"
             "connection, with Community ID.\n\n"
-            "  -r, --read PCAP         capture file, directory or glob (repeatable)\n"
+            "  -r, --read PCAP         file, directory, glob or - (stdin); repeatable\n"
             "  -i, --interface IFACE   analyze live traffic from IFACE until Ctrl-C/SIGTERM\n"
             "                          (no packets are stored; `vigil capture` archives)\n"
             "  -u, --user USER         with -i: run as USER once the interface is open (needs\n"

@@ -42,7 +42,7 @@ static void extract_usage(FILE *out)
             "Carve every file the captures carry (HTTP bodies and multipart uploads, SMTP\n"
             "attachments, FTP transfers) into DIR, each stored once by its SHA-256, with\n"
             "DIR/index.tsv naming them; print one line per file.\n\n"
-            "  -r, --read PCAP       capture file, directory or glob (repeatable)\n"
+            "  -r, --read PCAP       file, directory, glob or - (stdin); repeatable\n"
             "  -o, --output DIR      where the files go (created if missing)\n"
             "  -j, --json            one JSON object per file instead of the table\n"
             "      --max-size BYTES  bytes stored per file (default 100 MiB)\n"

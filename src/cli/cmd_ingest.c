@@ -38,7 +38,7 @@ static void ingest_usage(FILE *out)
             "Import captures (files, directories or globs, merged in time order) into the\n"
             "full-content archive DATA/sensor_data/<sensor>/dailylogs/<YYYY-MM-DD>/ with a flow\n"
             "index per file, and analyse them: logs go to DATA/sensor_data/<sensor>/logs/<today>/.\n\n"
-            "  -r, --read PCAP         capture file, directory or glob (repeatable)\n"
+            "  -r, --read PCAP         file, directory, glob or - (stdin); repeatable\n"
             "      --data DIR          data root (default $VIGIL_DATA, else /nsm)\n"
             "      --sensor NAME       sensor name (default vigil)\n"
             "      --rotate-size SIZE  start a new file after SIZE (default 1G); files also\n"

@@ -480,6 +480,10 @@ static int load_inputs(struct sess *s)
     for (int i = 0; i < s->nfiles; i++) {
         struct stat st;
         enum zeek_input_kind k = ZEEK_INPUT_PCAP;
+        if (strcmp(s->files[i], "-") == 0) { /* standard input: a capture (not sniffed: */
+            pcaps[npcaps++] = s->files[i];     /* its first bytes cannot be read twice) */
+            continue;
+        }
         if (stat(s->files[i], &st) != 0) {
             cli_error("Cannot open %s: %s.", s->files[i], strerror(errno));
             return VIGIL_EXIT_ERROR;
@@ -761,7 +765,8 @@ static void usage(FILE *out)
           "filtered, aggregated (-m) and sorted with racluster's habits.\n"
           "fields: stime ltime dur saddr sport daddr dport proto pkts bytes spkts dpkts\n"
           "        sbytes dbytes sappbytes dappbytes state trans, and any conn.log field\n"
-          "  -r FILE...   inputs (told apart by content)     -n  no name resolution (always)\n"
+          "  -r FILE...   inputs (told apart by content; - is a capture on standard input)\n"
+          "  -n           no name resolution (always)\n"
           "  -s FIELD...  columns to print                   -m KEY...  aggregate by keys\n"
           "  -S FIELD     sort (',' separated, '-' = descending; default stime)\n"
           "  -N COUNT     print at most COUNT rows           -u  times as epoch seconds\n"
@@ -774,7 +779,9 @@ static void usage(FILE *out)
 static int take_cols(char **argv, int argc, int *i, struct col *cols, int *n, const char *opt)
 {
     int start = *i;
-    while (*i + 1 < argc && argv[*i + 1][0] != '-') {
+    /* "-" right after -r is standard input (as ra -r -); elsewhere it starts the filter */
+    while (*i + 1 < argc &&
+           (argv[*i + 1][0] != '-' || (*i == start && strcmp(argv[*i + 1], "-") == 0))) {
         char word[256];
         snprintf(word, sizeof(word), "%s", argv[*i + 1]);
         struct col c[SESS_MAX_COLS];
@@ -825,7 +832,9 @@ static int parse_sort(const char *arg, struct sess *s)
 static int parse_files(char **argv, int argc, int *i, struct sess *s)
 {
     int start = *i;
-    while (*i + 1 < argc && argv[*i + 1][0] != '-') {
+    /* "-" right after -r is standard input (as ra -r -); elsewhere it starts the filter */
+    while (*i + 1 < argc &&
+           (argv[*i + 1][0] != '-' || (*i == start && strcmp(argv[*i + 1], "-") == 0))) {
         struct stat st;
         if (*i > start && stat(argv[*i + 1], &st) != 0)
             break; /* not a file: the filter begins */

@@ -47,7 +47,7 @@ static void transcript_usage(FILE *out)
             "       vigil transcript -r PCAP --list [FILTER...]\n\n"
             "One TCP or UDP conversation as text, as Sguil's transcript shows it: a header,\n"
             "then the bytes in order, each line labelled SRC: (originator) or DST: (responder).\n\n"
-            "  -r, --read PCAP       capture file, directory or glob (repeatable)\n"
+            "  -r, --read PCAP       file, directory, glob or - (stdin); repeatable\n"
             "  -u, --uid UID         the session's uid as conn.log has it\n"
             "  FILTER...             BPF expression: the first TCP/UDP session it matches\n"
             "  -n, --index N         with a filter: the Nth matching session (1-based)\n"

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <pcap/pcap.h>
 
@@ -24,20 +25,21 @@
 #include "decode/decode.h"
 #include "stats/stats.h"
 
-/* Snapshot length and link type from the file header, via libpcap. */
-static void read_note_file(struct stats *st, const char *path, int *first_dlt)
+/* The first input's link type before the inputs are opened, for checking
+ * the filter: read from the first regular file's header (a pipe or
+ * standard input cannot be read twice; 1, Ethernet, is assumed for it). */
+static int read_first_dlt(char **list, int nlist)
 {
     char perr[PCAP_ERRBUF_SIZE];
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
-    if (!p) {
-        stats_file_note(st, path, -1, -1);
-        return; /* capture_open_files() reports why */
-    }
+    struct stat sb;
+    if (nlist < 1 || strcmp(list[0], "-") == 0 || stat(list[0], &sb) != 0 || !S_ISREG(sb.st_mode))
+        return -1;
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(list[0], PCAP_TSTAMP_PRECISION_NANO, perr);
+    if (!p)
+        return -1;
     int dlt = pcap_datalink(p);
-    stats_file_note(st, path, pcap_snapshot(p), dlt);
-    if (*first_dlt < 0)
-        *first_dlt = dlt;
     pcap_close(p);
+    return dlt;
 }
 
 static int read_loop(struct stats *st, struct capture_source *src, int show_progress, char *err,
@@ -91,8 +93,7 @@ int stats_read_files(struct stats *st, const char *const *paths, int npaths, con
         *damage_log = NULL;
     if (capture_expand_paths(paths, npaths, &list, &nlist, err, errlen) < 0)
         return STATS_READ_ERROR;
-    for (int i = 0; i < nlist; i++)
-        read_note_file(st, list[i], &first_dlt);
+    first_dlt = read_first_dlt(list, nlist);
     if (bpf && bpf[0] && capture_filter_check(bpf, first_dlt < 0 ? 1 : first_dlt, err, errlen) < 0) {
         rc = STATS_READ_BAD_FILTER;
         goto out;
@@ -101,6 +102,11 @@ int stats_read_files(struct stats *st, const char *const *paths, int npaths, con
     src = capture_open_files((const char *const *)list, nlist, &opts, err, errlen);
     if (!src)
         goto out;
+    /* snapshot length and link type of each file, as the source read them */
+    const char *ipath;
+    int isnap, idlt;
+    for (int i = 0; capture_file_input(src, i, &ipath, &isnap, &idlt) == 0; i++)
+        stats_file_note(st, ipath, isnap, idlt);
     rc = read_loop(st, src, show_progress, err, errlen);
     if (rc == STATS_READ_OK && capture_damaged(src)) {
         rc = STATS_READ_DAMAGED;

@@ -90,14 +90,21 @@ for k in range(120):
         out += struct.pack('<IIII', t0 + n // 2000, (n % 2000) * 500000, c, w) + b
 open(sys.argv[2], 'wb').write(out)
 PY
-"$V" ingest -q -r "$T/big.pcap" --data "$T/d6" --rotate-size 16M 2>"$T/e6" &
+# The capture comes through a FIFO whose writer stops after 40 MB and stays
+# open: vigil is then blocked reading in the middle of its third file (16M
+# rotation), so the kill always lands on an open file, however fast the build.
+mkfifo "$T/big.fifo"
+{ head -c 40000000 "$T/big.pcap"; sleep 60; } >"$T/big.fifo" &
+feeder=$!
+"$V" ingest -q -r "$T/big.fifo" --data "$T/d6" --rotate-size 16M 2>"$T/e6" &
 pid=$!
-for _ in $(seq 1 100); do
-  n=$(find "$T/d6" -name '*.pcap' -size +20M 2>/dev/null | wc -l)
-  [ "$(find "$T/d6" -name '*.pcap' 2>/dev/null | wc -l)" -ge 3 ] && break
+for _ in $(seq 1 600); do
+  [ "$(find "$T/d6" -name '*.pcap' 2>/dev/null | wc -l)" -ge 3 ] &&
+    [ "$(find "$T/d6" -name '*.idx.open' 2>/dev/null | wc -l)" -ge 1 ] && break
   sleep 0.05
 done
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+kill $feeder 2>/dev/null; wait $feeder 2>/dev/null
 open_left=$(find "$T/d6" -name '*.idx.open' | wc -l)
 check "kill -9 left an open file ($open_left journal)" "[ $open_left -ge 1 ]"
 "$V" ingest -q -r "$C/http/arkime-http-basicauth.pcap" --data "$T/d6" 2>"$T/e6b"; rc=$?

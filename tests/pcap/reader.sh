@@ -12,7 +12,9 @@
 # big-endian one, so that line alone differs; a capture length over the
 # snapshot length, which libpcap cuts down), for nanosecond files, and when
 # several inputs are merged.  A file cut inside a record gives libpcap's
-# message at the record's offset.  TAP lines.
+# message at the record's offset.  Standard input (-r -) and a FIFO are
+# read by libpcap as they come, never opened twice: the same packets and
+# logs as the file, the same damage messages.  TAP lines.
 set -u
 VIGIL=${VIGIL:-build/release/vigil}
 T=${TEST_TMP:-$(mktemp -d)}
@@ -103,5 +105,46 @@ else
 fi
 n=$(wc -l <"$T/out")
 [ "$n" -eq 39 ] && ok "cut: the 39 packets before it" || nok "cut: $n packets, wanted 39"
+
+# Standard input and FIFOs: libpcap reads them as a stream.
+C=${CORPUS:-../shared/corpus}
+for f in "$C/http/arkime-http-basicauth.pcap" "$C/dns/cs-dns_tcp.pcapng" "$T/nsec-le.pcap" "$T/plain-be.pcap"; do
+  [ -f "$f" ] || { nok "stdin: $f is missing"; continue; }
+  b=$(basename "$f")
+  want=$("$VIGIL" read -n -tt -v -r "$f" 2>&1 | md5sum)
+  got=$(cat "$f" | "$VIGIL" read -n -tt -v -r - 2>&1 | md5sum)
+  [ "$want" = "$got" ] && ok "stdin: $b reads as the file" || nok "stdin: $b differs from the file"
+done
+f="$C/http/arkime-http-basicauth.pcap"
+"$VIGIL" analyze -r "$f" -l "$T/la" 2>/dev/null
+cat "$f" | "$VIGIL" analyze -r - -l "$T/lb" 2>/dev/null; rc=$?
+if [ "$rc" -eq 0 ] && [ -s "$T/lb/http.log" ] && diff -r -I '^#open' -I '^#close' "$T/la" "$T/lb" >/dev/null; then
+  ok "stdin: analyze -r - writes the file's logs"
+else
+  nok "stdin: analyze -r - (exit $rc) logs differ from the file's"
+fi
+a=$("$VIGIL" stats -r "$f" 2>&1 | grep -v '^File name:' | md5sum)
+b=$(cat "$f" | "$VIGIL" stats -r - 2>&1 | grep -v '^File name:' | md5sum)
+[ "$a" = "$b" ] && ok "stdin: stats -r - counts as the file" || nok "stdin: stats -r - differs"
+a=$("$VIGIL" sessions -r "$f" - tcp 2>&1 | md5sum)
+b=$(cat "$f" | "$VIGIL" sessions -r - - tcp 2>&1 | md5sum)
+n=$(cat "$f" | "$VIGIL" sessions -r - - tcp 2>/dev/null | wc -l)
+[ "$a" = "$b" ] && [ "$n" -ge 2 ] && ok "stdin: sessions -r - - tcp as the file ($n lines)" ||
+  nok "stdin: sessions -r - differs ($n lines)"
+rm -f "$T/fifo"; mkfifo "$T/fifo"
+{ cat "$T/cut-le.pcap"; sleep 0.3; } >"$T/fifo" &
+"$VIGIL" read -n -r "$T/fifo" >"$T/out" 2>"$T/err"; rc=$?
+wait
+if [ "$rc" -eq 3 ] && [ "$(wc -l <"$T/out")" -eq 39 ] &&
+   grep -q "fifo: truncated record at byte offset $off: .*truncated dump file" "$T/err"; then
+  ok "fifo: a cut capture written slowly: 39 packets, exit 3, the record's offset"
+else
+  nok "fifo: exit $rc, $(wc -l <"$T/out") packets, $(head -c 300 "$T/err")"
+fi
+echo "not a capture at all" | "$VIGIL" read -n -r - >/dev/null 2>"$T/err"; rc=$?
+[ "$rc" -eq 3 ] && grep -q "^vigil: -: not a pcap or pcapng capture" "$T/err" &&
+  ok "stdin: garbage is damage (exit 3), named" || nok "stdin garbage: exit $rc, $(cat "$T/err")"
+"$VIGIL" read -n -r - </dev/null >/dev/null 2>"$T/err"; rc=$?
+[ "$rc" -eq 3 ] && ok "stdin: empty input is damage (exit 3)" || nok "stdin empty: exit $rc"
 
 exit $fail
