@@ -54,7 +54,7 @@ while True:
     c, _ = s.accept(); threading.Thread(target=drain, args=(c,), daemon=True).start()
 ' &
 spid=$!
-for _ in $(seq 1 50); do
+for _ in $(seq 1 300); do
   ip netns exec "$NB" bash -c 'exec 3<>/dev/tcp/10.232.0.2/9000' 2>/dev/null && break
   sleep 0.1
 done
@@ -83,7 +83,7 @@ for line in sys.stdin:
 cpid=$!
 exec 7>"$T/cmd"
 say() { local n; n=$(($(wc -l <"$T/client.out") + 1)); echo "$*" >&7;
-        for _ in $(seq 1 50); do [ "$(wc -l <"$T/client.out")" -ge "$n" ] && return; sleep 0.1; done; }
+        for _ in $(seq 1 300); do [ "$(wc -l <"$T/client.out")" -ge "$n" ] && return; sleep 0.1; done; }
 
 ip netns exec "$NB" "$V" analyze -q -i "$IB" -l "$T/out" -S "$T/r/live.rules" \
   ${WORKERS:+--workers "$WORKERS"} --eve-alert payload-printable 2>"$T/err" &
@@ -97,7 +97,7 @@ say open A; say send A SETBIT
 say open B; say send B ALPHA; say close B
 cp "$T/r/v2.rules" "$T/r/live.rules.new" && mv "$T/r/live.rules.new" "$T/r/live.rules"
 kill -HUP "$vpid"
-for _ in $(seq 1 100); do grep -q "rules reloaded" "$T/err" && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q "rules reloaded" "$T/err" && break; sleep 0.1; done
 check "SIGHUP: 'rules reloaded: 3 loaded, 1 rejected' logged" \
   "grep -q 'rules reloaded: 3 loaded, 1 rejected' '$T/err'"
 check "SIGHUP: the reload went through the rules cache (its count logged)" \
@@ -106,7 +106,7 @@ say send A CHECK; say close A
 say open C; say send C ALPHA; say close C
 rm -f "$T/r/live.rules"
 kill -HUP "$vpid"
-for _ in $(seq 1 100); do grep -q "reload failed" "$T/err" && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q "reload failed" "$T/err" && break; sleep 0.1; done
 check "a reload that cannot read the rules keeps the old ones, with the error" \
   "grep -q 'rules reload failed, keeping the old rules: cannot open the rules' '$T/err'"
 say open D; say send D ALPHA; say close D

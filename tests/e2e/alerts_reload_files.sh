@@ -52,7 +52,7 @@ ip netns exec "$NB" "$V" analyze -q -i "$IB" -l "$T/out" -S "$T/r/live.rules" 2>
 vpid=$!
 ip netns exec "$NB" tcpdump -i "$IB" -s 0 -U -w "$T/dl.pcap" 'tcp port 8080' 2>"$T/td.err" &
 tpid=$!
-for _ in $(seq 1 50); do grep -q listening "$T/td.err" && [ -f "$T/out/conn.log" ] && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q listening "$T/td.err" && [ -f "$T/out/conn.log" ] && break; sleep 0.1; done
 sleep 0.5
 # a packet a few times a second: a reload is swapped in between packets
 ip netns exec "$NA" ping -q -i 0.2 10.233.0.2 >/dev/null 2>&1 &
@@ -61,7 +61,7 @@ n1=$(fetch)
 sleep 0.5
 cp "$T/r/v2.rules" "$T/r/live.rules.new" && mv "$T/r/live.rules.new" "$T/r/live.rules"
 kill -HUP "$vpid"
-for _ in $(seq 1 100); do grep -q "rules reloaded" "$T/err" && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q "rules reloaded" "$T/err" && break; sleep 0.1; done
 check "SIGHUP: 'rules reloaded: 3 loaded' logged" "grep -q 'rules reloaded: 3 loaded, 0 rejected' '$T/err'"
 check "the reload says file tracking starts" \
   "grep -q 'file rules: following files from now on' '$T/err'"

@@ -24,7 +24,7 @@ ip netns exec "$NB" "$V" capture -i "$IB" -q --data "$T/d" --sensor live -B 16 -
 vpid=$!
 ip netns exec "$NB" tcpdump -i "$IB" -s 0 -U -w "$T/tcpdump.pcap" 2>"$T/td.err" &
 tpid=$!
-for _ in $(seq 1 50); do
+for _ in $(seq 1 300); do
   [ -f "$T/d/sensor_data/live/capture.stats" ] && grep -q listening "$T/td.err" && break
   sleep 0.1
 done

@@ -24,8 +24,8 @@ id nobody >/dev/null 2>&1 || { echo "skipped: no user 'nobody' here"; exit 77; }
 NUID=$(id -u nobody); NGID=$(id -g nobody)
 netns_kill_on_exit vpid
 netns_up p 10.232.0
-wait_file() { # until FILE exists (5 s at most), then a moment for the process to settle
-  for _ in $(seq 1 50); do [ -f "$1" ] && break; sleep 0.1; done
+wait_file() { # until FILE exists (30 s at most), then a moment for the process to settle
+  for _ in $(seq 1 300); do [ -f "$1" ] && break; sleep 0.1; done
   sleep 0.3
 }
 
