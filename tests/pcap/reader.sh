@@ -131,6 +131,13 @@ b=$(cat "$f" | "$VIGIL" sessions -r - - tcp 2>&1 | md5sum)
 n=$(cat "$f" | "$VIGIL" sessions -r - - tcp 2>/dev/null | wc -l)
 [ "$a" = "$b" ] && [ "$n" -ge 2 ] && ok "stdin: sessions -r - - tcp as the file ($n lines)" ||
   nok "stdin: sessions -r - differs ($n lines)"
+"$VIGIL" read -r "$f" -w - tcp 2>/dev/null | "$VIGIL" analyze -r - -l "$T/lc" 2>/dev/null; rc=$?
+"$VIGIL" analyze -r "$f" -l "$T/ld" tcp 2>/dev/null
+if [ "$rc" -eq 0 ] && [ -s "$T/lc/conn.log" ] && diff -r -I '^#open' -I '^#close' "$T/lc" "$T/ld" >/dev/null; then
+  ok "pipe: read -w - tcp | analyze -r - as analyze with the filter"
+else
+  nok "pipe: read -w - | analyze -r - (exit $rc) differs"
+fi
 rm -f "$T/fifo"; mkfifo "$T/fifo"
 { cat "$T/cut-le.pcap"; sleep 0.3; } >"$T/fifo" &
 "$VIGIL" read -n -r "$T/fifo" >"$T/out" 2>"$T/err"; rc=$?
