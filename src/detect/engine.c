@@ -300,7 +300,7 @@ int detect_rule_check(const struct rule *r, const char **kw)
     for (uint32_t b = 0; b < r->n_bufs; b++) {
         const struct rule_buflist *bl = &r->bufs[b];
         int ok = bl->buffer == RULE_BUF_PKT || det_http_buffer(r, bl->buffer) ||
-                 det_file_buffer(r, bl->buffer);
+                 det_file_buffer(r, bl->buffer) || bl->buffer == RULE_BUF_BASE64_DATA;
         for (size_t k = 0; !ok && k < sizeof(tx_bufs); k++)
             ok = bl->buffer == tx_bufs[k];
         if (!ok)
@@ -310,8 +310,9 @@ int detect_rule_check(const struct rule *r, const char **kw)
                 bl->xforms[x] == RULE_XFORM_STRIP_PSEUDO_HEADERS)
                 return *kw = "transform", -1;
         for (uint32_t i = 0; i < bl->n; i++) {
-            if (bl->elems[i].kind == RULE_ELEM_BASE64_DECODE)
-                return *kw = "base64_decode", -1;
+            if (bl->elems[i].kind == RULE_ELEM_BASE64_DECODE &&
+                (bl->buffer == RULE_BUF_BASE64_DATA || !r->base64))
+                return *kw = "base64_decode", -1; /* in base64_data, or without one */
             if ((bl->elems[i].kind == RULE_ELEM_BYTE_TEST || bl->elems[i].kind == RULE_ELEM_BYTE_JUMP ||
                  bl->elems[i].kind == RULE_ELEM_BYTE_EXTRACT) &&
                 (bl->elems[i].u.byte.flags & RULE_BYTE_DCE))
@@ -358,6 +359,8 @@ int det_rule_fast_pattern(const struct rule *r, uint8_t *buf, const uint8_t **p,
     uint32_t best_n = 0;
     for (uint32_t b = 0; b < r->n_bufs; b++) {
         const struct rule_buflist *bl = &r->bufs[b];
+        if (bl->buffer == RULE_BUF_BASE64_DATA)
+            continue; /* decoded at evaluation: not a buffer the prefilter scans */
         int dot = xforms_dotprefix(bl);
         if (bl->n_xforms && !dot)
             continue; /* the pattern must be found in the buffer as inspected */
@@ -497,7 +500,8 @@ static int det_rule_setup(struct det_rule *dr, const struct rule *r)
     dr->r = r;
     dr->pass = r->action == RULE_ACTION_PASS;
     for (uint32_t b = 0; b < r->n_bufs; b++) {
-        if (r->bufs[b].buffer != RULE_BUF_PKT && r->bufs[b].n)
+        if (r->bufs[b].buffer != RULE_BUF_PKT && r->bufs[b].buffer != RULE_BUF_BASE64_DATA &&
+            r->bufs[b].n)
             dr->tx = 1;
         if (buf_is_response(r->bufs[b].buffer))
             dr->to_client = 1;

@@ -52,7 +52,10 @@ struct detect_match {
     void *md, *mctx;                  /* pcre2_match_data *, pcre2_match_context * */
     uint8_t *xbuf;                    /* transformed buffer */
     uint32_t xcap;
+    const struct rule_buflist *b64;   /* the rule's base64_data list, or NULL */
+    uint8_t *b64buf;                  /* base64_decode's output (DETECT_B64_MAX in) */
 };
+#define DETECT_B64_MAX 65535u /* base64_decode input bytes, at most (Suricata's cap) */
 
 int detect_match_init(struct detect_match *m);
 void detect_match_free(struct detect_match *m);

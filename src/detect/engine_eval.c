@@ -219,6 +219,15 @@ static void bits_apply(const struct rule *r, const struct det_insp *in)
 }
 
 /* Does list bl match its buffer, or (multi-buffer) any instance of it? */
+/* r's base64_data list (r->has RULE_HAS_BASE64). */
+static const struct rule_buflist *det_rule_b64_list(const struct rule *r)
+{
+    for (uint32_t b = 0; b < r->n_bufs; b++)
+        if (r->bufs[b].buffer == RULE_BUF_BASE64_DATA)
+            return &r->bufs[b];
+    return NULL;
+}
+
 static int list_matches(struct detect_engine *e, const struct rule_buflist *bl,
                         const struct det_insp *in)
 {
@@ -239,9 +248,10 @@ int det_rule_matches(struct detect_engine *e, const struct rule *r, const struct
         !det_px_ok(r, in) || !det_app_ok(r, in) || !det_file_ok(r, in))
         return 0;
     memset(e->m.vars, 0, sizeof(e->m.vars));
+    e->m.b64 = r->base64 ? det_rule_b64_list(r) : NULL;
     for (uint32_t b = 0; b < r->n_bufs; b++) {
-        if (r->bufs[b].n == 0 && !r->bufs[b].n_xforms)
-            continue;
+        if ((r->bufs[b].n == 0 && !r->bufs[b].n_xforms) || r->bufs[b].buffer == RULE_BUF_BASE64_DATA)
+            continue; /* base64_data: run by base64_decode */
         if (det_http_is_multi(r->bufs[b].buffer)) {
             if (!det_http_match_multi(e, &r->bufs[b], in))
                 return 0;

@@ -20,6 +20,8 @@
  *
  * Transforms (to_lowercase, strip_whitespace, to_sha256, ...) are applied
  * to a copy of the buffer before the list is evaluated (match_xform).
+ * base64_decode decodes from the cursor (relative) or an offset and runs
+ * the rule's base64_data list on the result (match_b64; OpenSSL decodes).
  * Owns nothing but the PCRE2 match data kept in struct detect_match.
  */
 #include <ctype.h>
@@ -57,6 +59,7 @@ void detect_match_free(struct detect_match *m)
     if (m->mctx)
         pcre2_match_context_free(m->mctx);
     free(m->xbuf);
+    free(m->b64buf);
     memset(m, 0, sizeof(*m));
 }
 
@@ -115,6 +118,10 @@ static int rest_is_relative(const struct rule_elem *e, uint32_t n, uint32_t i)
             break;
         case RULE_ELEM_ISDATAAT:
             if (e[i].u.isdataat.relative)
+                return 1;
+            break;
+        case RULE_ELEM_BASE64_DECODE:
+            if (e[i].u.b64.relative)
                 return 1;
             break;
         default:
@@ -313,6 +320,57 @@ static int isdataat_ok(const struct detect_match *m, const struct rule_isdataat 
     return d->negated ? !ok : ok;
 }
 
+/* RFC 4648 base64 of in[0, n) into out (3 bytes for every 4 in, at most):
+ * the bytes decoded.  As Suricata's base64_decode: decoding stops at the
+ * first byte outside the alphabet ('=' padding included) and a final group
+ * of 2 or 3 characters gives its 1 or 2 whole bytes. */
+static uint32_t b64_decode(const uint8_t *in, uint32_t n, uint8_t *out)
+{
+    uint32_t k = 0;
+    while (k < n && (isalnum(in[k]) || in[k] == '+' || in[k] == '/'))
+        k++;
+    uint32_t whole = k / 4 * 4, o = 0;
+    if (whole) {
+        int r = EVP_DecodeBlock(out, in, (int)whole);
+        if (r < 0)
+            return 0;
+        o = (uint32_t)r;
+    }
+    if (k - whole >= 2) {
+        uint8_t q[4] = {'=', '=', '=', '='}, t[3];
+        memcpy(q, in + whole, k - whole);
+        if (EVP_DecodeBlock(t, q, 4) == 3) {
+            memcpy(out + o, t, k - whole - 1);
+            o += k - whole - 1;
+        }
+    }
+    return o;
+}
+
+/* base64_decode at cur (Suricata's rules: offset from the buffer's start,
+ * or from the previous match with relative; at most bytes of input, 64 KiB
+ * by default and at most), then the rule's base64_data list (m->b64) on the
+ * decoded bytes.  Like Suricata's, a terminal step: the elements after it in
+ * this list are not evaluated, and there is no match without a base64_data
+ * list or when nothing decodes. */
+static int match_b64(struct detect_match *m, const struct rule_b64 *d, const uint8_t *b,
+                     uint32_t len, int64_t cur)
+{
+    int64_t at = (d->relative ? cur : 0) + d->offset;
+    if (!m->b64 || at < 0 || at >= (int64_t)len)
+        return 0;
+    uint32_t n = len - (uint32_t)at;
+    uint32_t max = d->bytes && d->bytes < DETECT_B64_MAX ? d->bytes : DETECT_B64_MAX;
+    if (n > max)
+        n = max;
+    if (!m->b64buf && !(m->b64buf = malloc(DETECT_B64_MAX / 4 * 3 + 3)))
+        return 0;
+    uint32_t dl = b64_decode(b + at, n, m->b64buf);
+    if (!dl)
+        return 0;
+    return match_from(m, m->b64->elems, m->b64->n, 0, m->b64buf, dl, 0); /* steps go on counting */
+}
+
 static int match_from(struct detect_match *m, const struct rule_elem *e, uint32_t n, uint32_t i,
                       const uint8_t *b, uint32_t len, int64_t cur)
 {
@@ -341,8 +399,10 @@ static int match_from(struct detect_match *m, const struct rule_elem *e, uint32_
                match_from(m, e, n, i + 1, b, len, cur);
     case RULE_ELEM_BSIZE:
         return rule_num_match(&el->u.bsize, len) && match_from(m, e, n, i + 1, b, len, cur);
+    case RULE_ELEM_BASE64_DECODE:
+        return match_b64(m, &el->u.b64, b, len, cur);
     default:
-        return 0; /* base64_decode: not evaluated (engine_rule_check rejects it) */
+        return 0;
     }
 }
 

@@ -512,6 +512,7 @@ struct rule {
     uint8_t filestore;                /* filestore keyword (RULE_STORE_*), 0 none */
     uint8_t meta_flags;               /* RULE_META_*: who owns the meta strings */
     uint8_t sets_shared;              /* RULE_SHARED_*: ranges owned by the ruleset's memo */
+    uint8_t base64;                   /* has a base64_data list (base64_decode runs it) */
     struct rule_tcp_flags flags;
     struct rule_addr_set src, dst;
     struct rule_port_set sport, dport;

@@ -362,6 +362,15 @@ int rule_kw_sticky(struct rule_pctx *p, char *val, int buf)
     (void)val;
     if (rule_buffer_check_proto(p, buf) < 0)
         return -1;
+    if (buf == RULE_BUF_BASE64_DATA) { /* as Suricata: only after a base64_decode */
+        int dec = 0;
+        for (uint32_t b = 0; b < p->r->n_bufs && !dec; b++)
+            for (uint32_t i = 0; i < p->r->bufs[b].n && !dec; i++)
+                dec = p->r->bufs[b].elems[i].kind == RULE_ELEM_BASE64_DECODE;
+        if (!dec)
+            return rule_fail(p, RULE_ERR_INVALID, "base64_data without a base64_decode before it");
+        p->r->base64 = 1;
+    }
     p->cur_buf = buf;
     p->sticky_set = 1;
     p->n_xforms = 0;

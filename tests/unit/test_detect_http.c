@@ -232,6 +232,80 @@ static void test_hook(void **st)
     ruleset_free(&rs);
 }
 
+/* base64_decode + base64_data (Suricata's base64 keywords) on a request
+ * body: relative and absolute offsets, the bytes limit, RFC 4648's stop at
+ * the first byte outside the alphabet (a final group of 2-3 characters
+ * still decodes), backtracking to the next occurrence of the content before
+ * it, base64_data's own positions, and the rules the engine skips. */
+static const char b64_rules[] =
+    "alert http any any -> any any (msg:\"xxe\"; http.request_body; content:\"<m:Data>\"; base64_decode:bytes 300, offset 0, relative; base64_data; content:\"<!DOCTYPE\"; content:\"SYSTEM\"; distance:0; sid:21;)\n"
+    "alert http any any -> any any (msg:\"not there\"; http.request_body; content:\"<m:Data>\"; base64_decode:bytes 300, offset 0, relative; base64_data; content:\"PUBLIC\"; sid:22;)\n"
+    "alert http any any -> any any (msg:\"offset\"; http.request_body; base64_decode:offset 1; base64_data; content:\"hello\"; startswith; sid:23;)\n"
+    "alert http any any -> any any (msg:\"no offset\"; http.request_body; base64_decode; base64_data; content:\"hello\"; sid:30;)\n"
+    "alert http any any -> any any (msg:\"stop\"; http.request_body; content:\"<d>\"; base64_decode:relative; base64_data; content:\"world\"; sid:24;)\n"
+    "alert http any any -> any any (msg:\"partial\"; http.request_body; content:\"<d>\"; base64_decode:relative; base64_data; content:\"hello\"; endswith; sid:25;)\n"
+    "alert http any any -> any any (msg:\"backtrack\"; http.request_body; content:\"<b>\"; base64_decode:relative; base64_data; content:\"|00 01|secret\"; startswith; sid:26;)\n"
+    "alert http any any -> any any (msg:\"bytes\"; http.request_body; content:\"<c>\"; base64_decode:bytes 4,relative; base64_data; content:\"lo\"; sid:27;)\n"
+    "alert http any any -> any any (msg:\"depth\"; http.request_body; content:\"<c>\"; base64_decode:bytes 4,relative; base64_data; content:\"he\"; depth:2; sid:28;)\n"
+    "alert http any any -> any any (msg:\"far\"; http.request_body; base64_decode:offset 5000; base64_data; content:\"a\"; sid:29;)\n"
+    "alert http any any -> any any (msg:\"no data list\"; http.request_body; content:\"<c>\"; base64_decode:relative; sid:31;)\n";
+
+static void test_base64(void **st)
+{
+    (void)st;
+    struct ruleset rs;
+    assert_int_equal(ruleset_init(&rs), 0);
+    ruleset_load_text(&rs, "test", b64_rules, strlen(b64_rules));
+    assert_int_equal(rs.n, 11);
+    char err[256];
+    struct detect_engine *e = detect_engine_new(&rs, on_alert, NULL, NULL, err, sizeof(err));
+    assert_non_null(e);
+    struct detect_counters c;
+    detect_engine_counters(e, &c);
+    assert_int_equal(c.rules_skipped, 1); /* sid 31: base64_decode without base64_data */
+    detect_engine_install(e);
+    struct proto_conn conn;
+    memset(&conn, 0, sizeof(conn));
+    conn.uid = "CHttpB64";
+    conn.community_id = "1:x";
+    conn.ip_proto = 6;
+    conn.orig_h.family = conn.resp_h.family = 4;
+    conn.orig_p = 40001;
+    conn.resp_p = 80;
+    struct detect_http_cap req;
+    memset(&req, 0, sizeof(req));
+    cap_msg(&req, "POST /ews/Exchange.asmx HTTP/1.1", "Host: x\r\n", NULL);
+    static const char body[] =
+        "!aGVsbG8= <m:Data>PCFET0NUWVBFIHggU1lTVEVNICJmaWxlOi8vL2V0YyI+</m:Data> "
+        "<b>anVuayBqdW5r <b>AAFzZWNyZXQ= <c>aGVsbG8= <d>aGVsbG8*d29ybGQ=";
+    detect_http_cap_body(&req, 0, (const uint8_t *)body, strlen(body));
+    n_fired = 0;
+    detect_http_tx(&conn, DETECT_HTTP_REQ_BODY, &req, NULL, 1);
+    assert_int_equal(has(21), 1);
+    assert_int_equal(has(22), 0);
+    assert_int_equal(has(23), 1);
+    assert_int_equal(has(30), 0); /* '!' is not base64: nothing decodes */
+    assert_int_equal(has(24), 0); /* decoding stops at '*' */
+    assert_int_equal(has(25), 1); /* "aGVsbG8" -> "hel" + "lo" */
+    assert_int_equal(has(26), 1); /* the second <b> */
+    assert_int_equal(has(27), 0); /* 4 bytes in: "hel" */
+    assert_int_equal(has(28), 1);
+    assert_int_equal(has(29), 0);
+    assert_int_equal(n_fired, 5);
+    detect_http_cap_free(&req);
+    detect_engine_install(NULL);
+    detect_engine_free(e);
+    ruleset_free(&rs);
+
+    /* base64_data before any base64_decode: the parser rejects the rule */
+    assert_int_equal(ruleset_init(&rs), 0);
+    static const char bad[] =
+        "alert http any any -> any any (msg:\"x\"; base64_data; content:\"a\"; sid:40;)\n";
+    ruleset_load_text(&rs, "test", bad, strlen(bad));
+    assert_int_equal(rs.n, 0);
+    ruleset_free(&rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_host_normalize),
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_hook),
+        cmocka_unit_test(test_base64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
