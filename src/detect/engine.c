@@ -521,9 +521,11 @@ static int det_rule_setup(struct det_rule *dr, const struct rule *r)
     if (det_flowint_setup(r) < 0)
         return -1;
     /* HTTP buffers: inspected by detect_http_tx at their stage; an HTTP
-     * rule on a record event (app-layer-event) stays on http.log records */
+     * rule on a record event (app-layer-event) stays on http.log records,
+     * but the one computed from the request's headers */
     if (dr->tx && (r->app_proto ? r->app_proto : r->proto) == RULE_PROTO_HTTP &&
-        !(r->px && r->px->ev.kind == RULE_EV_RECORD) && !dr->file)
+        !(r->px && r->px->ev.kind == RULE_EV_RECORD && r->px->ev.rec != RULE_EVR_HTTP_TE_INVALID) &&
+        !dr->file)
         dr->stage = det_http_stage_of(r);
     for (uint32_t i = 0; i < r->n_bits && i < 8; i++) {
         const char *nm = r->bits[i].name;

@@ -16,6 +16,7 @@
  * capture are built in one per-inspection arena sized up front (never
  * reallocated while pointers into it are live); bodies are not copied.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -346,6 +347,47 @@ static void set_hdr(struct det_insp *in, const struct det_http *x, int side, uns
     const struct detect_http_hdr *h = hdr_find(x, side, name);
     if (h)
         set_buf(in, b, h->value, h->vlen);
+}
+
+/* Is the request line's protocol HTTP/1.1 or later ("HTTP/x.y" after the
+ * last blank; none is HTTP/0.9)? */
+static int req_proto_11(const struct detect_http_cap *c)
+{
+    const uint8_t *l = c->line, *end = c->line + c->line_len;
+    for (const uint8_t *q = end; q > l; q--) {
+        if (!is_blank(q[-1]))
+            continue;
+        size_t n = (size_t)(end - q);
+        if (n < 8 || memcmp(q, "HTTP/", 5) != 0 || !isdigit(q[5]) || q[6] != '.' || !isdigit(q[7]))
+            return 0;
+        return q[5] > '1' || (q[5] == '1' && q[7] >= '1');
+    }
+    return 0;
+}
+
+/* libhtp 0.5's HTP_REQUEST_INVALID_T_E, Suricata's app-layer-event
+ * http.invalid_transfer_encoding_value_in_request: the request has a
+ * Transfer-Encoding whose value is not "chunked" (in any case, blanks
+ * around it aside; libhtp joins a repeated header into "chunked, chunked",
+ * so two are invalid too), or is chunked below HTTP/1.1. */
+int det_http_te_invalid(const struct det_http *x)
+{
+    const struct detect_http_cap *c = x->cap[0];
+    const struct detect_http_hdr *te = NULL;
+    uint32_t n = 0;
+    for (uint32_t i = 0; c && i < x->nh[0]; i++)
+        if (name_is(&x->h[0][i], "transfer-encoding"))
+            te = &x->h[0][i], n++;
+    if (!te)
+        return 0;
+    const uint8_t *v = te->value, *e = te->value + te->vlen;
+    while (v < e && is_blank(*v))
+        v++;
+    while (e > v && is_blank(e[-1]))
+        e--;
+    if (n > 1 || e - v != 7 || strncasecmp((const char *)v, "chunked", 7) != 0)
+        return 1;
+    return !req_proto_11(c);
 }
 
 /* Request line: method, target, protocol. */

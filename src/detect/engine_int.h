@@ -345,6 +345,7 @@ void det_index_each(const struct det_group *grp, const struct det_insp *in, det_
                     void *ctx);
 /* engine_http.c */
 uint8_t det_http_stage_of(const struct rule *r);
+int det_http_te_invalid(const struct det_http *x); /* app-layer-event http.invalid_transfer_... */
 void det_http_thread_free(void); /* the calling thread's buffers */
 int det_http_is_multi(unsigned buf);
 int det_http_match_multi(struct detect_engine *e, const struct rule_buflist *bl,

@@ -365,6 +365,8 @@ static int rec_field(const struct record_hdr *rec, const char *name, enum rtype 
 static int record_event_ok(const struct rule_event *ev, const struct det_insp *in)
 {
     const struct record_hdr *rec = in->rec;
+    if (ev->rec == RULE_EVR_HTTP_TE_INVALID)
+        return in->http && det_http_te_invalid(in->http);
     if (!rec)
         return 0;
     int i;

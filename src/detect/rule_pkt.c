@@ -279,6 +279,8 @@ static const struct rule_event app_events[] = {
      "http.double_encoded_uri"},
     {RULE_EV_RECORD, RULE_PROTO_HTTP, RULE_EVR_HTTP_HOST_INVALID, 0, 0, {0, 0}, NULL,
      "http.request_header_host_invalid"},
+    {RULE_EV_RECORD, RULE_PROTO_HTTP, RULE_EVR_HTTP_TE_INVALID, 0, 0, {0, 0}, NULL,
+     "http.invalid_transfer_encoding_value_in_request"},
     {RULE_EV_APP, RULE_PROTO_HTTP, 0, 0, 0, {0, 0}, "inflate_failed",
      "http.gzip_decompression_failed"},
     {RULE_EV_APP, RULE_PROTO_HTTP, 0, 0, 0, {0, 0}, "unknown_HTTP_method",

@@ -55,6 +55,7 @@ enum rule_ev_rec {
     RULE_EVR_DNS_Z_FLAG,
     RULE_EVR_HTTP_DOUBLE_ENCODED_URI,
     RULE_EVR_HTTP_HOST_INVALID,
+    RULE_EVR_HTTP_TE_INVALID, /* from the request's headers (the captures), not the record */
 };
 
 struct rule_event {

@@ -306,6 +306,62 @@ static void test_base64(void **st)
     ruleset_free(&rs);
 }
 
+/* app-layer-event:http.invalid_transfer_encoding_value_in_request (libhtp's
+ * HTP_REQUEST_INVALID_T_E): Transfer-Encoding other than "chunked", a
+ * repeated one, or chunked below HTTP/1.1; evaluated with the request's
+ * headers, and with the rule's other buffers in the same inspection. */
+static void test_te_event(void **st)
+{
+    (void)st;
+    static const char te_rules[] =
+        "alert http any any -> any any (msg:\"te\"; app-layer-event:http.invalid_transfer_encoding_value_in_request; sid:50;)\n"
+        "alert http any any -> any any (msg:\"te uri\"; app-layer-event:http.invalid_transfer_encoding_value_in_request; http.uri; content:\"/tmui/\"; startswith; sid:51;)\n";
+    struct ruleset rs;
+    assert_int_equal(ruleset_init(&rs), 0);
+    ruleset_load_text(&rs, "test", te_rules, strlen(te_rules));
+    assert_int_equal(rs.n, 2);
+    char err[256];
+    struct detect_engine *e = detect_engine_new(&rs, on_alert, NULL, NULL, err, sizeof(err));
+    assert_non_null(e);
+    struct detect_counters c;
+    detect_engine_counters(e, &c);
+    assert_int_equal(c.rules_skipped, 0);
+    detect_engine_install(e);
+    struct proto_conn conn;
+    memset(&conn, 0, sizeof(conn));
+    conn.uid = "CHttpTE";
+    conn.community_id = "1:x";
+    conn.ip_proto = 6;
+    conn.orig_h.family = conn.resp_h.family = 4;
+    conn.orig_p = 40002;
+    conn.resp_p = 80;
+    static const struct {
+        const char *line, *hdrs;
+        int te, uri;
+    } cases[] = {
+        {"POST /tmui/x HTTP/1.1", "Host: a\r\nTransfer-Encoding: chunked\r\n", 0, 0},
+        {"POST /tmui/x HTTP/1.1", "Host: a\r\nTransfer-Encoding: Chunked \r\n", 0, 0},
+        {"POST /tmui/x HTTP/1.1", "Host: a\r\nTransfer-Encoding: chunked, chunked\r\n", 1, 1},
+        {"POST /tmui/x HTTP/1.1", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", 1, 1},
+        {"POST /other HTTP/1.1", "Host: a\r\nTransfer-Encoding: xchunked\r\n", 1, 0},
+        {"POST /tmui/x HTTP/1.0", "Host: a\r\nTransfer-Encoding: chunked\r\n", 1, 1},
+        {"POST /tmui/x HTTP/1.1", "Host: a\r\nContent-Length: 3\r\n", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct detect_http_cap req;
+        memset(&req, 0, sizeof(req));
+        cap_msg(&req, cases[i].line, cases[i].hdrs, NULL);
+        n_fired = 0;
+        detect_http_tx(&conn, DETECT_HTTP_REQ_HEADERS, &req, NULL, (uint64_t)i + 1);
+        assert_int_equal(has(50), cases[i].te);
+        assert_int_equal(has(51), cases[i].uri);
+        detect_http_cap_free(&req);
+    }
+    detect_engine_install(NULL);
+    detect_engine_free(e);
+    ruleset_free(&rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_hook),
         cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_te_event),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
