@@ -353,6 +353,8 @@ static void set_hdr(struct det_insp *in, const struct det_http *x, int side, uns
  * last blank; none is HTTP/0.9)? */
 static int req_proto_11(const struct detect_http_cap *c)
 {
+    if (!c->line_len)
+        return 0;
     const uint8_t *l = c->line, *end = c->line + c->line_len;
     for (const uint8_t *q = end; q > l; q--) {
         if (!is_blank(q[-1]))
@@ -393,9 +395,9 @@ int det_http_te_invalid(const struct det_http *x)
 /* Request line: method, target, protocol. */
 static void req_line(struct det_insp *in, struct det_http *x, const struct detect_http_cap *c)
 {
-    const uint8_t *l = c->line, *end = c->line + c->line_len;
     if (!c->line_len)
         return;
+    const uint8_t *l = c->line, *end = c->line + c->line_len;
     set_buf(in, RULE_BUF_HTTP_REQUEST_LINE, l, c->line_len);
     const uint8_t *sp = l;
     while (sp < end && !is_blank(*sp))
@@ -428,9 +430,9 @@ static void req_line(struct det_insp *in, struct det_http *x, const struct detec
 /* Status line: protocol, code, message. */
 static void resp_line(struct det_insp *in, const struct detect_http_cap *c)
 {
-    const uint8_t *l = c->line, *end = c->line + c->line_len;
     if (!c->line_len)
         return;
+    const uint8_t *l = c->line, *end = c->line + c->line_len;
     set_buf(in, RULE_BUF_HTTP_RESPONSE_LINE, l, c->line_len);
     const uint8_t *sp = l;
     while (sp < end && !is_blank(*sp))
