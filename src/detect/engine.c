@@ -305,6 +305,8 @@ int detect_rule_check(const struct rule *r, const char **kw)
             ok = bl->buffer == tx_bufs[k];
         if (!ok)
             return *kw = rule_buffer_name(bl->buffer), -1;
+        if (bl->buffer == RULE_BUF_BASE64_DATA && bl->n_xforms)
+            return *kw = "transform", -1; /* not applied to the decoded bytes */
         for (uint8_t x = 0; x < bl->n_xforms; x++)
             if (bl->xforms[x] == RULE_XFORM_HEADER_LOWERCASE ||
                 bl->xforms[x] == RULE_XFORM_STRIP_PSEUDO_HEADERS)

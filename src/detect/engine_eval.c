@@ -218,8 +218,7 @@ static void bits_apply(const struct rule *r, const struct det_insp *in)
     }
 }
 
-/* Does list bl match its buffer, or (multi-buffer) any instance of it? */
-/* r's base64_data list (r->has RULE_HAS_BASE64). */
+/* r's base64_data list (r->base64 is set). */
 static const struct rule_buflist *det_rule_b64_list(const struct rule *r)
 {
     for (uint32_t b = 0; b < r->n_bufs; b++)
@@ -228,6 +227,7 @@ static const struct rule_buflist *det_rule_b64_list(const struct rule *r)
     return NULL;
 }
 
+/* Does list bl match its buffer, or (multi-buffer) any instance of it? */
 static int list_matches(struct detect_engine *e, const struct rule_buflist *bl,
                         const struct det_insp *in)
 {

@@ -327,7 +327,8 @@ static int isdataat_ok(const struct detect_match *m, const struct rule_isdataat 
 static uint32_t b64_decode(const uint8_t *in, uint32_t n, uint8_t *out)
 {
     uint32_t k = 0;
-    while (k < n && (isalnum(in[k]) || in[k] == '+' || in[k] == '/'))
+    while (k < n && ((in[k] >= 'A' && in[k] <= 'Z') || (in[k] >= 'a' && in[k] <= 'z') ||
+                     (in[k] >= '0' && in[k] <= '9') || in[k] == '+' || in[k] == '/'))
         k++;
     uint32_t whole = k / 4 * 4, o = 0;
     if (whole) {

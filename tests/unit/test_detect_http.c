@@ -248,7 +248,8 @@ static const char b64_rules[] =
     "alert http any any -> any any (msg:\"bytes\"; http.request_body; content:\"<c>\"; base64_decode:bytes 4,relative; base64_data; content:\"lo\"; sid:27;)\n"
     "alert http any any -> any any (msg:\"depth\"; http.request_body; content:\"<c>\"; base64_decode:bytes 4,relative; base64_data; content:\"he\"; depth:2; sid:28;)\n"
     "alert http any any -> any any (msg:\"far\"; http.request_body; base64_decode:offset 5000; base64_data; content:\"a\"; sid:29;)\n"
-    "alert http any any -> any any (msg:\"no data list\"; http.request_body; content:\"<c>\"; base64_decode:relative; sid:31;)\n";
+    "alert http any any -> any any (msg:\"no data list\"; http.request_body; content:\"<c>\"; base64_decode:relative; sid:31;)\n"
+    "alert http any any -> any any (msg:\"transform\"; http.request_body; content:\"<c>\"; base64_decode:relative; base64_data; to_lowercase; content:\"hel\"; sid:32;)\n";
 
 static void test_base64(void **st)
 {
@@ -256,13 +257,13 @@ static void test_base64(void **st)
     struct ruleset rs;
     assert_int_equal(ruleset_init(&rs), 0);
     ruleset_load_text(&rs, "test", b64_rules, strlen(b64_rules));
-    assert_int_equal(rs.n, 11);
+    assert_int_equal(rs.n, 12);
     char err[256];
     struct detect_engine *e = detect_engine_new(&rs, on_alert, NULL, NULL, err, sizeof(err));
     assert_non_null(e);
     struct detect_counters c;
     detect_engine_counters(e, &c);
-    assert_int_equal(c.rules_skipped, 1); /* sid 31: base64_decode without base64_data */
+    assert_int_equal(c.rules_skipped, 2); /* 31: no base64_data list; 32: a transform on it */
     detect_engine_install(e);
     struct proto_conn conn;
     memset(&conn, 0, sizeof(conn));
