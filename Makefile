@@ -146,7 +146,7 @@ FZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer
 FZ_OBJ := $(LIB_SRC:%.c=$(FZ)/%.o)
 $(FZ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FZ_CFLAGS) -c $< -o $@
+	clang $(FZ_CFLAGS) -MMD -MP -c $< -o $@
 # Linked through an archive, as the replay programs are: a harness may
 # define its own stand-ins (e.g. a fake proto_ctx) for library members.
 $(FZ)/libvigil.a: $(FZ_OBJ)

@@ -25,7 +25,7 @@ struct cursor {
 static inline void cursor_init(struct cursor *c, const void *p, size_t len)
 {
     c->p = (const uint8_t *)p;
-    c->end = c->p + len;
+    c->end = len ? c->p + len : c->p; /* (NULL, 0) is an empty cursor, without NULL + 0 */
 }
 
 static inline size_t cursor_left(const struct cursor *c)

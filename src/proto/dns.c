@@ -440,8 +440,9 @@ static size_t dns_netbios_decode(const char *q, size_t n, char *out)
     if (n != 32)
         return 0;
     for (size_t i = 0; i < 16; i++) {
-        int hi = (q[2 * i] & ~0x20) - 'A', lo = (q[2 * i + 1] & ~0x20) - 'A';
-        out[i] = (char)((hi << 4) + lo);
+        /* unsigned: a byte outside 'A'..'P' gives Zeek's value modulo 256, not UB */
+        unsigned hi = (unsigned)((q[2 * i] & ~0x20) - 'A'), lo = (unsigned)((q[2 * i + 1] & ~0x20) - 'A');
+        out[i] = (char)(uint8_t)((hi << 4) + lo);
     }
     size_t len = 15;
     while (len > 0 && (out[len - 1] == ' ' || out[len - 1] == '\0'))
