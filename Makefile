@@ -142,7 +142,8 @@ demo: deps
 
 # libFuzzer: clang, whole library rebuilt with coverage instrumentation.
 FZ := build/fuzz
-FZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+FZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+             -fno-sanitize-recover=undefined
 FZ_OBJ := $(LIB_SRC:%.c=$(FZ)/%.o)
 $(FZ)/%.o: %.c
 	@mkdir -p $(dir $@)

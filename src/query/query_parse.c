@@ -378,7 +378,8 @@ static char *tok_text(const struct qtok *t)
     if (!s)
         return NULL;
     if (t->kind != TK_STRING) {
-        memcpy(s, t->p, t->len);
+        if (t->len)
+            memcpy(s, t->p, t->len);
         s[t->len] = '\0';
         return s;
     }
@@ -490,7 +491,10 @@ static int parse_time(const char *s, int64_t *ns)
         r++;
     if (*r)
         return -1;
-    *ns = (int64_t)timegm(&tm) * 1000000000 + (int64_t)llround(frac * 1e9);
+    int64_t sec = (int64_t)timegm(&tm);
+    if (sec > INT64_MAX / 1000000000 - 1 || sec < INT64_MIN / 1000000000 + 1)
+        return -1; /* a year nanoseconds cannot hold (past 2262) */
+    *ns = sec * 1000000000 + (int64_t)llround(frac * 1e9);
     return 0;
 }
 
