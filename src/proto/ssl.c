@@ -320,7 +320,7 @@ static void ssl_handshake_bytes(struct ssl_state *s, struct proto_ctx *ctx, enum
                                 const uint8_t *p, size_t n, int64_t ts)
 {
     struct ssl_dir *sd = &s->dir[d];
-    if (sd->hs_dead)
+    if (sd->hs_dead || n == 0) /* nothing new: the whole messages before went on already */
         return;
     if (sd->hs_len + n > sd->hs_cap) {
         size_t cap = sd->hs_cap ? sd->hs_cap : 4096;
