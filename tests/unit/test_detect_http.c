@@ -139,6 +139,42 @@ static void cap_msg(struct detect_http_cap *c, const char *line, const char *hl,
         detect_http_cap_body(c, 0, (const uint8_t *)body, strlen(body));
 }
 
+/* A ruleset and engine over text: n rules loaded, skipped of them skipped
+ * by the engine (not installed). */
+static struct detect_engine *engine_up(struct ruleset *rs, const char *text, size_t n,
+                                       uint64_t skipped)
+{
+    char err[256];
+    assert_int_equal(ruleset_init(rs), 0);
+    ruleset_load_text(rs, "test", text, strlen(text));
+    assert_int_equal(rs->n, n);
+    struct detect_engine *e = detect_engine_new(rs, on_alert, NULL, NULL, err, sizeof(err));
+    assert_non_null(e);
+    struct detect_counters c;
+    detect_engine_counters(e, &c);
+    assert_int_equal(c.rules_skipped, skipped);
+    return e;
+}
+
+static void engine_down(struct detect_engine *e, struct ruleset *rs)
+{
+    detect_engine_install(NULL);
+    detect_engine_free(e);
+    ruleset_free(rs);
+}
+
+/* A TCP connection to port 80 from orig_p. */
+static void conn_init(struct proto_conn *conn, const char *uid, uint16_t orig_p)
+{
+    memset(conn, 0, sizeof(*conn));
+    conn->uid = uid;
+    conn->community_id = "1:x";
+    conn->ip_proto = 6;
+    conn->orig_h.family = conn->resp_h.family = 4;
+    conn->orig_p = orig_p;
+    conn->resp_p = 80;
+}
+
 static const char rules[] =
     "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/images.gif\"; bsize:11; sid:1;)\n"
     "alert http any any -> any any (msg:\"raw\"; http.uri.raw; content:\"%2e%2e\"; sid:2;)\n"
@@ -157,27 +193,13 @@ static void test_hook(void **st)
 {
     (void)st;
     struct ruleset rs;
-    assert_int_equal(ruleset_init(&rs), 0);
-    ruleset_load_text(&rs, "test", rules, strlen(rules));
-    assert_int_equal(rs.n, 12);
-    char err[256];
-    struct detect_engine *e = detect_engine_new(&rs, on_alert, NULL, stderr, err, sizeof(err));
-    assert_non_null(e);
-    struct detect_counters c;
-    detect_engine_counters(e, &c);
-    assert_int_equal(c.rules_skipped, 0);
+    struct detect_engine *e = engine_up(&rs, rules, 12, 0);
     assert_false(detect_http_active());
     detect_engine_install(e);
     assert_true(detect_http_active());
 
     struct proto_conn conn;
-    memset(&conn, 0, sizeof(conn));
-    conn.uid = "CHttpTest1";
-    conn.community_id = "1:x";
-    conn.ip_proto = 6;
-    conn.orig_h.family = conn.resp_h.family = 4;
-    conn.orig_p = 40000;
-    conn.resp_p = 80;
+    conn_init(&conn, "CHttpTest1", 40000);
     struct detect_http_cap req, resp;
     memset(&req, 0, sizeof(req));
     memset(&resp, 0, sizeof(resp));
@@ -227,9 +249,7 @@ static void test_hook(void **st)
 
     detect_http_cap_free(&req);
     detect_http_cap_free(&resp);
-    detect_engine_install(NULL);
-    detect_engine_free(e);
-    ruleset_free(&rs);
+    engine_down(e, &rs);
 }
 
 /* base64_decode + base64_data (Suricata's base64 keywords) on a request
@@ -255,24 +275,11 @@ static void test_base64(void **st)
 {
     (void)st;
     struct ruleset rs;
-    assert_int_equal(ruleset_init(&rs), 0);
-    ruleset_load_text(&rs, "test", b64_rules, strlen(b64_rules));
-    assert_int_equal(rs.n, 12);
-    char err[256];
-    struct detect_engine *e = detect_engine_new(&rs, on_alert, NULL, NULL, err, sizeof(err));
-    assert_non_null(e);
-    struct detect_counters c;
-    detect_engine_counters(e, &c);
-    assert_int_equal(c.rules_skipped, 2); /* 31: no base64_data list; 32: a transform on it */
+    /* skipped: 31 (no base64_data list) and 32 (a transform on it) */
+    struct detect_engine *e = engine_up(&rs, b64_rules, 12, 2);
     detect_engine_install(e);
     struct proto_conn conn;
-    memset(&conn, 0, sizeof(conn));
-    conn.uid = "CHttpB64";
-    conn.community_id = "1:x";
-    conn.ip_proto = 6;
-    conn.orig_h.family = conn.resp_h.family = 4;
-    conn.orig_p = 40001;
-    conn.resp_p = 80;
+    conn_init(&conn, "CHttpB64", 40001);
     struct detect_http_cap req;
     memset(&req, 0, sizeof(req));
     cap_msg(&req, "POST /ews/Exchange.asmx HTTP/1.1", "Host: x\r\n", NULL);
@@ -294,9 +301,7 @@ static void test_base64(void **st)
     assert_int_equal(has(29), 0);
     assert_int_equal(n_fired, 5);
     detect_http_cap_free(&req);
-    detect_engine_install(NULL);
-    detect_engine_free(e);
-    ruleset_free(&rs);
+    engine_down(e, &rs);
 
     /* base64_data before any base64_decode: the parser rejects the rule */
     assert_int_equal(ruleset_init(&rs), 0);
@@ -318,24 +323,10 @@ static void test_te_event(void **st)
         "alert http any any -> any any (msg:\"te\"; app-layer-event:http.invalid_transfer_encoding_value_in_request; sid:50;)\n"
         "alert http any any -> any any (msg:\"te uri\"; app-layer-event:http.invalid_transfer_encoding_value_in_request; http.uri; content:\"/tmui/\"; startswith; sid:51;)\n";
     struct ruleset rs;
-    assert_int_equal(ruleset_init(&rs), 0);
-    ruleset_load_text(&rs, "test", te_rules, strlen(te_rules));
-    assert_int_equal(rs.n, 2);
-    char err[256];
-    struct detect_engine *e = detect_engine_new(&rs, on_alert, NULL, NULL, err, sizeof(err));
-    assert_non_null(e);
-    struct detect_counters c;
-    detect_engine_counters(e, &c);
-    assert_int_equal(c.rules_skipped, 0);
+    struct detect_engine *e = engine_up(&rs, te_rules, 2, 0);
     detect_engine_install(e);
     struct proto_conn conn;
-    memset(&conn, 0, sizeof(conn));
-    conn.uid = "CHttpTE";
-    conn.community_id = "1:x";
-    conn.ip_proto = 6;
-    conn.orig_h.family = conn.resp_h.family = 4;
-    conn.orig_p = 40002;
-    conn.resp_p = 80;
+    conn_init(&conn, "CHttpTE", 40002);
     static const struct {
         const char *line, *hdrs;
         int te, uri;
@@ -358,9 +349,7 @@ static void test_te_event(void **st)
         assert_int_equal(has(51), cases[i].uri);
         detect_http_cap_free(&req);
     }
-    detect_engine_install(NULL);
-    detect_engine_free(e);
-    ruleset_free(&rs);
+    engine_down(e, &rs);
 }
 
 int main(void)
