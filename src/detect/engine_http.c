@@ -349,22 +349,25 @@ static void set_hdr(struct det_insp *in, const struct det_http *x, int side, uns
         set_buf(in, b, h->value, h->vlen);
 }
 
-/* Is the request line's protocol HTTP/1.1 or later ("HTTP/x.y" after the
- * last blank; none is HTTP/0.9)? */
+/* The request line's protocol: the last "HTTP/" after a blank in
+ * (from, end), or NULL (HTTP/0.9). */
+static const uint8_t *line_proto(const uint8_t *from, const uint8_t *end)
+{
+    for (const uint8_t *q = end; q > from; q--)
+        if (is_blank(q[-1]) && (size_t)(end - q) >= 5 && memcmp(q, "HTTP/", 5) == 0)
+            return q;
+    return NULL;
+}
+
+/* Is the request line's protocol exactly "HTTP/x.y", 1.1 or later? */
 static int req_proto_11(const struct detect_http_cap *c)
 {
     if (!c->line_len)
         return 0;
-    const uint8_t *l = c->line, *end = c->line + c->line_len;
-    for (const uint8_t *q = end; q > l; q--) {
-        if (!is_blank(q[-1]))
-            continue;
-        size_t n = (size_t)(end - q);
-        if (n < 8 || memcmp(q, "HTTP/", 5) != 0 || !isdigit(q[5]) || q[6] != '.' || !isdigit(q[7]))
-            return 0;
-        return q[5] > '1' || (q[5] == '1' && q[7] >= '1');
-    }
-    return 0;
+    const uint8_t *end = c->line + c->line_len, *q = line_proto(c->line, end);
+    if (!q || end - q != 8 || !isdigit(q[5]) || q[6] != '.' || !isdigit(q[7]))
+        return 0;
+    return q[5] > '1' || (q[5] == '1' && q[7] >= '1');
 }
 
 /* libhtp 0.5's HTP_REQUEST_INVALID_T_E, Suricata's app-layer-event
@@ -406,15 +409,11 @@ static void req_line(struct det_insp *in, struct det_http *x, const struct detec
     const uint8_t *u = sp;
     while (u < end && is_blank(*u))
         u++;
-    const uint8_t *ue = end, *proto = NULL;
-    for (const uint8_t *q = end; q > u; q--) { /* the last " HTTP/" starts the protocol */
-        if (is_blank(q[-1]) && (size_t)(end - q) >= 5 && memcmp(q, "HTTP/", 5) == 0) {
-            proto = q;
-            ue = q - 1;
-            while (ue > u && is_blank(ue[-1]))
-                ue--;
-            break;
-        }
+    const uint8_t *ue = end, *proto = line_proto(u, end);
+    if (proto) { /* the target ends before the blanks before it */
+        ue = proto - 1;
+        while (ue > u && is_blank(ue[-1]))
+            ue--;
     }
     if (ue > u) {
         set_buf(in, RULE_BUF_HTTP_URI_RAW, u, (size_t)(ue - u));
