@@ -17,7 +17,9 @@
 #
 # Environment:
 #   WORKLOAD=FILE  capture (default bench/workload.pcap, else ../main's)
-#   RULES=DIR      rules (default ../shared/rules/et-open)
+#   RULES=DIR      rules (default ../shared/rules/et-open; the table names
+#                  the directory.  bench/suricata41-rules.sh OUT makes the
+#                  subset Suricata 4.1 loads, for a like-for-like run)
 #   RUNS=N         runs of each, best kept (default 3)
 #   VIGIL=PATH     the vigil binary (default: build/release/vigil, built)
 #   B=DIR          build directory (default build/release)
@@ -54,6 +56,7 @@ trap 'rm -rf "$TMP"' EXIT
 [[ -r $WORKLOAD ]] || die "no workload at $WORKLOAD (bench/run.sh makes one)"
 WORKLOAD=$(realpath "$WORKLOAD")
 RULES=$(realpath "$RULES")
+RNAME=$(basename "$RULES")
 [[ -d $RULES ]] || die "no rules directory at $RULES"
 if [[ -z ${VIGIL:-} ]]; then
     make -s -j2 BUILD=release B="$B" "$B/vigil" >"$TMP/make.log" 2>&1 ||
@@ -112,15 +115,15 @@ gbps() { printf '%.2f' "$(echo "scale=4; $BYTES * 8 / $1 / 1000000000" | bc)"; }
 ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
 
 {
-    echo "# Alert engine with ET Open (issue 7) - $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "# Alert engine with $RNAME (issue 7) - $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
     echo "Workload: $WORKLOAD ($BYTES bytes); rules: $RULES; vigil $COMMIT; $RUNS interleaved runs each, best CPU kept; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo
     echo "| run | CPU s (user+sys) | wall s | peak RSS | Gbit/s per core |"
     echo "|---|---:|---:|---:|---:|"
     echo "| vigil analyze, no rules | $NONE_CPU | $NONE_WALL | $NONE_RSS MB | $(gbps "$NONE_CPU") |"
-    echo "| vigil analyze -S et-open, cold rules cache (compiled) | $RULES_CPU | $RULES_WALL | $RULES_RSS MB | $(gbps "$RULES_CPU") |"
-    echo "| vigil analyze -S et-open, warm rules cache | $WARM_CPU | $WARM_WALL | $WARM_RSS MB | $(gbps "$WARM_CPU") |"
+    echo "| vigil analyze -S $RNAME, cold rules cache (compiled) | $RULES_CPU | $RULES_WALL | $RULES_RSS MB | $(gbps "$RULES_CPU") |"
+    echo "| vigil analyze -S $RNAME, warm rules cache | $WARM_CPU | $WARM_WALL | $WARM_RSS MB | $(gbps "$WARM_CPU") |"
     echo "| Suricata 4.1.10, no rules (reference) | $SURI_NONE_CPU | | 164 MB | $(gbps $SURI_NONE_CPU) |"
     echo "| Suricata 4.1.10, 5,398 ET rules (reference) | $SURI_RULES_CPU | | $SURI_RULES_RSS_MB MB | $(gbps $SURI_RULES_CPU) |"
     echo
