@@ -41,7 +41,7 @@ enum harness_format {
 
 /* HARNESS_FRAME options. */
 #define HARNESS_PROBE_FIRST 1u    /* the probe sees each direction's first frame */
-#define HARNESS_EMPTY_GAP 2u      /* an empty frame is a content gap of 10 bytes */
+#define HARNESS_EMPTY_GAP 2u      /* an empty frame is a content gap of 10 bytes (no gap(): stop) */
 #define HARNESS_EMPTY_SKIP 4u     /* an empty frame is not fed (else: parsed empty) */
 #define HARNESS_STOP_ON_SWITCH 8u /* nothing more is fed after a proto_switch() */
 #define HARNESS_TS_OFFSET 16u     /* ts is the frame's offset in the input * 1000 */

@@ -294,6 +294,12 @@ int detect_rule_check(const struct rule *r, const char **kw)
     case RULE_PROTO_ICMP: case RULE_PROTO_HTTP: case RULE_PROTO_DNS: case RULE_PROTO_TLS:
     case RULE_PROTO_SSH: case RULE_PROTO_SMTP: case RULE_PROTO_FTP: case RULE_PROTO_FTP_DATA:
         break;
+    case RULE_PROTO_SMB: case RULE_PROTO_DCERPC:
+        /* identified (src/proto/smb.c, dcerpc.c), not parsed: payload only */
+        for (uint32_t b = 0; b < r->n_bufs; b++)
+            if (r->bufs[b].buffer != RULE_BUF_PKT)
+                return *kw = rule_buffer_name(r->bufs[b].buffer), -1;
+        break;
     default:
         return *kw = rule_proto_name(r->proto), -1;
     }
@@ -481,7 +487,7 @@ static unsigned rule_groups(const struct det_rule *dr)
     switch (r->proto) {
     case RULE_PROTO_TCP: case RULE_PROTO_TCP_PKT: case RULE_PROTO_TCP_STREAM: case RULE_PROTO_HTTP:
     case RULE_PROTO_TLS: case RULE_PROTO_SSH: case RULE_PROTO_SMTP: case RULE_PROTO_FTP:
-    case RULE_PROTO_FTP_DATA:
+    case RULE_PROTO_FTP_DATA: case RULE_PROTO_SMB: case RULE_PROTO_DCERPC:
         return 1u << DG_TCP;
     case RULE_PROTO_UDP: return 1u << DG_UDP;
     case RULE_PROTO_ICMP: return 1u << DG_ICMP;
@@ -1006,6 +1012,10 @@ uint8_t det_app_of(const char *name)
         return RULE_PROTO_FTP;
     if (strcmp(name, "ftp-data") == 0)
         return RULE_PROTO_FTP_DATA;
+    if (strcmp(name, "smb") == 0)
+        return RULE_PROTO_SMB;
+    if (strcmp(name, "dce_rpc") == 0)
+        return RULE_PROTO_DCERPC;
     return 0;
 }
 

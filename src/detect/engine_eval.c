@@ -51,6 +51,9 @@ static int proto_ok(const struct rule *r, const struct det_insp *in)
     case RULE_PROTO_UDP: return p == 17;
     case RULE_PROTO_ICMP: return p == 1 || p == 58;
     case RULE_PROTO_DNS: return (p == 6 || p == 17) && in->app == RULE_PROTO_DNS;
+    /* Suricata: a dcerpc rule also applies to SMB (RPC over named pipes) */
+    case RULE_PROTO_DCERPC:
+        return p == 6 && (in->app == RULE_PROTO_DCERPC || in->app == RULE_PROTO_SMB);
     default: return (p == 6) && in->app == r->proto;
     }
 }
@@ -392,6 +395,8 @@ static const char *app_name(uint8_t app)
     case RULE_PROTO_SMTP: return "smtp";
     case RULE_PROTO_FTP: return "ftp";
     case RULE_PROTO_FTP_DATA: return "ftp-data";
+    case RULE_PROTO_SMB: return "smb";
+    case RULE_PROTO_DCERPC: return "dcerpc";
     default: return NULL;
     }
 }

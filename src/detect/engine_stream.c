@@ -92,7 +92,8 @@ static int tcp_capable(uint8_t proto)
 {
     switch (proto) {
     case RULE_PROTO_IP: case RULE_PROTO_TCP: case RULE_PROTO_TCP_STREAM: case RULE_PROTO_HTTP:
-    case RULE_PROTO_TLS: case RULE_PROTO_SSH: case RULE_PROTO_DNS:
+    case RULE_PROTO_TLS: case RULE_PROTO_SSH: case RULE_PROTO_DNS: case RULE_PROTO_SMB:
+    case RULE_PROTO_DCERPC:
         return 1;
     default:
         return 0;

@@ -20,6 +20,8 @@ extern const struct proto_parser proto_ftp, proto_ftp_data;
 extern const struct proto_parser proto_socks;
 extern const struct proto_parser proto_imap;
 extern const struct proto_parser proto_pop3;
+extern const struct proto_parser proto_smb;
+extern const struct proto_parser proto_dce_rpc;
 
 const struct proto_parser *const proto_parsers[] = {
     &proto_dns_udp, &proto_dns_tcp,
@@ -32,6 +34,8 @@ const struct proto_parser *const proto_parsers[] = {
     &proto_socks,
     &proto_imap,
     &proto_pop3,
+    &proto_smb,
+    &proto_dce_rpc,
     NULL,
 };
 
