@@ -22,6 +22,7 @@
  * to a copy of the buffer before the list is evaluated (match_xform).
  * base64_decode decodes from the cursor (relative) or an offset and runs
  * the rule's base64_data list on the result (match_b64; OpenSSL decodes).
+ * asn1 decodes BER objects from an offset and checks each (asn1_ok).
  * Owns nothing but the PCRE2 match data kept in struct detect_match.
  */
 #include <ctype.h>
@@ -32,6 +33,7 @@
 #include <openssl/evp.h>
 #include <pcre2.h>
 
+#include "core/cursor.h"
 #include "detect/engine.h"
 
 #define DETECT_MATCH_STEPS 3000     /* element evaluations per list (Suricata: 3000) */
@@ -122,6 +124,10 @@ static int rest_is_relative(const struct rule_elem *e, uint32_t n, uint32_t i)
             break;
         case RULE_ELEM_BASE64_DECODE:
             if (e[i].u.b64.relative)
+                return 1;
+            break;
+        case RULE_ELEM_ASN1:
+            if (e[i].u.asn1.flags & RULE_ASN1_RELATIVE)
                 return 1;
             break;
         default:
@@ -372,6 +378,127 @@ static int match_b64(struct detect_match *m, const struct rule_b64 *d, const uin
     return match_from(m, m->b64->elems, m->b64->n, 0, m->b64buf, dl, 0); /* steps go on counting */
 }
 
+/* ---- asn1 ----------------------------------------------------------------
+ * As Suricata's asn1 keyword: BER objects (X.690) are decoded one after the
+ * other from the offset (absolute_offset from the buffer's start,
+ * relative_offset from the previous match, else 0) to the buffer's end,
+ * each with everything inside it, at most ASN1_MAX_DEPTH deep; decoding
+ * stops at the first object that is malformed or runs past the end (it and
+ * what is inside it are not checked), and more than ASN1_MAX_OBJECTS
+ * top-level objects make no match at all.  Checks, on every object:
+ * oversize_length N - a definite length over N; bitstring_overflow - a
+ * primitive universal BIT STRING whose unused-bits octet is more than its
+ * length in bits; double_overflow - a primitive universal REAL over 256
+ * bytes in decimal encoding (first octet's top bits 00: the MSASN1
+ * overflow).  Only the structure is decoded: identifier (high tag numbers
+ * up to 4 octets), length (short, long up to 8 octets, indefinite for
+ * constructed objects, closed by end-of-contents), nesting; the content of
+ * primitive types is not validated beyond the checks. */
+#define ASN1_MAX_DEPTH 256   /* Suricata's asn1-max-frames default */
+#define ASN1_MAX_OBJECTS 256 /* the same bound on top-level objects */
+#define ASN1_MAX_INPUT 65535 /* the decoder's input is at most 65,535 bytes */
+
+/* One BER object at c and what it contains: 1 decoded, 0 malformed or
+ * truncated; *hit set when it or an object inside it fails a check. */
+static int ber_object(struct cursor *c, const struct rule_asn1 *a, int depth, int *hit)
+{
+    uint8_t id, lb;
+    if (depth >= ASN1_MAX_DEPTH || cursor_u8(c, &id) < 0)
+        return 0;
+    uint32_t tag = id & 0x1fu;
+    if (tag == 0x1f) { /* high tag number: base 128 */
+        tag = 0;
+        for (int k = 0;; k++) {
+            uint8_t t;
+            if (k == 4 || cursor_u8(c, &t) < 0)
+                return 0;
+            tag = tag << 7 | (t & 0x7fu);
+            if (!(t & 0x80))
+                break;
+        }
+    }
+    int cons = (id & 0x20) != 0, universal = (id >> 6) == 0;
+    if (cursor_u8(c, &lb) < 0 || lb == 0xff)
+        return 0;
+    uint64_t len = lb;
+    int indef = lb == 0x80;
+    if (indef && !cons)
+        return 0;
+    if (lb > 0x80) {
+        unsigned nb = lb & 0x7fu;
+        if (nb > 8)
+            return 0;
+        len = 0;
+        for (unsigned k = 0; k < nb; k++) {
+            uint8_t t;
+            if (cursor_u8(c, &t) < 0)
+                return 0;
+            len = len << 8 | t;
+        }
+    }
+    if (indef)
+        len = 0;
+    else if (len > cursor_left(c))
+        return 0;
+    if ((a->flags & RULE_ASN1_OVERSIZE) && len > a->oversize)
+        *hit = 1;
+    if (!cons) {
+        uint8_t first = 0;
+        if (len > 0)
+            cursor_peek_u8(c, 0, &first);
+        if (universal && tag == 3 && (a->flags & RULE_ASN1_BITSTRING) && len > 0 &&
+            (uint64_t)first > len * 8)
+            *hit = 1;
+        if (universal && tag == 9 && (a->flags & RULE_ASN1_DOUBLE) && len > 256 &&
+            (first & 0xc0) == 0)
+            *hit = 1;
+        return cursor_skip(c, (size_t)len) == 0;
+    }
+    if (indef) { /* children until end-of-contents (00 00) */
+        for (;;) {
+            uint8_t e0, e1;
+            if (cursor_peek_u8(c, 0, &e0) < 0)
+                return 0;
+            if (e0 == 0) {
+                if (cursor_peek_u8(c, 1, &e1) < 0 || e1 != 0)
+                    return 0;
+                return cursor_skip(c, 2) == 0;
+            }
+            if (!ber_object(c, a, depth + 1, hit))
+                return 0;
+        }
+    }
+    struct cursor sub;
+    if (cursor_sub(c, (size_t)len, &sub) < 0)
+        return 0;
+    while (cursor_left(&sub) > 0)
+        if (!ber_object(&sub, a, depth + 1, hit))
+            return 0;
+    return 1;
+}
+
+static int asn1_ok(const struct rule_asn1 *a, const uint8_t *b, uint32_t len, int64_t cur)
+{
+    int64_t at = (a->flags & RULE_ASN1_ABSOLUTE)   ? a->offset
+                 : (a->flags & RULE_ASN1_RELATIVE) ? cur + a->offset
+                                                   : 0;
+    uint32_t n = len < ASN1_MAX_INPUT ? len : ASN1_MAX_INPUT;
+    if (at < 0 || at >= (int64_t)n)
+        return 0;
+    struct cursor c;
+    cursor_init(&c, b + at, n - (uint32_t)at);
+    int any = 0;
+    for (int k = 0; cursor_left(&c) > 0; k++) {
+        int hit = 0;
+        if (k == ASN1_MAX_OBJECTS)
+            return 0;
+        if (!ber_object(&c, a, 0, &hit))
+            break; /* this object is not decoded: the ones before it count */
+        any |= hit;
+    }
+    return any;
+}
+
 static int match_from(struct detect_match *m, const struct rule_elem *e, uint32_t n, uint32_t i,
                       const uint8_t *b, uint32_t len, int64_t cur)
 {
@@ -402,6 +529,8 @@ static int match_from(struct detect_match *m, const struct rule_elem *e, uint32_
         return rule_num_match(&el->u.bsize, len) && match_from(m, e, n, i + 1, b, len, cur);
     case RULE_ELEM_BASE64_DECODE:
         return match_b64(m, &el->u.b64, b, len, cur);
+    case RULE_ELEM_ASN1:
+        return asn1_ok(&el->u.asn1, b, len, cur) && match_from(m, e, n, i + 1, b, len, cur);
     default:
         return 0;
     }

@@ -221,6 +221,7 @@ enum rule_elem_kind {
     RULE_ELEM_ISDATAAT,
     RULE_ELEM_BSIZE,
     RULE_ELEM_BASE64_DECODE,
+    RULE_ELEM_ASN1,
 };
 
 /* A position value: a number or a byte_extract variable (index). */
@@ -308,6 +309,18 @@ struct rule_b64 {
     uint8_t relative;
 };
 
+/* asn1 (Suricata's): BER objects decoded from an offset, each checked. */
+#define RULE_ASN1_BITSTRING 0x01u /* bitstring_overflow */
+#define RULE_ASN1_DOUBLE 0x02u    /* double_overflow */
+#define RULE_ASN1_OVERSIZE 0x04u  /* oversize_length N */
+#define RULE_ASN1_ABSOLUTE 0x08u  /* absolute_offset N (from the buffer's start) */
+#define RULE_ASN1_RELATIVE 0x10u  /* relative_offset N (from the previous match) */
+struct rule_asn1 {
+    uint32_t oversize;
+    int32_t offset;
+    uint8_t flags;
+};
+
 struct rule_elem {
     uint8_t kind; /* enum rule_elem_kind */
     union {
@@ -317,6 +330,7 @@ struct rule_elem {
         struct rule_isdataat isdataat;
         struct rule_num bsize;
         struct rule_b64 b64;
+        struct rule_asn1 asn1;
     } u;
 };
 

@@ -1,7 +1,7 @@
 /*
- * rule_byte.c - byte_test, byte_jump, byte_extract, isdataat, bsize and
- * base64_decode: the payload keywords that read numbers or positions out
- * of the inspected buffer.
+ * rule_byte.c - byte_test, byte_jump, byte_extract, isdataat, bsize,
+ * base64_decode and asn1: the payload keywords that read numbers,
+ * positions or structures out of the inspected buffer.
  *
  * Follows the Suricata rules reference ("Payload keywords").  Grammars:
  *
@@ -15,6 +15,8 @@
  *     isdataat := ["!"] (N | VAR) ["," relative] ["," rawbytes]
  *     bsize    := comparison (see rule_util.c)
  *     base64_decode := [bytes N] ["," offset N] ["," relative]
+ *     asn1 := CHECK ("," CHECK | "," absolute_offset N | "," relative_offset [-]N)*
+ *     CHECK := bitstring_overflow | double_overflow | oversize_length N
  *
  * VALUE and OFFSET may name a byte_extract variable defined earlier in the
  * rule.  Numbers read as binary are at most 8 bytes, as text at most 23.
@@ -251,5 +253,54 @@ int rule_kw_base64_decode(struct rule_pctx *p, char *val, int arg)
         return rule_fail(p, RULE_ERR_INVALID, "out of memory");
     el->kind = RULE_ELEM_BASE64_DECODE;
     el->u.b64 = b;
+    return 0;
+}
+
+/* asn1: at least one check; absolute_offset (0..65535) and relative_offset
+ * (-65535..65535) exclude each other, as in Suricata; each option once. */
+int rule_kw_asn1(struct rule_pctx *p, char *val, int arg)
+{
+    (void)arg;
+    struct rule_asn1 a = {0};
+    char *parts[6];
+    int n = rule_split(val, ',', parts, 5);
+    if (n < 0)
+        return rule_fail(p, RULE_ERR_INVALID, "too many options");
+    for (int i = 0; i < n; i++) {
+        char *sp = strchr(parts[i], ' ');
+        size_t klen = sp ? (size_t)(sp - parts[i]) : strlen(parts[i]);
+        uint8_t f = 0;
+        uint32_t u = 0;
+        int32_t v = 0;
+        if (!sp && strcmp(parts[i], "bitstring_overflow") == 0)
+            f = RULE_ASN1_BITSTRING;
+        else if (!sp && strcmp(parts[i], "double_overflow") == 0)
+            f = RULE_ASN1_DOUBLE;
+        else if (sp && klen == 15 && strncmp(parts[i], "oversize_length", 15) == 0 &&
+                 rule_parse_u32(sp + 1, 0xffffffffu, &u) == 0)
+            f = RULE_ASN1_OVERSIZE, a.oversize = u;
+        else if (sp && klen == 15 && strncmp(parts[i], "absolute_offset", 15) == 0 &&
+                 rule_parse_u32(sp + 1, 65535, &u) == 0)
+            f = RULE_ASN1_ABSOLUTE, a.offset = (int32_t)u;
+        else if (sp && klen == 15 && strncmp(parts[i], "relative_offset", 15) == 0 &&
+                 rule_parse_i32(sp + 1, &v) == 0 && v >= -65535 && v <= 65535)
+            f = RULE_ASN1_RELATIVE, a.offset = v;
+        else
+            return rule_fail(p, RULE_ERR_INVALID, "unknown option or bad number '%.30s'",
+                             parts[i]);
+        if (a.flags & f)
+            return rule_fail(p, RULE_ERR_INVALID, "repeated option '%.30s'", parts[i]);
+        a.flags |= f;
+    }
+    if ((a.flags & RULE_ASN1_ABSOLUTE) && (a.flags & RULE_ASN1_RELATIVE))
+        return rule_fail(p, RULE_ERR_INVALID, "absolute_offset and relative_offset exclude each other");
+    if (!(a.flags & (RULE_ASN1_BITSTRING | RULE_ASN1_DOUBLE | RULE_ASN1_OVERSIZE)))
+        return rule_fail(p, RULE_ERR_INVALID,
+                         "no check (bitstring_overflow, double_overflow, oversize_length N)");
+    struct rule_elem *el = rule_elem_add(p, p->cur_buf, NULL, NULL);
+    if (!el)
+        return rule_fail(p, RULE_ERR_INVALID, "out of memory");
+    el->kind = RULE_ELEM_ASN1;
+    el->u.asn1 = a;
     return 0;
 }

@@ -110,6 +110,7 @@ int rule_kw_pcre(struct rule_pctx *p, char *val, int arg);
 int rule_kw_byte(struct rule_pctx *p, char *val, int arg);
 int rule_kw_isdataat(struct rule_pctx *p, char *val, int arg);
 int rule_kw_bsize(struct rule_pctx *p, char *val, int arg);
+int rule_kw_asn1(struct rule_pctx *p, char *val, int arg);
 int rule_kw_base64_decode(struct rule_pctx *p, char *val, int arg);
 int rule_kw_meta(struct rule_pctx *p, char *val, int arg);
 int rule_kw_reference(struct rule_pctx *p, char *val, int arg);

@@ -531,6 +531,7 @@ static const struct rule_keyword keywords[] = {
     {"isdataat", rule_kw_isdataat, RULE_KW_ARG, 0},
     {"bsize", rule_kw_bsize, RULE_KW_ARG, 0},
     {"base64_decode", rule_kw_base64_decode, RULE_KW_OPTARG, 0},
+    {"asn1", rule_kw_asn1, RULE_KW_ARG, 0},
     /* sticky buffers */
     STICKY("pkt_data", RULE_BUF_PKT),
     STICKY("http.uri", RULE_BUF_HTTP_URI),

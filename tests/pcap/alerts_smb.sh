@@ -12,8 +12,10 @@
 #     is skipped with its reason;
 #   - Emerging Threats Open: every loaded rule is evaluated (no smb/dcerpc
 #     rule skipped) and its SMB lateral-movement rules (2027267, 2025701,
-#     2025703) and Impacket wmiexec rule (2043996) alert on their packets,
-#     nothing on the unframed session.
+#     2025703), Impacket wmiexec rule (2043996) and asn1 rule (2102383, an
+#     SMB 1 session setup whose security blob has a BIT STRING overflow;
+#     not on the same blob without it) alert on their packets, nothing on
+#     the unframed session.
 #
 # Prints TAP-style "ok - ..." / "not ok - ..." lines; exits 1 on failure,
 # 77 when the vigil binary or python3 is missing.
@@ -49,7 +51,7 @@ rc=$?
 
 svc=$(awk -F'\t' '/^#fields/ { for (i = 2; i <= NF; i++) if ($i == "service") c = i - 1 }
                   !/^#/ { printf "%s:%s ", $6, $c }' "$D/out/conn.log")
-[ "$svc" = "445:smb 445:- 49670:dce_rpc 139:smb " ] &&
+[ "$svc" = "445:smb 445:- 49670:dce_rpc 139:smb 445:smb 445:smb " ] &&
     ok "conn.log service: smb (SMB 2, and NetBIOS + SMB 1), - (not framed), dce_rpc (dynamic port)" ||
     bad "conn.log services: [$svc]"
 
@@ -107,6 +109,7 @@ if [ -d "$RULESET" ]; then
     want 2025701 "6,8" "ET SMB2 create request for an executable"
     want 2025703 "8" "ET SMB2 create request for an executable in a temp directory"
     want 2043996 "25" "ET Impacket wmiexec over DCE/RPC"
+    want 2102383 "43" "ET asn1 bitstring_overflow in an SMB 1 security blob, not the good one"
     n=$(python3 -c "
 import json, sys
 print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get('event_type') == 'alert'

@@ -21,6 +21,11 @@ C 10.0.0.1:49702 -> 10.0.0.3:49670, DCE/RPC on a dynamic port:
 D 10.0.0.1:49703 -> 10.0.0.2:139, NetBIOS session service and SMB 1:
    33 session request   34 positive response
    35 SMB_COM_NEGOTIATE (dialect "NT LM 0.12")   36 its response
+E 198.51.100.7:49704 -> 10.0.0.2:445, SMB 1 SESSION_SETUP_ANDX with
+   extended security whose security blob ([APPLICATION 0] holding the
+   SPNEGO OID and a BIT STRING) claims 255 unused bits in a 2-byte
+   string: the MS04-007 ASN.1 shape (ET's asn1 rule 2102383), at 43
+F 198.51.100.7:49705 -> 10.0.0.2:445, the same with 0 unused bits, at 50
 """
 import os
 import struct
@@ -144,6 +149,16 @@ def smb1_negotiate_resp():
     return nbss(hdr + struct.pack("<BHH", 1, 0xFFFF, 0))
 
 
+def smb1_session_setup(unused_bits):
+    """MS-SMB 2.2.4.53.1 with CAP_EXTENDED_SECURITY, Flags2 without Unicode."""
+    blob = b"\x06\x06\x2b\x06\x01\x05\x05\x02" + bytes([0x03, 0x03, unused_bits, 0, 0])
+    blob = bytes([0x60, len(blob)]) + blob
+    hdr = b"\xffSMB" + struct.pack("<BIBH12sHHHH", 0x73, 0, 0x18, 0x4807, b"\0" * 12,
+                                   0, 0xFEFF, 0, 2)
+    words = struct.pack("<BBHHHHIHII", 0xFF, 0, 0, 4356, 10, 0, 0, len(blob), 0, 0x800000D4)
+    return nbss(hdr + struct.pack("<B", 12) + words + struct.pack("<H", len(blob)) + blob)
+
+
 def main():
     path = "Windows\\System32\\evil.exe"
     wmi = "cmd.exe /Q /c whoami 1> \\\\127.0.0.1\\ADMIN$\\__1700000000.5 2>&1"
@@ -158,6 +173,8 @@ def main():
     sreq = nb_name("FILESRV") + nb_name("CLIENT")
     pkts += session("10.0.0.1", "10.0.0.2", 49703, 139, [
         (nbss(sreq, 0x81), nbss(b"", 0x82)), (smb1_negotiate(), smb1_negotiate_resp())])
+    pkts += session("198.51.100.7", "10.0.0.2", 49704, 445, [(smb1_session_setup(0xFF), None)])
+    pkts += session("198.51.100.7", "10.0.0.2", 49705, 445, [(smb1_session_setup(0), None)])
     with open(sys.argv[1], "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for i, p in enumerate(pkts):

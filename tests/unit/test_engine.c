@@ -98,6 +98,119 @@ static void test_byte_keywords(void **st)
     assert_false(M("content:\"bc\"; isdataat:1,relative;", "abc"));
 }
 
+/* BER: tag t, content c (n bytes) appended to out at *o (short or 1-2 byte long form). */
+static void tlv(uint8_t *out, size_t *o, uint8_t t, const void *c, size_t n)
+{
+    out[(*o)++] = t;
+    if (n < 128) {
+        out[(*o)++] = (uint8_t)n;
+    } else if (n < 256) {
+        out[(*o)++] = 0x81, out[(*o)++] = (uint8_t)n;
+    } else {
+        out[(*o)++] = 0x82, out[(*o)++] = (uint8_t)(n >> 8), out[(*o)++] = (uint8_t)n;
+    }
+    memcpy(out + *o, c, n);
+    *o += n;
+}
+
+/* X.690 Annex A.3's PersonnelRecord ([APPLICATION 0], 133 content bytes). */
+static size_t x690_a3(uint8_t *out)
+{
+    uint8_t rec[256], nm[64], kid[64], kids[160], t[32];
+    size_t r = 0, n, k, ks = 0, x;
+    n = 0;
+    tlv(nm, &n, 0x1a, "John", 4), tlv(nm, &n, 0x1a, "P", 1), tlv(nm, &n, 0x1a, "Smith", 5);
+    tlv(rec, &r, 0x61, nm, n);
+    x = 0, tlv(t, &x, 0x1a, "Director", 8), tlv(rec, &r, 0xa0, t, x);
+    tlv(rec, &r, 0x42, "\x33", 1);
+    x = 0, tlv(t, &x, 0x43, "19710917", 8), tlv(rec, &r, 0xa1, t, x);
+    n = 0;
+    tlv(nm, &n, 0x1a, "Mary", 4), tlv(nm, &n, 0x1a, "T", 1), tlv(nm, &n, 0x1a, "Smith", 5);
+    x = 0, tlv(t, &x, 0x61, nm, n), tlv(rec, &r, 0xa2, t, x);
+    const char *g[2] = {"Ralph", "Susan"}, *i[2] = {"T", "B"}, *f[2] = {"Smith", "Jones"},
+               *d[2] = {"19571111", "19590717"};
+    for (int c = 0; c < 2; c++) {
+        n = 0, k = 0;
+        tlv(nm, &n, 0x1a, g[c], 5), tlv(nm, &n, 0x1a, i[c], 1), tlv(nm, &n, 0x1a, f[c], 5);
+        tlv(kid, &k, 0x61, nm, n);
+        x = 0, tlv(t, &x, 0x43, d[c], 8), tlv(kid, &k, 0xa0, t, x);
+        tlv(kids, &ks, 0x31, kid, k);
+    }
+    tlv(rec, &r, 0xa3, kids, ks);
+    size_t o = 0;
+    tlv(out, &o, 0x60, rec, r);
+    assert_int_equal(r, 133);
+    return o;
+}
+
+static void test_asn1(void **st)
+{
+    (void)st;
+    uint8_t b[1300];
+    size_t n = x690_a3(b);
+    assert_memory_equal(b, "\x60\x81\x85\x61\x10\x1a\x04", 7);
+    /* oversize_length: the record's 133 bytes */
+    assert_true(rule_on("asn1:oversize_length 132;", (const char *)b, n));
+    assert_false(rule_on("asn1:oversize_length 133;", (const char *)b, n));
+    assert_false(rule_on("asn1:bitstring_overflow, double_overflow;", (const char *)b, n));
+    /* cut short: the record is not decoded, so not checked */
+    assert_false(rule_on("asn1:oversize_length 10;", (const char *)b, n - 1));
+    /* bitstring_overflow: more unused bits than the string has */
+    assert_true(rule_on("asn1:bitstring_overflow;", "\x03\x01\xff", 3));
+    assert_true(rule_on("asn1:bitstring_overflow;", "\x03\x01\x09", 3));
+    assert_false(rule_on("asn1:bitstring_overflow;", "\x03\x01\x07", 3));
+    assert_false(rule_on("asn1:bitstring_overflow;", "\x03\x02\x09\x00", 4));
+    assert_false(rule_on("asn1:bitstring_overflow;", "\x83\x01\xff", 3)); /* not universal */
+    assert_false(rule_on("asn1:bitstring_overflow;", "\x23\x03\x03\x01\x00", 5));
+    /* inside a SEQUENCE, definite and indefinite; not in a cut one */
+    assert_true(rule_on("asn1:bitstring_overflow;", "\x30\x03\x03\x01\xff", 5));
+    assert_false(rule_on("asn1:bitstring_overflow;", "\x30\x04\x03\x01\xff", 5));
+    assert_true(rule_on("asn1:bitstring_overflow;", "\x30\x80\x03\x01\xff\x00\x00", 7));
+    assert_false(rule_on("asn1:bitstring_overflow;", "\x30\x80\x03\x01\xff", 5));
+    /* after good objects; not after a malformed one (long length of 59 octets) */
+    assert_true(rule_on("asn1:bitstring_overflow;", "\x05\x00\x02\x01\x07\x03\x01\xff", 8));
+    assert_false(rule_on("asn1:bitstring_overflow;", "\xaa\xbb\x03\x01\xff", 5));
+    /* offsets */
+    assert_true(rule_on("asn1:bitstring_overflow, absolute_offset 2;", "\xaa\xbb\x03\x01\xff", 5));
+    assert_false(rule_on("asn1:bitstring_overflow, absolute_offset 5;", "\xaa\xbb\x03\x01\xff", 5));
+    assert_true(rule_on("content:\"XY\"; asn1:bitstring_overflow, relative_offset 0;",
+                        "XY\x03\x01\xff", 5));
+    assert_false(rule_on("content:\"XY\"; asn1:bitstring_overflow, relative_offset 1;",
+                         "XY\x03\x01\xff", 5));
+    assert_true(rule_on("content:\"Z\"; asn1:bitstring_overflow, relative_offset -4;",
+                        "\x03\x01\xffZ", 4));
+    assert_false(rule_on("content:\"Z\"; asn1:bitstring_overflow, relative_offset -5;",
+                         "\x03\x01\xffZ", 4));
+    /* double_overflow: a decimal REAL over 256 bytes */
+    uint8_t real[300];
+    memset(real, 0x05, sizeof real);
+    real[0] = 0x09, real[1] = 0x82, real[2] = 0x01, real[3] = 0x01; /* 257 bytes */
+    assert_true(rule_on("asn1:double_overflow;", (const char *)real, 261));
+    real[3] = 0x00; /* 256 */
+    assert_false(rule_on("asn1:double_overflow;", (const char *)real, 260));
+    real[3] = 0x01, real[4] = 0x80; /* binary encoding */
+    assert_false(rule_on("asn1:double_overflow;", (const char *)real, 261));
+    /* at most 256 top-level objects: one more and nothing matches */
+    for (int k = 0; k < 257; k++)
+        b[2 * k] = 0x05, b[2 * k + 1] = 0x00;
+    memcpy(b + 2 * 255, "\x03\x01\xff", 3);
+    assert_true(rule_on("asn1:bitstring_overflow;", (const char *)b, 2 * 255 + 3));
+    memcpy(b + 2 * 256, "\x03\x01\xff", 3);
+    assert_false(rule_on("asn1:bitstring_overflow;", (const char *)b, 2 * 256 + 3));
+    /* nesting: 200 indefinite SEQUENCEs deep is decoded, 300 is not */
+    for (int depth = 200; depth <= 300; depth += 100) {
+        size_t o = 0;
+        for (int k = 0; k < depth; k++)
+            b[o++] = 0x30, b[o++] = 0x80;
+        memcpy(b + o, "\x03\x01\xff", 3), o += 3;
+        memset(b + o, 0, 2 * (size_t)depth), o += 2 * (size_t)depth;
+        assert_int_equal(rule_on("asn1:bitstring_overflow;", (const char *)b, o), depth == 200);
+    }
+    /* a high tag number (3 octets) and a 2-octet long length */
+    assert_true(rule_on("asn1:oversize_length 3;", "\x1f\x81\x01\x82\x00\x04" "abcd", 10));
+    assert_false(rule_on("asn1:oversize_length 3;", "\x1f\x81\x81\x81\x81\x01\x01" "a", 8));
+}
+
 /* A decoded IPv4 packet of protocol proto, number 1, addresses and
  * transport fields zero (the callers set what they test). */
 static void ip4_packet(struct packet *pkt, uint8_t proto)
@@ -432,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_relative_backtracking),
         cmocka_unit_test(test_pcre),
         cmocka_unit_test(test_byte_keywords),
+        cmocka_unit_test(test_asn1),
         cmocka_unit_test(test_prefilter_equivalence),
         cmocka_unit_test(test_fast_pattern_leading_nul),
         cmocka_unit_test(test_address_index),

@@ -318,6 +318,36 @@ static void test_byte_keywords(void **state)
         "contradict");
 }
 
+static void test_asn1(void **state)
+{
+    (void)state;
+    struct rule *r = ok("alert tcp any any -> any any (content:\"a\"; asn1:double_overflow, "
+                        "bitstring_overflow, relative_offset -54, oversize_length 2048; sid:19;)");
+    const struct rule_elem *el = &r->bufs[0].elems[1];
+    assert_int_equal(el->kind, RULE_ELEM_ASN1);
+    assert_int_equal(el->u.asn1.flags, RULE_ASN1_DOUBLE | RULE_ASN1_BITSTRING |
+                                           RULE_ASN1_RELATIVE | RULE_ASN1_OVERSIZE);
+    assert_int_equal(el->u.asn1.offset, -54);
+    assert_int_equal(el->u.asn1.oversize, 2048);
+    rule_free(r);
+    r = ok("alert tcp any any -> any any (asn1:absolute_offset 65535, oversize_length 0; sid:19;)");
+    assert_int_equal(r->bufs[0].elems[0].u.asn1.flags, RULE_ASN1_ABSOLUTE | RULE_ASN1_OVERSIZE);
+    assert_int_equal(r->bufs[0].elems[0].u.asn1.offset, 65535);
+    rule_free(r);
+    bad("alert tcp any any -> any any (asn1:absolute_offset 4; sid:20;)", "asn1", "no check");
+    bad("alert tcp any any -> any any (asn1:bitstring_overflow, absolute_offset 1, "
+        "relative_offset 2; sid:20;)",
+        "asn1", "exclude each other");
+    bad("alert tcp any any -> any any (asn1:oversize_length x; sid:20;)", "asn1", "bad number");
+    bad("alert tcp any any -> any any (asn1:absolute_offset 65536, double_overflow; sid:20;)",
+        "asn1", "bad number");
+    bad("alert tcp any any -> any any (asn1:relative_offset -70000, double_overflow; sid:20;)",
+        "asn1", "bad number");
+    bad("alert tcp any any -> any any (asn1:double_overflow, double_overflow; sid:20;)", "asn1",
+        "repeated");
+    bad("alert tcp any any -> any any (asn1:length_overflow; sid:20;)", "asn1", "unknown option");
+}
+
 static void test_flow_and_state(void **state)
 {
     (void)state;
@@ -413,13 +443,13 @@ static void test_unsupported(void **state)
 {
     (void)state;
     struct rule_error e;
-    struct rule *r = parse("alert tcp any any -> any any (msg:\"x\"; asn1:oversize_length 100; "
-                           "sid:2102383;)", &e);
+    struct rule *r = parse("alert smb any any -> any any (msg:\"x\"; dce_iface:"
+                           "4b324fc8-1670-01d3-1278-5a47bf6ee188; sid:2102383;)", &e);
     assert_null(r);
     assert_int_equal(e.kind, RULE_ERR_UNSUPPORTED);
-    assert_string_equal(e.keyword, "asn1");
+    assert_string_equal(e.keyword, "dce_iface");
     assert_int_equal(e.sid, 2102383);
-    assert_string_equal(e.msg, "t.rules:7: rule sid 2102383: unsupported keyword 'asn1'");
+    assert_string_equal(e.msg, "t.rules:7: rule sid 2102383: unsupported keyword 'dce_iface'");
     bad("alert tcp any any -> any any (nocase:1; content:\"a\"; sid:26;)", "nocase",
         "takes no value");
     bad("alert tcp any any -> any any (content; sid:26;)", "content", "needs a value");
@@ -458,6 +488,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pcre, setup, teardown),
         cmocka_unit_test_setup_teardown(test_byte_keywords, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_asn1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flow_and_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsupported, setup, teardown),
