@@ -25,12 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    const struct harness_opts o = {.format = HARNESS_FRAME,
-                                   .flags = HARNESS_EMPTY_GAP | HARNESS_PROBE_FIRST,
-                                   .ts0 = 1000000000,
-                                   .ts_step = 1000,
-                                   .switch_ret = -1,
-                                   .expect_ret = -1};
-    harness_drive_tcp(&proto_smb, (data[0] & 1) ? 445 : 139, data + 1, size - 1, &o);
+    harness_drive_tcp(&proto_smb, (data[0] & 1) ? 445 : 139, data + 1, size - 1,
+                      &harness_opts_framing);
     return 0;
 }

@@ -308,3 +308,11 @@ const struct harness_opts harness_opts_switching = {
     .ts_step = 1000,
     .switch_ret = 0,
     .expect_ret = -1};
+
+const struct harness_opts harness_opts_framing = {
+    .format = HARNESS_FRAME,
+    .flags = HARNESS_PROBE_FIRST | HARNESS_EMPTY_GAP,
+    .ts0 = 1000000000,
+    .ts_step = 1000,
+    .switch_ret = -1,
+    .expect_ret = -1};

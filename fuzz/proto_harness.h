@@ -72,4 +72,9 @@ void harness_drive_tcp(const struct proto_parser *p, uint16_t resp_p, const uint
  * fed after a switch (which succeeds), expectations refused. */
 extern const struct harness_opts harness_opts_switching;
 
+/* The options of the framing-only identifiers (SMB, DCE/RPC): framed, each
+ * side's first frame through the probe, an empty frame a gap (they have no
+ * gap(): feeding stops), switches and expectations refused. */
+extern const struct harness_opts harness_opts_framing;
+
 #endif

@@ -32,7 +32,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mkpcap_split import ACK, FIN, PSH, SYN, tcp_pkt  # noqa: E402
+from mkpcap_split import ACK, FIN, PSH, SYN, tcp_pkt, write_pcap  # noqa: E402
 
 
 def session(c, s, sp, dp, exchanges):
@@ -175,11 +175,7 @@ def main():
         (nbss(sreq, 0x81), nbss(b"", 0x82)), (smb1_negotiate(), smb1_negotiate_resp())])
     pkts += session("198.51.100.7", "10.0.0.2", 49704, 445, [(smb1_session_setup(0xFF), None)])
     pkts += session("198.51.100.7", "10.0.0.2", 49705, 445, [(smb1_session_setup(0), None)])
-    with open(sys.argv[1], "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for i, p in enumerate(pkts):
-            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(p), len(p)))
-            f.write(p)
+    write_pcap(sys.argv[1], pkts)
 
 
 if __name__ == "__main__":

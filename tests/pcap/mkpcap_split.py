@@ -83,6 +83,15 @@ def session(sp, segs_in_order, order, rst=False, reply=()):
     return out
 
 
+def write_pcap(path, pkts):
+    """Ethernet pcap, packet i at 1700000000 + i seconds."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, p in enumerate(pkts):
+            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(p), len(p)))
+            f.write(p)
+
+
 def main():
     if len(sys.argv) > 2 and sys.argv[2] == "reply":
         pkts = session(40003, [b"HELLO EV", b"IL WORLD"], [0, 1],
@@ -98,11 +107,7 @@ def main():
     else:
         pkts = session(40001, [b"HELLO EV", b"IL WORLD"], [0, 1])
         pkts += session(40002, [b"xxEV", b"ILxx"], [1, 0], rst=True)
-    with open(sys.argv[1], "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for i, p in enumerate(pkts):
-            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(p), len(p)))
-            f.write(p)
+    write_pcap(sys.argv[1], pkts)
 
 
 if __name__ == "__main__":
