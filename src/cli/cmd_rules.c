@@ -5,7 +5,10 @@
  *
  * Prints the loaded / rejected / disabled counts and the rejections
  * grouped by keyword (count and the first sids), most frequent first;
- * -v prints every rejection sentence.  A directory stands for its *.rules
+ * then how many loaded rules the engine would skip (parsed, not
+ * evaluated: detect_rule_check), grouped the same way; -v prints every
+ * rejection and skip sentence.  Skipped rules do not change the exit
+ * status.  A directory stands for its *.rules
  * files (sorted).  classification.config and reference.config are taken
  * from the first directory given (or the directory of the first file)
  * unless named.  Exit: 0 all rules loaded, 3 some rejected (the rest
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "detect/engine.h"
 #include "detect/rule.h"
 
 static void rules_usage(FILE *out)
@@ -28,7 +32,9 @@ static void rules_usage(FILE *out)
     fprintf(out, "usage: vigil rules check [--vars FILE] [--classification FILE] "
                  "[--reference FILE] [-v] FILES|DIRS...\n"
                  "Load Suricata rules, print loaded/rejected/disabled counts and the rejections\n"
-                 "grouped by keyword.  Exit 0 all loaded, 3 some rejected, 1 unreadable, 2 usage.\n");
+                 "grouped by keyword, then the loaded rules the engine skips (parsed, not\n"
+                 "evaluated) grouped the same way.  -v: every rejection and skip.\n"
+                 "Exit 0 all loaded, 3 some rejected, 1 unreadable, 2 usage.\n");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -85,38 +91,84 @@ static int cmp_group(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-static void print_groups(const struct ruleset *rs)
+/* Rows of a "... by keyword" list: key, count, first sids. */
+struct kw_groups {
+    struct kw_group *g;
+    size_t n, cap;
+};
+
+static void groups_add(struct kw_groups *gs, const char *key, uint32_t sid)
 {
-    struct kw_group *g = calloc(rs->n_errors + 1, sizeof *g);
-    size_t ng = 0;
-    if (!g)
-        return;
+    size_t j;
+    for (j = 0; j < gs->n; j++)
+        if (strcmp(gs->g[j].key, key) == 0)
+            break;
+    if (j == gs->n) {
+        if (gs->n == gs->cap) {
+            size_t cap = gs->cap ? gs->cap * 2 : 16;
+            struct kw_group *ng = realloc(gs->g, cap * sizeof *ng);
+            if (!ng)
+                return;
+            gs->g = ng, gs->cap = cap;
+        }
+        memset(&gs->g[j], 0, sizeof gs->g[j]);
+        snprintf(gs->g[j].key, sizeof gs->g[j].key, "%s", key);
+        gs->n++;
+    }
+    gs->g[j].count++;
+    if (gs->g[j].n_sids < 5)
+        gs->g[j].sids[gs->g[j].n_sids++] = sid;
+}
+
+/* Print the list under title (nothing when empty) and free it. */
+static void groups_print(struct kw_groups *gs, const char *title)
+{
+    if (gs->n > 0) {
+        qsort(gs->g, gs->n, sizeof *gs->g, cmp_group);
+        printf("%s\n", title);
+    }
+    for (size_t j = 0; j < gs->n; j++) {
+        printf("  %-40s %6zu  sids", gs->g[j].key, gs->g[j].count);
+        for (size_t k = 0; k < gs->g[j].n_sids; k++)
+            printf("%s%u", k ? "," : " ", gs->g[j].sids[k]);
+        printf("%s\n", gs->g[j].count > gs->g[j].n_sids ? ",..." : "");
+    }
+    free(gs->g);
+}
+
+static void print_rejections(const struct ruleset *rs)
+{
+    struct kw_groups gs = {0};
     for (size_t i = 0; i < rs->n_errors; i++) {
         const struct rule_error *e = &rs->errors[i];
         char key[80];
         snprintf(key, sizeof key, "%s (%s)", e->keyword,
                  e->kind == RULE_ERR_UNSUPPORTED ? "unsupported" : "invalid");
-        size_t j;
-        for (j = 0; j < ng; j++)
-            if (strcmp(g[j].key, key) == 0)
-                break;
-        if (j == ng)
-            snprintf(g[ng++].key, sizeof g[0].key, "%s", key);
-        g[j].count++;
-        if (g[j].n_sids < 5)
-            g[j].sids[g[j].n_sids++] = e->sid;
+        groups_add(&gs, key, e->sid);
     }
-    if (ng > 0)
-        qsort(g, ng, sizeof *g, cmp_group);
-    if (ng)
-        printf("rejections by keyword:\n");
-    for (size_t j = 0; j < ng; j++) {
-        printf("  %-40s %6zu  sids", g[j].key, g[j].count);
-        for (size_t k = 0; k < g[j].n_sids; k++)
-            printf("%s%u", k ? "," : " ", g[j].sids[k]);
-        printf("%s\n", g[j].count > g[j].n_sids ? ",..." : "");
+    groups_print(&gs, "rejections by keyword:");
+}
+
+/* The loaded rules the engine would not evaluate (detect_rule_check, the
+ * "parsed but not evaluated" rules `vigil analyze` skips): "skipped: N"
+ * and the list by keyword; with verbose each one's sentence first. */
+static void print_skipped(const struct ruleset *rs, int verbose)
+{
+    struct kw_groups gs = {0};
+    size_t n = 0;
+    for (size_t i = 0; i < rs->n; i++) {
+        const char *kw = NULL;
+        if (detect_rule_check(rs->rules[i], &kw) == 0)
+            continue;
+        n++;
+        if (verbose)
+            printf("rule sid %u: keyword '%s' is parsed but not evaluated by the engine: rule "
+                   "skipped\n",
+                   rs->rules[i]->sid, kw ? kw : "?");
+        groups_add(&gs, kw ? kw : "?", rs->rules[i]->sid);
     }
-    free(g);
+    printf("skipped: %zu\n", n);
+    groups_print(&gs, "skipped by keyword (parsed, not evaluated):");
 }
 
 static int load_configs(struct ruleset *rs, const char *vars, const char *cls, const char *ref,
@@ -228,7 +280,8 @@ static int rules_check(int argc, char **argv)
             printf("%s\n", rs.errors[i].msg);
     printf("files: %zu\nloaded: %zu\nrejected: %zu\ndisabled: %zu\n", files, rs.n, rs.rejected,
            rs.disabled);
-    print_groups(&rs);
+    print_rejections(&rs);
+    print_skipped(&rs, verbose);
     if (rc == VIGIL_EXIT_OK && rs.rejected)
         rc = VIGIL_EXIT_DAMAGED;
 out:

@@ -60,6 +60,13 @@ grep -q "rule sid 16: keyword 'file.data' is parsed but not evaluated" "$D/err.t
 grep -q "^detect: 8 rules evaluated" "$D/err.txt" && ok "8 smb/dcerpc/tcp rules evaluated" ||
     bad "detect line: $(grep '^detect:' "$D/err.txt")"
 
+"$VIGIL" rules check "$D/smb.rules" >"$D/chk.txt" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q "^loaded: 9$" "$D/chk.txt" && grep -q "^skipped: 1$" "$D/chk.txt" &&
+    grep -Eq "^  file.data +1  sids 16$" "$D/chk.txt" &&
+    ok "rules check: 9 loaded, exit 0, the file.data smb rule listed as skipped" ||
+    bad "rules check exit $rc: $(cat "$D/chk.txt")"
+
 EVE="$D/out/eve.json"
 want() { # $1 sid, $2 expected pcap_cnt list, $3 what
     local g
