@@ -162,9 +162,7 @@ static void print_skipped(const struct ruleset *rs, int verbose)
             continue;
         n++;
         if (verbose)
-            printf("rule sid %u: keyword '%s' is parsed but not evaluated by the engine: rule "
-                   "skipped\n",
-                   rs->rules[i]->sid, kw ? kw : "?");
+            detect_rule_skip_print(stdout, rs->rules[i], kw);
         groups_add(&gs, kw ? kw : "?", rs->rules[i]->sid);
     }
     printf("skipped: %zu\n", n);

@@ -265,6 +265,12 @@ static int det_http_buffer(const struct rule *r, unsigned b)
     return b >= RULE_BUF_HTTP_URI && b <= RULE_BUF_HTTP_RESPONSE_HEADER;
 }
 
+void detect_rule_skip_print(FILE *f, const struct rule *r, const char *kw)
+{
+    fprintf(f, "rule sid %u: keyword '%s' is parsed but not evaluated by the engine: rule skipped\n",
+            r->sid, kw ? kw : "?");
+}
+
 int detect_rule_check(const struct rule *r, const char **kw)
 {
     static const uint8_t tx_bufs[] = {
@@ -757,8 +763,7 @@ static int engine_build(struct detect_engine *e, FILE *warn, char *err, size_t e
         if (detect_rule_check(r, &kw) < 0) {
             e->ctr.rules_skipped++;
             if (warn && kw)
-                fprintf(warn, "rule sid %u: keyword '%s' is parsed but not evaluated by the "
-                              "engine: rule skipped\n", r->sid, kw);
+                detect_rule_skip_print(warn, r, kw);
             continue;
         }
         uint32_t id = e->n_rules;

@@ -109,6 +109,11 @@ void detect_engine_counters(const struct detect_engine *e, struct detect_counter
  * counterpart named "app-layer-event:NAME", ...). */
 int detect_rule_check(const struct rule *r, const char **kw);
 
+/* The sentence for a rule detect_rule_check() refused with kw, one line to
+ * f ("rule sid N: keyword 'X' is parsed but not evaluated by the engine:
+ * rule skipped"): the engine's warning and `vigil rules check -v`. */
+void detect_rule_skip_print(FILE *f, const struct rule *r, const char *kw);
+
 /* Load rules files/directories (sorted *.rules), vars and the
  * classification/reference configs beside the first path into rs
  * (initialised here; ruleset_free() it).  Rejections are printed to
